@@ -1,0 +1,1 @@
+"""Coaching service: coach roster, cases, caseloads, work plans, obligations, closure."""

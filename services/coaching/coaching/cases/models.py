@@ -1,0 +1,41 @@
+"""Case table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coaching.db import Base
+from shared.db.types import JSONType, UTCDateTime, utcnow
+
+
+class Case(Base):
+    """The coaching case of one claim.
+
+    Events of one claim arrive on different topics (intake's and triage's), so their order
+    across topics is not guaranteed: each handler fills in its part, whichever comes first.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    office_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    first_ww_day: Mapped[dt.date | None] = mapped_column(Date)
+    age_at_first_ww_day: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    coach_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    segment: Mapped[str | None] = mapped_column(String(20))
+    probability: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(10))
+    score_model_version: Mapped[str | None] = mapped_column(String(40))
+    score_provisional: Mapped[bool | None] = mapped_column(Boolean)
+    score_factors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,68 @@
+"""HTTP API for cases (`/v1/cases`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from coaching.cases import repository, service
+from coaching.cases.schemas import CaseRead
+from shared.runtime import ServiceContainer
+from shared.web.app import get_container
+from shared.web.auth import Principal, Role, requires
+from shared.web.pagination import Page, PageParams, page_params
+from shared.web.problems import PROBLEM_RESPONSES, Forbidden
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+
+READ_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
+
+
+@router.get("/{claim_id}", response_model=CaseRead, summary="Get the case of a claim")
+def get_case(
+    claim_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CaseRead:
+    """A coach sees own cases, a team lead their office, an admin all; others get 404."""
+    with container.uow() as uow:
+        case = service.get_case(uow=uow, claim_id=claim_id, principal=principal)
+    return CaseRead.model_validate(case, from_attributes=True)
+
+
+@router.get("", response_model=Page[CaseRead], summary="List cases")
+def list_cases(
+    office_code: str | None = Query(None, max_length=10),
+    segment: Literal["personal", "digital"] | None = None,
+    case_status: Literal["open", "closed"] | None = Query(None, alias="status"),
+    sort: Literal["opened_at", "-opened_at", "first_ww_day", "-first_ww_day", "probability", "-probability"] = "-opened_at",
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> Page[CaseRead]:
+    """Row-level rules narrow the filter: a coach's own caseload, a team lead's office."""
+    coach_id: uuid.UUID | None = None
+    if not principal.has_role(Role.ADMIN):
+        if principal.has_role(Role.TEAM_LEAD):
+            if principal.office is None:
+                raise Forbidden("a team lead token must name an office")
+            if office_code not in (None, principal.office):
+                raise Forbidden("a team lead sees only their own office")
+            office_code = principal.office
+        else:
+            try:
+                coach_id = uuid.UUID(principal.subject)
+            except ValueError:
+                raise Forbidden("a coach token's subject must be the coach id") from None
+    with container.uow() as uow:
+        rows, total = repository.list_cases(
+            uow.session, office_code=office_code, coach_id=coach_id, segment=segment, status=case_status,
+            sort=sort, limit=page.limit, offset=page.offset,
+        )
+        uow.audit(actor=principal.as_actor(), action="case.list", resource_type="case", resource_id=f"page:{page.offset}")
+        uow.commit()
+    return Page[CaseRead](
+        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows], total=total, limit=page.limit, offset=page.offset
+    )

@@ -1,0 +1,76 @@
+"""Case rules: creation from events, and who may see which case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from coaching.cases import repository
+from coaching.cases.models import Case
+from shared.db.types import utcnow
+from shared.db.uow import UnitOfWork
+from shared.events.coaching import CaseOpened
+from shared.events.intake import ClaimRegistered
+from shared.events.triage import TriageScored
+from shared.web.auth import Principal, Role
+from shared.web.problems import NotFound
+
+
+def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
+    case = repository.by_claim(uow.session, claim_id)
+    if case is None:
+        case = Case(id=uuid.uuid4(), claim_id=claim_id, status="open", registered=False, opened_at=utcnow())
+        repository.add(uow.session, case)
+    return case
+
+
+def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
+    """claim.registered: open the case (or complete one a score already started)."""
+    assert isinstance(claim, ClaimRegistered)
+    case = _get_or_new(uow, claim.claim_id)
+    if case.registered:
+        return case
+    case.registered = True
+    case.office_code = claim.office_code
+    case.first_ww_day = claim.first_ww_day
+    case.age_at_first_ww_day = claim.age_at_first_ww_day
+    case.updated_at = utcnow()
+    uow.session.flush()
+    uow.publish(CaseOpened(claim_id=claim.claim_id, case_id=case.id, office_code=claim.office_code, opened_at=case.opened_at))
+    return case
+
+
+def apply_score(*, uow: UnitOfWork, scored: Any) -> Case:
+    """triage.scored: keep the latest score and segment on the case."""
+    assert isinstance(scored, TriageScored)
+    case = _get_or_new(uow, scored.claim_id)
+    if case.scored_at is not None and case.scored_at > scored.scored_at:
+        return case  # an older score arriving late does not overwrite a newer one
+    case.segment = scored.segment.value
+    case.probability = scored.probability
+    case.band = scored.band.value
+    case.score_model_version = scored.model_version
+    case.score_provisional = scored.provisional
+    case.score_factors = [f.model_dump() for f in scored.factors]
+    case.scored_at = scored.scored_at
+    case.updated_at = utcnow()
+    return case
+
+
+def visible_to(principal: Principal, case: Case) -> bool:
+    """Admin: all; team lead: their office; coach: own caseload."""
+    if principal.has_role(Role.ADMIN):
+        return True
+    if principal.has_role(Role.TEAM_LEAD) and principal.office is not None and case.office_code == principal.office:
+        return True
+    return principal.has_role(Role.COACH) and case.coach_id is not None and str(case.coach_id) == principal.subject
+
+
+def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
+    """The case of a claim if the caller may see it (otherwise it does not exist for them)."""
+    case = repository.by_claim(uow.session, claim_id)
+    if case is None or not case.registered or not visible_to(principal, case):
+        raise NotFound("no such case")
+    uow.audit(actor=principal.as_actor(), action="case.read", resource_type="case", resource_id=case.id)
+    uow.commit()
+    return case

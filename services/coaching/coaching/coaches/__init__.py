@@ -1,0 +1,1 @@
+"""The coach roster: the source of truth for coaches, published as coach.* events."""

@@ -1,0 +1,49 @@
+"""Composition root of the coaching service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from coaching.cases import models as _case_models  # noqa: F401  (register tables)
+from coaching.cases.router import router as cases_router
+from coaching.coaches import models as _coach_models  # noqa: F401
+from coaching.coaches.router import router as coaches_router
+from coaching.db import TABLES
+from coaching.handlers import HANDLERS
+from coaching.settings import CoachingSettings
+from shared.messaging.embedded import EmbeddedBroker
+from shared.runtime import ServiceContainer, ServiceSpec
+from shared.web.app import build_app
+
+_HERE = Path(__file__).resolve().parent
+MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+
+SPEC = ServiceSpec(
+    name="coaching",
+    settings_cls=CoachingSettings,
+    tables=TABLES,
+    routers=[coaches_router, cases_router],
+    handlers=HANDLERS,
+    consumes_from=["intake", "triage", "starters"],
+    migrations_dir=MIGRATIONS_DIR,
+    title="WW coaching service",
+    description="Coach roster, cases and caseloads.",
+    openapi_tags=[
+        {"name": "coaches", "description": "The coach roster"},
+        {"name": "cases", "description": "Cases and caseloads"},
+    ],
+)
+
+
+def create_app(
+    settings: CoachingSettings | None = None,
+    *,
+    broker: EmbeddedBroker | None = None,
+    container: ServiceContainer | None = None,
+) -> FastAPI:
+    """Build the coaching app."""
+    if container is None:
+        container = ServiceContainer(SPEC, settings or CoachingSettings(), broker=broker or EmbeddedBroker())
+    return build_app(container)

@@ -1,0 +1,1 @@
+"""Intake service: claims, week-one intake appointments, coach agendas, working-day calendar."""

@@ -1,0 +1,1 @@
+"""Claims: registration, look-up and listing."""

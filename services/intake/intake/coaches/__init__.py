@@ -1,0 +1,1 @@
+"""Read model of coaching's coach roster (who can hold intakes)."""

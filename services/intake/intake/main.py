@@ -1,0 +1,46 @@
+"""Composition root of the intake service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from intake.claims import models as _claim_models  # noqa: F401  (register tables)
+from intake.claims.router import router as claims_router
+from intake.coaches import models as _coach_models  # noqa: F401
+from intake.db import TABLES
+from intake.handlers import HANDLERS
+from intake.settings import IntakeSettings
+from shared.messaging.embedded import EmbeddedBroker
+from shared.runtime import ServiceContainer, ServiceSpec
+from shared.web.app import build_app
+
+_HERE = Path(__file__).resolve().parent
+# Source checkout: services/intake/migrations; installed wheel: intake/migrations.
+MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+
+SPEC = ServiceSpec(
+    name="intake",
+    settings_cls=IntakeSettings,
+    tables=TABLES,
+    routers=[claims_router],
+    handlers=HANDLERS,
+    consumes_from=["coaching"],
+    migrations_dir=MIGRATIONS_DIR,
+    title="WW intake service",
+    description="Claim registration and the face-to-face intake in the first week.",
+    openapi_tags=[{"name": "claims", "description": "WW claims"}],
+)
+
+
+def create_app(
+    settings: IntakeSettings | None = None,
+    *,
+    broker: EmbeddedBroker | None = None,
+    container: ServiceContainer | None = None,
+) -> FastAPI:
+    """Build the intake app (engines and workers are created here, never at import)."""
+    if container is None:
+        container = ServiceContainer(SPEC, settings or IntakeSettings(), broker=broker or EmbeddedBroker())
+    return build_app(container, manage_lifecycle=True)

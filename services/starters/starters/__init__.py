@@ -1,0 +1,1 @@
+"""Starters service: the startersregeling (WW art. 35ab) from application to revival."""

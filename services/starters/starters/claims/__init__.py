@@ -1,0 +1,1 @@
+"""Read model of claims: who may apply for the starters scheme, and since when."""

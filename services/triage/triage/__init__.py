@@ -1,0 +1,1 @@
+"""Triage service: explainable self-reliance scoring, segments, overrides, re-triage."""

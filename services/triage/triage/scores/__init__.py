@@ -1,0 +1,1 @@
+"""Scores: provisional scoring at registration; the questionnaire model deepens it."""

@@ -1,0 +1,23 @@
+"""Queries over scores."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.scores.models import Score
+
+
+def add(session: Session, score: Score) -> None:
+    """Stage a new score."""
+    session.add(score)
+
+
+def history(session: Session, claim_id: uuid.UUID) -> Sequence[Score]:
+    """All scores of a claim, newest first."""
+    return session.scalars(
+        select(Score).where(Score.claim_id == claim_id).order_by(Score.scored_at.desc(), Score.id)
+    ).all()

@@ -1,0 +1,129 @@
+"""BSN (burgerservicenummer): validation, encryption at rest, keyed lookup hash, masking.
+
+A BSN is special personal data: it is never logged, never put in a URL or an event, and is
+stored only as AEAD ciphertext plus a keyed hash used for equality look-ups.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import AfterValidator, BeforeValidator
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.nl import bsn as stdnum_bsn
+
+_KEY_VERSION = 1
+_AAD = b"ww:bsn:v1"
+_CANDIDATE = re.compile(r"(?<!\d)(\d{9})(?!\d)")
+
+
+class InvalidBSNError(ValueError):
+    """The value is not a syntactically valid BSN (format or 11-proef)."""
+
+
+def normalize_bsn(value: str) -> str:
+    """Strip separators and left-pad 8-digit numbers; raise InvalidBSNError if invalid."""
+    try:
+        return str(stdnum_bsn.validate(value))
+    except StdnumValidationError as exc:
+        raise InvalidBSNError("not a valid BSN (9 digits passing the 11-proef)") from exc
+
+
+def is_valid_bsn(value: str) -> bool:
+    """True when the value passes the format check and the 11-proef."""
+    return bool(stdnum_bsn.is_valid(value))
+
+
+def mask_bsn(value: str) -> str:
+    """Show only the last three digits, as staff screens do."""
+    return "******" + value[-3:]
+
+
+def mask_bsn_in_text(text: str) -> str:
+    """Mask every 9-digit run in free text that passes the 11-proef."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    return _CANDIDATE.sub(lambda m: mask_bsn(m.group(1)) if is_valid_bsn(m.group(1)) else m.group(1), text)
+
+
+def _to_str(value: object) -> object:
+    # Accept numbers too, so 123456782 (JSON number) is not silently coerced elsewhere.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _validate(value: str) -> str:
+    try:
+        return normalize_bsn(value)
+    except InvalidBSNError as exc:
+        raise ValueError(str(exc)) from None
+
+
+BSN = Annotated[str, BeforeValidator(_to_str), AfterValidator(_validate)]
+"""A pydantic field type: a normalised, 11-proef-valid BSN."""
+
+
+class BsnVault:
+    """Encrypts BSNs with AES-GCM and computes HMAC-SHA256 lookup hashes."""
+
+    def __init__(self, *, encryption_key: bytes, hash_key: bytes) -> None:
+        if len(encryption_key) != 32:
+            raise ValueError("BSN encryption key must be 32 bytes (AES-256-GCM)")
+        if len(hash_key) < 32:
+            raise ValueError("BSN hash key must be at least 32 bytes")
+        self._aead = AESGCM(encryption_key)
+        self._hash_key = hash_key
+
+    def encrypt(self, bsn: str) -> bytes:
+        """Ciphertext as key-version byte + 12-byte nonce + AES-GCM output."""
+        nonce = os.urandom(12)
+        return bytes([_KEY_VERSION]) + nonce + self._aead.encrypt(nonce, bsn.encode(), _AAD)
+
+    def decrypt(self, blob: bytes) -> str:
+        """Inverse of encrypt; raises if the ciphertext was tampered with."""
+        if not blob or blob[0] != _KEY_VERSION:
+            raise ValueError("unknown BSN key version")
+        return self._aead.decrypt(blob[1:13], blob[13:], _AAD).decode()
+
+    def lookup_hash(self, bsn: str) -> str:
+        """Keyed hash for equality look-ups; useless without the key (no rainbow tables)."""
+        return hmac.new(self._hash_key, bsn.encode(), hashlib.sha256).hexdigest()
+
+    @classmethod
+    def from_settings(
+        cls, *, encryption_key_b64: str | None, hash_key_b64: str | None, dev_key_dir: Path
+    ) -> BsnVault:
+        """Build from base64 keys; in dev/test, fall back to keys generated once on disk."""
+        if encryption_key_b64 and hash_key_b64:
+            return cls(
+                encryption_key=base64.b64decode(encryption_key_b64),
+                hash_key=base64.b64decode(hash_key_b64),
+            )
+        key_file = dev_key_dir / "dev-bsn-keys"
+        material = _read_or_create(key_file, 64)
+        return cls(encryption_key=material[:32], hash_key=material[32:])
+
+
+def _read_or_create(path: Path, size: int) -> bytes:
+    if path.exists():
+        return base64.b64decode(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(base64.b64encode(os.urandom(size)).decode())
+    os.chmod(tmp, 0o600)
+    try:
+        # link() fails if another process created the file first: then use theirs.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return base64.b64decode(path.read_text())

@@ -1,0 +1,1 @@
+"""Database building blocks: declarative base helpers, engines, unit of work, audit log."""

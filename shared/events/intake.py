@@ -1,0 +1,125 @@
+"""Events published by the intake service (topic `<prefix>.intake`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from shared.events.common import Channel, RegistrationChannel
+from shared.events.envelope import EventPayload
+from shared.events.registry import REGISTRY
+
+
+class _IntakePayload(EventPayload):
+    producer: ClassVar[str] = "intake"
+
+
+@REGISTRY.register
+class ClaimRegistered(_IntakePayload):
+    """A WW claim was registered; carries what triage and coaching need, never the BSN."""
+
+    event_type: ClassVar[str] = "claim.registered"
+
+    claim_id: uuid.UUID
+    office_code: str = Field(description="Office serving the claimant's postcode")
+    first_ww_day: dt.date
+    registered_at: AwareDatetime
+    channel: RegistrationChannel
+    age_at_first_ww_day: int | None = Field(default=None, ge=15, le=80)
+    years_work_history: int | None = Field(default=None, ge=0, le=60)
+    education_level: str | None = None
+    sector: str | None = None
+    hours_lost_per_week: float | None = Field(default=None, ge=0, le=80)
+    preferred_language: str | None = Field(default=None, description="ISO 639-1, e.g. nl, en")
+
+
+@REGISTRY.register
+class IntakeScheduled(_IntakePayload):
+    """A face-to-face intake was booked for a claim."""
+
+    event_type: ClassVar[str] = "intake.scheduled"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    coach_id: uuid.UUID
+    office_code: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    deadline: dt.date = Field(description="Last working day on which the intake may take place")
+    channel: Channel = Channel.FACE_TO_FACE
+
+
+@REGISTRY.register
+class IntakeRescheduled(_IntakePayload):
+    """An intake moved to another slot (by the claimant or by staff)."""
+
+    event_type: ClassVar[str] = "intake.rescheduled"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    coach_id: uuid.UUID
+    office_code: str
+    previous_starts_at: AwareDatetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    by: Literal["claimant", "service"]
+
+
+@REGISTRY.register
+class IntakeCancelled(_IntakePayload):
+    """An intake was cancelled by the claimant or by the service."""
+
+    event_type: ClassVar[str] = "intake.cancelled"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    by: Literal["claimant", "service"]
+    reason_code: str
+    cancelled_at: AwareDatetime
+
+
+@REGISTRY.register
+class IntakeNoShow(_IntakePayload):
+    """The claimant did not attend a booked intake."""
+
+    event_type: ClassVar[str] = "intake.no_show"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    coach_id: uuid.UUID
+    scheduled_at: AwareDatetime
+
+
+@REGISTRY.register
+class IntakeCompleted(_IntakePayload):
+    """The intake took place; rights and obligations were explained; next step agreed."""
+
+    event_type: ClassVar[str] = "intake.completed"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    coach_id: uuid.UUID
+    held_at: AwareDatetime
+    explained_topics: list[str] = Field(
+        description="e.g. job_search_obligation, income_reporting, suitable_work, sanctions, "
+        "starters_scheme"
+    )
+    agreed_next_step: str
+    questionnaire_answers: dict[str, str | int | float | bool] | None = None
+    within_deadline: bool
+
+
+@REGISTRY.register
+class IntakeCapacityShortfall(_IntakePayload):
+    """No slot could be found before the deadline; the claim is on the unplanned list."""
+
+    event_type: ClassVar[str] = "intake.capacity_shortfall"
+
+    claim_id: uuid.UUID
+    office_code: str
+    deadline: dt.date
+    offices_searched: list[str]
+    detected_at: AwareDatetime

@@ -1,0 +1,1 @@
+"""Reliable event delivery: transactional outbox, relay, inbox, consumer, transports."""

@@ -1,0 +1,1 @@
+"""Web building blocks: app factory, problem+json errors, auth, health, metrics, middleware."""

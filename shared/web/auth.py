@@ -1,0 +1,213 @@
+"""Bearer JWT verification with roles (staff, claimants) and scopes (partner applications).
+
+Production verifies tokens against the identity provider's JWKS; embedded and dev modes
+sign and verify with a local EC key so `ww token` can mint tokens for trying the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.db.audit import Actor
+from shared.web.problems import Forbidden, Unauthorized
+
+ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+
+
+class Role(StrEnum):
+    """Roles a person can hold."""
+
+    CLAIMANT = "claimant"
+    COACH = "coach"
+    TEAM_LEAD = "team_lead"
+    TRIAGE_ANALYST = "triage_analyst"
+    BENEFITS_OFFICER = "benefits_officer"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.BENEFITS_OFFICER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    subject: str
+    kind: str  # "user" or "application"
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    office: str | None = None
+    client_id: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def has_role(self, *roles: str) -> bool:
+        """True if the principal holds any of the roles."""
+        return bool(self.roles.intersection(roles))
+
+    def as_actor(self) -> Actor:
+        """The audit-log view of this principal."""
+        return Actor(subject=self.client_id or self.subject, kind=self.kind, roles=tuple(sorted(self.roles)))
+
+
+def load_or_create_local_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The dev signing key, created once (atomically) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(pem)
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{path} is not an EC private key")
+    return loaded
+
+
+class TokenVerifier:
+    """Verifies signature, expiry, issuer and audience; maps claims to a Principal."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        public_key: Any = None,
+        jwks_url: str | None = None,
+        leeway_s: int = 30,
+    ) -> None:
+        if (public_key is None) == (jwks_url is None):
+            raise ValueError("give exactly one of public_key or jwks_url")
+        self._issuer = issuer
+        self._audience = audience
+        self._public_key = public_key
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self._leeway = leeway_s
+
+    def verify(self, token: str) -> Principal:
+        """Return the principal or raise Unauthorized with a reason safe to show."""
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._public_key
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("the token signature is invalid") from None
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized(f"the token is invalid: {type(exc).__name__}") from None
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Users carry `roles`; partner applications (client credentials) carry `scope`."""
+    scopes = frozenset(str(claims.get("scope", "")).split())
+    roles = frozenset(r for r in claims.get("roles", []) if r in Role.__members__.values())
+    client_id = claims.get("client_id") or claims.get("azp")
+    kind = "application" if claims.get("token_use") == "client_credentials" or (client_id and not roles) else "user"
+    return Principal(
+        subject=str(claims["sub"]),
+        kind=kind,
+        roles=roles if kind == "user" else frozenset(),
+        scopes=scopes,
+        office=claims.get("office"),
+        client_id=str(client_id) if client_id else None,
+        claims=claims,
+    )
+
+
+def mint_token(
+    private_key: ec.EllipticCurvePrivateKey,
+    *,
+    subject: str,
+    issuer: str,
+    audience: str,
+    roles: Iterable[str] = (),
+    scopes: Iterable[str] = (),
+    office: str | None = None,
+    client_id: str | None = None,
+    ttl: dt.timedelta = dt.timedelta(hours=8),
+    now: dt.datetime | None = None,
+) -> str:
+    """Sign a dev token (users: roles; partner apps: client_id + scopes)."""
+    now = now or dt.datetime.now(dt.UTC)
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+        "jti": str(uuid.uuid4()),
+    }
+    if client_id:
+        claims["client_id"] = client_id
+        claims["token_use"] = "client_credentials"
+        claims["scope"] = " ".join(sorted(scopes))
+    else:
+        claims["roles"] = sorted(roles)
+        if scopes:
+            claims["scope"] = " ".join(sorted(scopes))
+    if office:
+        claims["office"] = office
+    return jwt.encode(claims, private_key, algorithm="ES256")
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401 problem+json."""
+    creds: HTTPAuthorizationCredentials | None = await _bearer(request)
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise Unauthorized("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.container.verifier
+    principal = verifier.verify(creds.credentials)
+    request.state.principal = principal
+    return principal
+
+
+def requires(
+    *, roles: Iterable[str] = (), scopes: Iterable[str] = ()
+) -> Callable[[Request], Any]:
+    """Dependency factory: allow users with any of `roles` or applications with any of `scopes`."""
+    allowed_roles = frozenset(roles)
+    allowed_scopes = frozenset(scopes)
+
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if principal.kind == "user" and principal.roles & allowed_roles:
+            return principal
+        if principal.kind == "application" and principal.scopes & allowed_scopes:
+            return principal
+        raise Forbidden("this operation is not allowed for the caller's role or scopes")
+
+    return dependency

@@ -1,0 +1,177 @@
+"""RFC 9457 problem details with a stable `type` URI per error kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:ww:problem:"
+
+
+class Problem(Exception):
+    """An error the API reports as problem+json; subclasses fix status and type."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(Problem):
+    """The resource does not exist (or the caller may not know it exists)."""
+
+    status, slug, title = 404, "not-found", "Resource not found"
+
+
+class Conflict(Problem):
+    """The request conflicts with the current state."""
+
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class Unauthorized(Problem):
+    """No valid credentials."""
+
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    """Authenticated, but not allowed."""
+
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class InvalidField(Problem):
+    """A domain rule rejected one field (after schema validation passed)."""
+
+    status, slug, title = 422, "validation-error", "Request validation failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(
+            f"{field}: {message}",
+            errors=[{"field": field, "location": "body", "message": message, "code": "invalid"}],
+        )
+
+
+class PayloadTooLarge(Problem):
+    """The request body exceeds the configured limit."""
+
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+def problem_response(
+    *, status: int, slug: str, title: str, detail: str, instance: str | None = None, **extra: Any
+) -> JSONResponse:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
+    parts = list(loc)
+    location = str(parts.pop(0)) if parts and parts[0] in ("body", "query", "path", "header", "cookie") else "body"
+    return location, ".".join(str(p) for p in parts) or location
+
+
+def _validation_response(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    malformed = False
+    for err in exc.errors():
+        location, field = _field_path(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            malformed = True
+            field = "body"
+        # Never echo the rejected input: it may be a BSN or other personal data.
+        errors.append({"field": field, "location": location, "message": str(err.get("msg", "")).removeprefix("Value error, "), "code": err.get("type", "")})
+    if malformed:
+        return problem_response(
+            status=400,
+            slug="malformed-json",
+            title="Malformed JSON body",
+            detail="the request body is not valid JSON",
+            instance=request.url.path,
+            errors=errors,
+        )
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return problem_response(
+        status=422,
+        slug="validation-error",
+        title="Request validation failed",
+        detail=f"invalid or missing field(s): {fields}",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Resource not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict with the current state"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error, including framework ones, answer as problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+        return problem_response(
+            status=exc.status_code, slug=slug, title=title, detail=str(exc.detail), instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+        return problem_response(
+            status=500, slug="internal-error", title="Internal error", detail="an unexpected error occurred", instance=request.url.path
+        )
+
+
+def _problem_doc(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_doc("Malformed request (e.g. invalid JSON)"),
+    401: _problem_doc("Missing, expired or invalid bearer token"),
+    403: _problem_doc("The caller's role or scopes do not allow this"),
+    413: _problem_doc("Request body over the size limit"),
+    422: _problem_doc("Validation failed; `errors` names each field"),
+}
+"""Error responses every authenticated endpoint can give, for the OpenAPI document."""
