@@ -50,7 +50,9 @@ def mask_bsn_in_text(text: str) -> str:
     """Mask every 9-digit run in free text that passes the 11-proef."""
     if not any(ch.isdigit() for ch in text):
         return text
-    return _CANDIDATE.sub(lambda m: mask_bsn(m.group(1)) if is_valid_bsn(m.group(1)) else m.group(1), text)
+    return _CANDIDATE.sub(
+        lambda m: mask_bsn(m.group(1)) if is_valid_bsn(m.group(1)) else m.group(1), text
+    )
 
 
 def _to_str(value: object) -> object:

@@ -63,15 +63,21 @@ class ServiceContainer:
         self.name = spec.name
         assert settings.database_url is not None
         self.engine: Engine = build_engine(
-            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
         )
         self.session_factory = build_session_factory(self.engine)
         guard_append_only(Session, spec.tables.audit)
         self.metrics = ServiceMetrics(spec.name)
         self.verifier = self._build_verifier()
         self.bsn = BsnVault.from_settings(
-            encryption_key_b64=settings.bsn_encryption_key.get_secret_value() if settings.bsn_encryption_key else None,
-            hash_key_b64=settings.bsn_hash_key.get_secret_value() if settings.bsn_hash_key else None,
+            encryption_key_b64=settings.bsn_encryption_key.get_secret_value()
+            if settings.bsn_encryption_key
+            else None,
+            hash_key_b64=settings.bsn_hash_key.get_secret_value()
+            if settings.bsn_hash_key
+            else None,
             dev_key_dir=settings.state_dir,
         )
         self.broker = broker
@@ -98,7 +104,9 @@ class ServiceContainer:
             backoff_max_s=settings.consumer_backoff_max_s,
             metrics=self.metrics,
         )
-        self.metrics.gauge("ww_outbox_pending_events", "Unpublished outbox rows (outbox lag)", self.relay.pending)
+        self.metrics.gauge(
+            "ww_outbox_pending_events", "Unpublished outbox rows (outbox lag)", self.relay.pending
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.state: dict[str, Any] = {}
@@ -113,18 +121,32 @@ class ServiceContainer:
     def _build_verifier(self) -> TokenVerifier:
         s = self.settings
         if s.auth_mode == "jwks":
-            return TokenVerifier(issuer=s.auth_issuer, audience=s.auth_audience, jwks_url=s.auth_jwks_url, leeway_s=s.auth_leeway_s)
+            return TokenVerifier(
+                issuer=s.auth_issuer,
+                audience=s.auth_audience,
+                jwks_url=s.auth_jwks_url,
+                leeway_s=s.auth_leeway_s,
+            )
         assert s.auth_local_key_file is not None
         key = load_or_create_local_key(s.auth_local_key_file)
-        return TokenVerifier(issuer=s.auth_issuer, audience=s.auth_audience, public_key=key.public_key(), leeway_s=s.auth_leeway_s)
+        return TokenVerifier(
+            issuer=s.auth_issuer,
+            audience=s.auth_audience,
+            public_key=key.public_key(),
+            leeway_s=s.auth_leeway_s,
+        )
 
     def _build_publisher(self) -> Publisher:
         if self.settings.transport == "kafka":
             from shared.messaging.kafka import KafkaPublisher
 
-            return KafkaPublisher(bootstrap=self.settings.kafka_bootstrap, client_id=f"ww-{self.name}")
+            return KafkaPublisher(
+                bootstrap=self.settings.kafka_bootstrap, client_id=f"ww-{self.name}"
+            )
         if self.broker is None:
-            raise ValueError("embedded transport needs an EmbeddedBroker (run all services in one process)")
+            raise ValueError(
+                "embedded transport needs an EmbeddedBroker (run all services in one process)"
+            )
         return self.broker
 
     def _build_dead_letters(self) -> Any:

@@ -15,7 +15,7 @@
 #      WW_KAFKA_JVM_OPTS (extra JVM flags for the broker, word-split).
 set -euo pipefail
 
-# shellcheck source=deploy/local/_lib.sh
+# shellcheck source=_lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/_lib.sh"
 
 KAFKA_POM="$WW_REPO_ROOT/deploy/kafka/pom.xml"
@@ -117,9 +117,10 @@ read_ports() { # sets PORT CTRL_PORT from the ports file, else defaults/env
   PORT="${WW_KAFKA_PORT:-$DEFAULT_PORT}"
   CTRL_PORT="${WW_KAFKA_CONTROLLER_PORT:-$DEFAULT_CTRL_PORT}"
   if [ -f "$KAFKA_PORTS_FILE" ]; then
-    # shellcheck disable=SC1090
-    source "$KAFKA_PORTS_FILE"
-    PORT="$KAFKA_PORT"; CTRL_PORT="$KAFKA_CONTROLLER_PORT"
+    PORT="$(sed -n 's/^KAFKA_PORT=//p' "$KAFKA_PORTS_FILE")"
+    CTRL_PORT="$(sed -n 's/^KAFKA_CONTROLLER_PORT=//p' "$KAFKA_PORTS_FILE")"
+    [ -n "$PORT" ] || PORT="${WW_KAFKA_PORT:-$DEFAULT_PORT}"
+    [ -n "$CTRL_PORT" ] || CTRL_PORT="${WW_KAFKA_CONTROLLER_PORT:-$DEFAULT_CTRL_PORT}"
   fi
 }
 
@@ -169,6 +170,9 @@ EOF
 
 format_storage() {
   [ -f "$KAFKA_DATA/meta.properties" ] && return 0
+  if [ -d "$KAFKA_DATA" ] && [ -n "$(ls -A "$KAFKA_DATA" 2>/dev/null)" ]; then
+    ww_die "kafka: $KAFKA_DATA has data but no meta.properties (partly deleted?); run '$0 reset'"
+  fi
   local cid
   # 16 random bytes, URL-safe base64 without padding (Kafka Uuid); Kafka avoids ids
   # starting with '-' because the CLI would parse them as an option.
@@ -221,6 +225,7 @@ start_java() {
   cds_flags
   # Detached in its own session (like nohup + setsid, but we still learn the real pid);
   # close_fds keeps our lock fd out of the broker.
+  # shellcheck disable=SC2086  # WW_KAFKA_JVM_OPTS is word-split on purpose
   python3 - "$KAFKA_CONSOLE" "$KAFKA_PID_FILE" "$KAFKA_DIR" \
     "$JAVA" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \

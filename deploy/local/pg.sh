@@ -11,7 +11,7 @@
 # Env: WW_STATE_DIR (default <repo>/var), WW_PG_PORT (default 55432).
 set -euo pipefail
 
-# shellcheck source=deploy/local/_lib.sh
+# shellcheck source=_lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/_lib.sh"
 
 PG_DIR="$WW_STATE_DIR_RESOLVED/pg"
@@ -201,7 +201,14 @@ cmd_up() {
     return 0
   fi
 
-  [ -f "$PG_DATA/PG_VERSION" ] || do_initdb
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    if [ -d "$PG_DATA" ] && [ -n "$(ls -A "$PG_DATA" 2>/dev/null)" ]; then
+      ww_die "pg: $PG_DATA is not empty but is no cluster (partly deleted?); run '$0 reset'"
+    fi
+    do_initdb
+  elif [ ! -f "$PG_DATA/postgresql.conf" ] || [ ! -f "$PG_DATA/global/pg_control" ]; then
+    ww_die "pg: cluster in $PG_DATA is damaged (files missing - was $WW_STATE_DIR_RESOLVED deleted while in use?); run '$0 reset'"
+  fi
 
   # Port: explicit WW_PG_PORT > remembered > default; move on if busy (not by us: we are down).
   if [ -n "${WW_PG_PORT:-}" ]; then wanted="$WW_PG_PORT"

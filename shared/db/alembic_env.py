@@ -12,7 +12,12 @@ def run_migrations(target_metadata: MetaData) -> None:
     version_table = config.get_main_option("version_table") or "alembic_version"
     url = config.get_main_option("sqlalchemy.url")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=target_metadata, version_table=version_table, literal_binds=True)
+        context.configure(
+            url=url,
+            target_metadata=target_metadata,
+            version_table=version_table,
+            literal_binds=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -14,7 +14,9 @@ def alembic_config(url: str, migrations_dir: Path, service: str) -> Config:
     cfg.set_main_option("script_location", str(migrations_dir))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.set_main_option("version_table", f"alembic_version_{service}")
-    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s")
+    cfg.set_main_option(
+        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+    )
     cfg.attributes["service"] = service
     return cfg
 

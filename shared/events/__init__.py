@@ -4,6 +4,13 @@ from shared.events.envelope import Event, EventPayload, RawEvent
 from shared.events.registry import REGISTRY, EventRegistry, UnknownEventTypeError
 
 # Importing the payload modules registers every event type.
-from shared.events import coaching, intake, starters, triage  # noqa: E402,F401  isort: skip
+from shared.events import coaching, intake, starters, triage  # noqa: F401  isort: skip
 
-__all__ = ["REGISTRY", "Event", "EventPayload", "EventRegistry", "RawEvent", "UnknownEventTypeError"]
+__all__ = [
+    "REGISTRY",
+    "Event",
+    "EventPayload",
+    "EventRegistry",
+    "RawEvent",
+    "UnknownEventTypeError",
+]

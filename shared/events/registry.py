@@ -32,7 +32,10 @@ class EventRegistry:
         reader = type(
             f"{model.__name__}Reader",
             (model,),
-            {"model_config": ConfigDict(frozen=True, extra="ignore"), "__module__": model.__module__},
+            {
+                "model_config": ConfigDict(frozen=True, extra="ignore"),
+                "__module__": model.__module__,
+            },
         )
         self._readers[key] = reader
         return model

@@ -119,7 +119,9 @@ class EventConsumer:
             )
             handler(event, uow)
             uow.commit()
-        log.debug("consumer.processed", consumer=self.name, event_type=event.type, event_id=str(event.id))
+        log.debug(
+            "consumer.processed", consumer=self.name, event_type=event.type, event_id=str(event.id)
+        )
         return Outcome.PROCESSED
 
     def _dead_letter(self, message: IncomingMessage, error: str, attempts: int) -> Outcome:

@@ -44,12 +44,19 @@ class EmbeddedBroker:
                 # Nobody would receive it: keep it in the outbox rather than lose it.
                 raise PublishError(f"no embedded subscriber for topic {m.topic}")
             incoming = IncomingMessage(
-                topic=m.topic, partition=0, offset=offset, key=m.key, value=m.value, headers=m.headers
+                topic=m.topic,
+                partition=0,
+                offset=offset,
+                key=m.key,
+                value=m.value,
+                headers=m.headers,
             )
             for consumer in subscribers:
                 consumer.process(incoming)
 
-    def dead_letter(self, message: IncomingMessage, *, consumer: str, error: str, attempts: int) -> None:
+    def dead_letter(
+        self, message: IncomingMessage, *, consumer: str, error: str, attempts: int
+    ) -> None:
         """Keep the dead letter in memory (embedded mode is for demos; Kafka keeps a DLQ topic)."""
         with self._lock:
             self.dead_letters.append((message, consumer, error))

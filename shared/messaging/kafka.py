@@ -100,7 +100,9 @@ class KafkaDeadLetters:
     def __init__(self, publisher: KafkaPublisher) -> None:
         self._publisher = publisher
 
-    def dead_letter(self, message: IncomingMessage, *, consumer: str, error: str, attempts: int) -> None:
+    def dead_letter(
+        self, message: IncomingMessage, *, consumer: str, error: str, attempts: int
+    ) -> None:
         headers = [
             *message.headers,
             ("dlq_error", error[:4000].encode()),
@@ -111,21 +113,33 @@ class KafkaDeadLetters:
             ("dlq_origin_offset", str(message.offset).encode()),
         ]
         self._publisher.publish(
-            [OutgoingMessage(topic=dlq_topic(message.topic), key=message.key or b"", value=message.value, headers=headers)]
+            [
+                OutgoingMessage(
+                    topic=dlq_topic(message.topic),
+                    key=message.key or b"",
+                    value=message.value,
+                    headers=headers,
+                )
+            ]
         )
 
 
 def ensure_topics(bootstrap: str, topics: list[str], *, partitions: int = 4) -> None:
     """Create topics (and their DLQs) if missing; safe to call concurrently."""
     wanted = sorted({*topics, *(dlq_topic(t) for t in topics if not t.endswith(".dlq"))})
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ww-admin", request_timeout_ms=15000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="ww-admin", request_timeout_ms=15000
+    )
     try:
         existing = set(admin.list_topics())
         missing = [t for t in wanted if t not in existing]
         if missing:
             try:
                 admin.create_topics(
-                    [NewTopic(name=t, num_partitions=partitions, replication_factor=1) for t in missing],
+                    [
+                        NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+                        for t in missing
+                    ],
                     raise_errors=False,
                 )
             except TopicAlreadyExistsError:
@@ -184,7 +198,9 @@ class KafkaConsumerLoop:
                     self._poll_once(kc)
                     backoff = 0.2
             except Exception as exc:
-                log.warning("consumer.loop_failed", group=self._group_id, error=str(exc), retry_in_s=backoff)
+                log.warning(
+                    "consumer.loop_failed", group=self._group_id, error=str(exc), retry_in_s=backoff
+                )
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:

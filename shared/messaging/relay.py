@@ -25,7 +25,9 @@ log = get_logger(__name__)
 
 
 def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"ww-relay:{name}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"ww-relay:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 class LeaderLock:
@@ -180,7 +182,9 @@ class OutboxRelay:
                     sent = self.run_once()
                     backoff = 0.1
                 except Exception as exc:
-                    log.warning("relay.publish_failed", relay=self.name, error=str(exc), retry_in_s=backoff)
+                    log.warning(
+                        "relay.publish_failed", relay=self.name, error=str(exc), retry_in_s=backoff
+                    )
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue

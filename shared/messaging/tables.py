@@ -53,7 +53,6 @@ class ProcessedEventMixin:
     origin_offset: Mapped[int | None] = mapped_column(BigInteger)
 
 
-
 @dataclass(frozen=True)
 class MessagingTables:
     """The concrete mapped classes of one service."""

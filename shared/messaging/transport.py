@@ -47,4 +47,6 @@ class Publisher(Protocol):
 class DeadLetterSink(Protocol):
     """Where a consumer puts messages it gives up on."""
 
-    def dead_letter(self, message: IncomingMessage, *, consumer: str, error: str, attempts: int) -> None: ...
+    def dead_letter(
+        self, message: IncomingMessage, *, consumer: str, error: str, attempts: int
+    ) -> None: ...

@@ -85,7 +85,9 @@ class OfficeDirectory:
 @cache
 def load_offices() -> OfficeDirectory:
     """The office table shipped with this release."""
-    raw = json.loads(resources.files("shared.reference").joinpath("offices.json").read_text("utf-8"))
+    raw = json.loads(
+        resources.files("shared.reference").joinpath("offices.json").read_text("utf-8")
+    )
     offices = [
         Office(
             code=o["code"],
@@ -94,7 +96,9 @@ def load_offices() -> OfficeDirectory:
             latitude=o["latitude"],
             longitude=o["longitude"],
             postcode_ranges=tuple((r["from"], r["to"]) for r in o["postcode_ranges"]),
-            neighbours=tuple(Neighbour(n["office_code"], n["travel_minutes"]) for n in o["neighbours"]),
+            neighbours=tuple(
+                Neighbour(n["office_code"], n["travel_minutes"]) for n in o["neighbours"]
+            ),
         )
         for o in raw["offices"]
     ]

@@ -13,7 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.logging import configure_logging, get_logger
 from shared.runtime import ServiceContainer
-from shared.web.middleware import BodySizeLimitMiddleware, CorrelationIdMiddleware, MetricsMiddleware
+from shared.web.middleware import (
+    BodySizeLimitMiddleware,
+    CorrelationIdMiddleware,
+    MetricsMiddleware,
+)
 from shared.web.problems import install_problem_handlers
 
 log = get_logger(__name__)
@@ -36,14 +40,20 @@ def _ops_router() -> APIRouter:
     async def ready(request: Request) -> JSONResponse:
         container: ServiceContainer = request.app.state.container
         checks: dict[str, str] = {}
-        for name, check in (("database", container.check_database), ("broker", container.check_broker)):
+        for name, check in (
+            ("database", container.check_database),
+            ("broker", container.check_broker),
+        ):
             try:
                 await run_in_threadpool(check)
                 checks[name] = "ok"
             except Exception as exc:
                 checks[name] = f"unavailable: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
     def metrics(request: Request) -> Response:

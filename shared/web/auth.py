@@ -38,7 +38,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-STAFF_ROLES = frozenset({Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.BENEFITS_OFFICER, Role.ADMIN})
+STAFF_ROLES = frozenset(
+    {Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.BENEFITS_OFFICER, Role.ADMIN}
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,9 @@ class Principal:
 
     def as_actor(self) -> Actor:
         """The audit-log view of this principal."""
-        return Actor(subject=self.client_id or self.subject, kind=self.kind, roles=tuple(sorted(self.roles)))
+        return Actor(
+            subject=self.client_id or self.subject, kind=self.kind, roles=tuple(sorted(self.roles))
+        )
 
 
 def load_or_create_local_key(path: Path) -> ec.EllipticCurvePrivateKey:
@@ -68,7 +72,9 @@ def load_or_create_local_key(path: Path) -> ec.EllipticCurvePrivateKey:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_bytes(pem)
@@ -132,7 +138,11 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     scopes = frozenset(str(claims.get("scope", "")).split())
     roles = frozenset(r for r in claims.get("roles", []) if r in Role.__members__.values())
     client_id = claims.get("client_id") or claims.get("azp")
-    kind = "application" if claims.get("token_use") == "client_credentials" or (client_id and not roles) else "user"
+    kind = (
+        "application"
+        if claims.get("token_use") == "client_credentials" or (client_id and not roles)
+        else "user"
+    )
     return Principal(
         subject=str(claims["sub"]),
         kind=kind,
@@ -195,9 +205,7 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-def requires(
-    *, roles: Iterable[str] = (), scopes: Iterable[str] = ()
-) -> Callable[[Request], Any]:
+def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callable[[Request], Any]:
     """Dependency factory: allow users with any of `roles` or applications with any of `scopes`."""
     allowed_roles = frozenset(roles)
     allowed_scopes = frozenset(scopes)

@@ -28,7 +28,10 @@ class ServiceMetrics:
         self.service = service
         self.registry = CollectorRegistry(auto_describe=True)
         self.http_requests = Counter(
-            "ww_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "ww_http_requests",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.http_latency = Histogram(
             "ww_http_request_duration_seconds",
@@ -38,10 +41,15 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.relay_published = Counter(
-            "ww_outbox_published_events", "Events published by the outbox relay", registry=self.registry
+            "ww_outbox_published_events",
+            "Events published by the outbox relay",
+            registry=self.registry,
         )
         self.consumed = Counter(
-            "ww_consumed_events", "Messages handled by the consumer, by outcome", ["outcome"], registry=self.registry
+            "ww_consumed_events",
+            "Messages handled by the consumer, by outcome",
+            ["outcome"],
+            registry=self.registry,
         )
 
     def gauge(self, name: str, doc: str, fn: Callable[[], float]) -> None:

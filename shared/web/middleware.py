@@ -103,7 +103,10 @@ class BodySizeLimitMiddleware:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -136,8 +139,16 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
-            self.metrics.http_requests.labels(method=method, route=template, status=str(status)).inc()
+            self.metrics.http_requests.labels(
+                method=method, route=template, status=str(status)
+            ).inc()
             self.metrics.http_latency.labels(method=method, route=template).observe(elapsed)
             if template not in ("/metrics", "/health", "/ready"):
                 # The route template, never the concrete path: no identifiers in logs.
-                log.info("http.request", method=method, route=template, status=status, duration_ms=round(elapsed * 1000, 2))
+                log.info(
+                    "http.request",
+                    method=method,
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )

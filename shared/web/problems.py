@@ -76,7 +76,12 @@ def problem_response(
     *, status: int, slug: str, title: str, detail: str, instance: str | None = None, **extra: Any
 ) -> JSONResponse:
     """Build a problem+json response."""
-    body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     body.update(extra)
@@ -86,7 +91,11 @@ def problem_response(
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
     parts = list(loc)
-    location = str(parts.pop(0)) if parts and parts[0] in ("body", "query", "path", "header", "cookie") else "body"
+    location = (
+        str(parts.pop(0))
+        if parts and parts[0] in ("body", "query", "path", "header", "cookie")
+        else "body"
+    )
     return location, ".".join(str(p) for p in parts) or location
 
 
@@ -99,7 +108,14 @@ def _validation_response(request: Request, exc: RequestValidationError) -> JSONR
             malformed = True
             field = "body"
         # Never echo the rejected input: it may be a BSN or other personal data.
-        errors.append({"field": field, "location": location, "message": str(err.get("msg", "")).removeprefix("Value error, "), "code": err.get("type", "")})
+        errors.append(
+            {
+                "field": field,
+                "location": location,
+                "message": str(err.get("msg", "")).removeprefix("Value error, "),
+                "code": err.get("type", ""),
+            }
+        )
     if malformed:
         return problem_response(
             status=400,
@@ -141,7 +157,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
-            status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, instance=request.url.path, **exc.extra
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -152,19 +173,30 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
         return problem_response(
-            status=exc.status_code, slug=slug, title=title, detail=str(exc.detail), instance=request.url.path
+            status=exc.status_code,
+            slug=slug,
+            title=title,
+            detail=str(exc.detail),
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
         return problem_response(
-            status=500, slug="internal-error", title="Internal error", detail="an unexpected error occurred", instance=request.url.path
+            status=500,
+            slug="internal-error",
+            title="Internal error",
+            detail="an unexpected error occurred",
+            instance=request.url.path,
         )
 
 
 def _problem_doc(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -18,7 +18,9 @@ from shared.runtime import ServiceContainer, ServiceSpec
 from shared.web.app import build_app
 
 _HERE = Path(__file__).resolve().parent
-MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+MIGRATIONS_DIR = (
+    _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+)
 
 SPEC = ServiceSpec(
     name="coaching",
@@ -45,5 +47,7 @@ def create_app(
 ) -> FastAPI:
     """Build the coaching app."""
     if container is None:
-        container = ServiceContainer(SPEC, settings or CoachingSettings(), broker=broker or EmbeddedBroker())
+        container = ServiceContainer(
+            SPEC, settings or CoachingSettings(), broker=broker or EmbeddedBroker()
+        )
     return build_app(container)

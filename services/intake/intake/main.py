@@ -18,7 +18,9 @@ from shared.web.app import build_app
 
 _HERE = Path(__file__).resolve().parent
 # Source checkout: services/intake/migrations; installed wheel: intake/migrations.
-MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+MIGRATIONS_DIR = (
+    _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+)
 
 SPEC = ServiceSpec(
     name="intake",
@@ -42,5 +44,7 @@ def create_app(
 ) -> FastAPI:
     """Build the intake app (engines and workers are created here, never at import)."""
     if container is None:
-        container = ServiceContainer(SPEC, settings or IntakeSettings(), broker=broker or EmbeddedBroker())
+        container = ServiceContainer(
+            SPEC, settings or IntakeSettings(), broker=broker or EmbeddedBroker()
+        )
     return build_app(container, manage_lifecycle=True)

@@ -15,7 +15,9 @@ from starters.handlers import HANDLERS
 from starters.settings import StartersSettings
 
 _HERE = Path(__file__).resolve().parent
-MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+MIGRATIONS_DIR = (
+    _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+)
 
 SPEC = ServiceSpec(
     name="starters",
@@ -38,5 +40,7 @@ def create_app(
 ) -> FastAPI:
     """Build the starters app."""
     if container is None:
-        container = ServiceContainer(SPEC, settings or StartersSettings(), broker=broker or EmbeddedBroker())
+        container = ServiceContainer(
+            SPEC, settings or StartersSettings(), broker=broker or EmbeddedBroker()
+        )
     return build_app(container)

@@ -18,7 +18,9 @@ from triage.scores.router import router as scores_router
 from triage.settings import TriageSettings
 
 _HERE = Path(__file__).resolve().parent
-MIGRATIONS_DIR = _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+MIGRATIONS_DIR = (
+    _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
+)
 
 
 def _handlers(settings: ServiceSettings) -> dict[str, Handler]:
@@ -48,5 +50,7 @@ def create_app(
 ) -> FastAPI:
     """Build the triage app."""
     if container is None:
-        container = ServiceContainer(SPEC, settings or TriageSettings(), broker=broker or EmbeddedBroker())
+        container = ServiceContainer(
+            SPEC, settings or TriageSettings(), broker=broker or EmbeddedBroker()
+        )
     return build_app(container)

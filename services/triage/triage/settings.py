@@ -17,4 +17,6 @@ class TriageSettings(ServiceSettings):
     service_name: ClassVar[str] = "triage"
     default_port: ClassVar[int] = 8002
 
-    segment_threshold: float = Field(default=0.5, gt=0, lt=1, description="<= threshold: personal service")
+    segment_threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="<= threshold: personal service"
+    )

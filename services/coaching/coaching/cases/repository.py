@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from coaching.cases.models import Case
 
-SORTS = {
+SORTS: dict[str, ColumnElement[Any]] = {
     "opened_at": Case.opened_at.asc(),
     "-opened_at": Case.opened_at.desc(),
     "first_ww_day": Case.first_ww_day.asc(),
@@ -42,7 +43,7 @@ def list_cases(
     offset: int,
 ) -> tuple[Sequence[Case], int]:
     """A filtered, sorted page of cases and the total (only registered claims)."""
-    conditions = [Case.registered.is_(True)]
+    conditions: list[ColumnElement[bool]] = [Case.registered.is_(True)]
     if office_code:
         conditions.append(Case.office_code == office_code)
     if coach_id:
@@ -52,5 +53,7 @@ def list_cases(
     if status:
         conditions.append(Case.status == status)
     total = session.execute(select(func.count()).select_from(Case).where(*conditions)).scalar_one()
-    rows = session.scalars(select(Case).where(*conditions).order_by(SORTS[sort], Case.id).limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        select(Case).where(*conditions).order_by(SORTS[sort], Case.id).limit(limit).offset(offset)
+    ).all()
     return rows, int(total)

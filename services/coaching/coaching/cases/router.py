@@ -37,7 +37,9 @@ def list_cases(
     office_code: str | None = Query(None, max_length=10),
     segment: Literal["personal", "digital"] | None = None,
     case_status: Literal["open", "closed"] | None = Query(None, alias="status"),
-    sort: Literal["opened_at", "-opened_at", "first_ww_day", "-first_ww_day", "probability", "-probability"] = "-opened_at",
+    sort: Literal[
+        "opened_at", "-opened_at", "first_ww_day", "-first_ww_day", "probability", "-probability"
+    ] = "-opened_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -58,11 +60,25 @@ def list_cases(
                 raise Forbidden("a coach token's subject must be the coach id") from None
     with container.uow() as uow:
         rows, total = repository.list_cases(
-            uow.session, office_code=office_code, coach_id=coach_id, segment=segment, status=case_status,
-            sort=sort, limit=page.limit, offset=page.offset,
+            uow.session,
+            office_code=office_code,
+            coach_id=coach_id,
+            segment=segment,
+            status=case_status,
+            sort=sort,
+            limit=page.limit,
+            offset=page.offset,
         )
-        uow.audit(actor=principal.as_actor(), action="case.list", resource_type="case", resource_id=f"page:{page.offset}")
+        uow.audit(
+            actor=principal.as_actor(),
+            action="case.list",
+            resource_type="case",
+            resource_id=f"page:{page.offset}",
+        )
         uow.commit()
     return Page[CaseRead](
-        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows], total=total, limit=page.limit, offset=page.offset
+        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )

@@ -19,7 +19,9 @@ from shared.web.problems import NotFound
 def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
     case = repository.by_claim(uow.session, claim_id)
     if case is None:
-        case = Case(id=uuid.uuid4(), claim_id=claim_id, status="open", registered=False, opened_at=utcnow())
+        case = Case(
+            id=uuid.uuid4(), claim_id=claim_id, status="open", registered=False, opened_at=utcnow()
+        )
         repository.add(uow.session, case)
     return case
 
@@ -36,7 +38,14 @@ def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
     case.age_at_first_ww_day = claim.age_at_first_ww_day
     case.updated_at = utcnow()
     uow.session.flush()
-    uow.publish(CaseOpened(claim_id=claim.claim_id, case_id=case.id, office_code=claim.office_code, opened_at=case.opened_at))
+    uow.publish(
+        CaseOpened(
+            claim_id=claim.claim_id,
+            case_id=case.id,
+            office_code=claim.office_code,
+            opened_at=case.opened_at,
+        )
+    )
     return case
 
 
@@ -61,9 +70,17 @@ def visible_to(principal: Principal, case: Case) -> bool:
     """Admin: all; team lead: their office; coach: own caseload."""
     if principal.has_role(Role.ADMIN):
         return True
-    if principal.has_role(Role.TEAM_LEAD) and principal.office is not None and case.office_code == principal.office:
+    if (
+        principal.has_role(Role.TEAM_LEAD)
+        and principal.office is not None
+        and case.office_code == principal.office
+    ):
         return True
-    return principal.has_role(Role.COACH) and case.coach_id is not None and str(case.coach_id) == principal.subject
+    return (
+        principal.has_role(Role.COACH)
+        and case.coach_id is not None
+        and str(case.coach_id) == principal.subject
+    )
 
 
 def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
@@ -71,6 +88,8 @@ def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> C
     case = repository.by_claim(uow.session, claim_id)
     if case is None or not case.registered or not visible_to(principal, case):
         raise NotFound("no such case")
-    uow.audit(actor=principal.as_actor(), action="case.read", resource_type="case", resource_id=case.id)
+    uow.audit(
+        actor=principal.as_actor(), action="case.read", resource_type="case", resource_id=case.id
+    )
     uow.commit()
     return case

@@ -26,7 +26,9 @@ def _read(coach: Coach) -> CoachRead:
     return CoachRead.model_validate(coach, from_attributes=True)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CoachRead, summary="Add a coach")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=CoachRead, summary="Add a coach"
+)
 def create_coach(
     body: CoachCreate,
     response: Response,
@@ -52,9 +54,16 @@ def list_coaches(
     """Filtered, sorted, paginated roster."""
     with container.uow() as uow:
         rows, total = repository.list_coaches(
-            uow.session, office_code=office_code, active=active, sort=sort, limit=page.limit, offset=page.offset
+            uow.session,
+            office_code=office_code,
+            active=active,
+            sort=sort,
+            limit=page.limit,
+            offset=page.offset,
         )
-    return Page[CoachRead](items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page[CoachRead](
+        items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/{coach_id}", response_model=CoachRead, summary="Get a coach")
@@ -77,7 +86,9 @@ def update_coach(
 ) -> CoachRead:
     """Partial update; publishes coach.updated."""
     with container.uow() as uow:
-        return _read(service.update_coach(uow=uow, coach_id=coach_id, data=body, principal=principal))
+        return _read(
+            service.update_coach(uow=uow, coach_id=coach_id, data=body, principal=principal)
+        )
 
 
 @router.post("/{coach_id}/deactivate", response_model=CoachRead, summary="Deactivate a coach")
@@ -89,4 +100,8 @@ def deactivate_coach(
 ) -> CoachRead:
     """Take a coach off the roster with a reason; publishes coach.deactivated."""
     with container.uow() as uow:
-        return _read(service.deactivate_coach(uow=uow, coach_id=coach_id, reason=body.reason, principal=principal))
+        return _read(
+            service.deactivate_coach(
+                uow=uow, coach_id=coach_id, reason=body.reason, principal=principal
+            )
+        )

@@ -57,7 +57,13 @@ def create_coach(*, uow: UnitOfWork, data: CoachCreate, principal: Principal) ->
             holds_intakes=coach.holds_intakes,
         )
     )
-    uow.audit(actor=principal.as_actor(), action="coach.create", resource_type="coach", resource_id=coach.id, new=_snapshot(coach))
+    uow.audit(
+        actor=principal.as_actor(),
+        action="coach.create",
+        resource_type="coach",
+        resource_id=coach.id,
+        new=_snapshot(coach),
+    )
     uow.commit()
     return coach
 
@@ -69,7 +75,9 @@ def _load(uow: UnitOfWork, coach_id: uuid.UUID) -> Coach:
     return coach
 
 
-def update_coach(*, uow: UnitOfWork, coach_id: uuid.UUID, data: CoachUpdate, principal: Principal) -> Coach:
+def update_coach(
+    *, uow: UnitOfWork, coach_id: uuid.UUID, data: CoachUpdate, principal: Principal
+) -> Coach:
     """Change roster data and publish coach.updated with the full state."""
     coach = _load(uow, coach_id)
     _check_office(principal, coach.office_code)
@@ -92,12 +100,21 @@ def update_coach(*, uow: UnitOfWork, coach_id: uuid.UUID, data: CoachUpdate, pri
             holds_intakes=coach.holds_intakes,
         )
     )
-    uow.audit(actor=principal.as_actor(), action="coach.update", resource_type="coach", resource_id=coach.id, old=old, new=_snapshot(coach))
+    uow.audit(
+        actor=principal.as_actor(),
+        action="coach.update",
+        resource_type="coach",
+        resource_id=coach.id,
+        old=old,
+        new=_snapshot(coach),
+    )
     uow.commit()
     return coach
 
 
-def deactivate_coach(*, uow: UnitOfWork, coach_id: uuid.UUID, reason: str, principal: Principal) -> Coach:
+def deactivate_coach(
+    *, uow: UnitOfWork, coach_id: uuid.UUID, reason: str, principal: Principal
+) -> Coach:
     """Take a coach off the roster (idempotent: a second call is a 409)."""
     coach = _load(uow, coach_id)
     _check_office(principal, coach.office_code)
@@ -106,10 +123,19 @@ def deactivate_coach(*, uow: UnitOfWork, coach_id: uuid.UUID, reason: str, princ
     old = _snapshot(coach)
     coach.active = False
     coach.deactivated_at = coach.updated_at = utcnow()
-    uow.publish(CoachDeactivated(coach_id=coach.id, office_code=coach.office_code, deactivated_at=coach.deactivated_at))
+    uow.publish(
+        CoachDeactivated(
+            coach_id=coach.id, office_code=coach.office_code, deactivated_at=coach.deactivated_at
+        )
+    )
     uow.audit(
-        actor=principal.as_actor(), action="coach.deactivate", resource_type="coach", resource_id=coach.id,
-        reason=reason, old=old, new=_snapshot(coach),
+        actor=principal.as_actor(),
+        action="coach.deactivate",
+        resource_type="coach",
+        resource_id=coach.id,
+        reason=reason,
+        old=old,
+        new=_snapshot(coach),
     )
     uow.commit()
     return coach

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from intake.claims.models import Claim
@@ -19,7 +20,9 @@ def get(session: Session, claim_id: uuid.UUID) -> Claim | None:
 
 def find_open_by_bsn_hash(session: Session, bsn_hash: str) -> Claim | None:
     """The open claim of a BSN, if any."""
-    return session.scalars(select(Claim).where(Claim.bsn_hash == bsn_hash, Claim.status == "open")).first()
+    return session.scalars(
+        select(Claim).where(Claim.bsn_hash == bsn_hash, Claim.status == "open")
+    ).first()
 
 
 def find_by_bsn_hash(session: Session, bsn_hash: str) -> Sequence[Claim]:
@@ -34,7 +37,7 @@ def add(session: Session, claim: Claim) -> None:
     session.add(claim)
 
 
-SORTS = {
+SORTS: dict[str, ColumnElement[Any]] = {
     "registered_at": Claim.registered_at.asc(),
     "-registered_at": Claim.registered_at.desc(),
     "first_ww_day": Claim.first_ww_day.asc(),
@@ -54,7 +57,7 @@ def list_claims(
     offset: int,
 ) -> tuple[Sequence[Claim], int]:
     """A filtered, sorted page of claims and the total number of matches."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if office_code:
         conditions.append(Claim.office_code == office_code)
     if status:

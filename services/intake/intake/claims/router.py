@@ -24,7 +24,13 @@ from shared.web.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=PROBLEM_RESPONSES)
 
 REGISTER_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.ADMIN)
-STAFF_READ_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.TRIAGE_ANALYST, Role.ADMIN)
+STAFF_READ_ROLES = (
+    Role.COACH,
+    Role.TEAM_LEAD,
+    Role.BENEFITS_OFFICER,
+    Role.TRIAGE_ANALYST,
+    Role.ADMIN,
+)
 PARTNER_REGISTER_SCOPE = "claims:register"
 
 
@@ -93,7 +99,9 @@ def get_claim(
     """Staff see any claim; a claimant only their own (others answer 404)."""
     own_only = principal.subject if not principal.has_role(*STAFF_READ_ROLES) else None
     with container.uow() as uow:
-        claim = service.get_claim(uow=uow, claim_id=claim_id, actor=principal.as_actor(), claimant_subject=own_only)
+        claim = service.get_claim(
+            uow=uow, claim_id=claim_id, actor=principal.as_actor(), claimant_subject=own_only
+        )
     return to_read(claim, container.bsn)
 
 
@@ -103,7 +111,9 @@ def list_claims(
     claim_status: Literal["open", "closed"] | None = Query(None, alias="status"),
     first_ww_day_from: dt.date | None = None,
     first_ww_day_to: dt.date | None = None,
-    sort: Literal["registered_at", "-registered_at", "first_ww_day", "-first_ww_day"] = "-registered_at",
+    sort: Literal[
+        "registered_at", "-registered_at", "first_ww_day", "-first_ww_day"
+    ] = "-registered_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -120,9 +130,19 @@ def list_claims(
             limit=page.limit,
             offset=page.offset,
         )
-        uow.audit(actor=principal.as_actor(), action="claim.list", resource_type="claim", resource_id=f"page:{page.offset}")
+        uow.audit(
+            actor=principal.as_actor(),
+            action="claim.list",
+            resource_type="claim",
+            resource_id=f"page:{page.offset}",
+        )
         uow.commit()
-    return Page[ClaimRead](items=[to_read(c, container.bsn) for c in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page[ClaimRead](
+        items=[to_read(c, container.bsn) for c in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post("/search", response_model=list[ClaimRead], summary="Find claims by BSN (staff)")
@@ -133,7 +153,7 @@ def search_claims(
 ) -> list[ClaimRead]:
     """Look up by BSN via its keyed hash; POST so the BSN never appears in a URL."""
     with container.uow() as uow:
-        claims = service.search_by_bsn(uow=uow, bsn=body.bsn, actor=principal.as_actor(), vault=container.bsn)
+        claims = service.search_by_bsn(
+            uow=uow, bsn=body.bsn, actor=principal.as_actor(), vault=container.bsn
+        )
     return [to_read(c, container.bsn) for c in claims]
-
-

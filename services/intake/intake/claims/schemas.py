@@ -19,11 +19,23 @@ class ClaimCreate(BaseModel):
 
     bsn: BSN = Field(description="Citizen service number; 9 digits passing the 11-proef")
     first_ww_day: dt.date = Field(description="First day of unemployment (first WW day)")
-    postcode: str = Field(description="Dutch postcode of the claimant's address, e.g. 1234 AB", max_length=8)
+    postcode: str = Field(
+        description="Dutch postcode of the claimant's address, e.g. 1234 AB", max_length=8
+    )
     date_of_birth: dt.date | None = None
     years_work_history: int | None = Field(default=None, ge=0, le=60)
     hours_lost_per_week: float | None = Field(default=None, gt=0, le=80)
-    education_level: Literal["primary", "lower_secondary", "upper_secondary", "vocational", "bachelor", "master_or_higher"] | None = None
+    education_level: (
+        Literal[
+            "primary",
+            "lower_secondary",
+            "upper_secondary",
+            "vocational",
+            "bachelor",
+            "master_or_higher",
+        ]
+        | None
+    ) = None
     sector: str | None = Field(default=None, max_length=80)
     preferred_language: Literal["nl", "en"] | None = None
 

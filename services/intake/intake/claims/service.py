@@ -37,12 +37,17 @@ def validate_dates(data: ClaimCreate, *, settings: IntakeSettings, today: dt.dat
     earliest = today - dt.timedelta(days=settings.first_ww_day_max_past_days)
     latest = today + dt.timedelta(days=settings.first_ww_day_max_future_days)
     if not earliest <= data.first_ww_day <= latest:
-        raise InvalidField("first_ww_day", f"must lie between {earliest.isoformat()} and {latest.isoformat()}")
+        raise InvalidField(
+            "first_ww_day", f"must lie between {earliest.isoformat()} and {latest.isoformat()}"
+        )
     if data.date_of_birth is None:
         return None
     age = _age_on(data.date_of_birth, data.first_ww_day)
     if not settings.min_age <= age <= settings.max_age:
-        raise InvalidField("date_of_birth", f"age on the first WW day must be {settings.min_age}-{settings.max_age}")
+        raise InvalidField(
+            "date_of_birth",
+            f"age on the first WW day must be {settings.min_age}-{settings.max_age}",
+        )
     return age
 
 
@@ -64,7 +69,9 @@ def register_claim(
     bsn_hash = vault.lookup_hash(data.bsn)
     existing = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
     if existing is not None:
-        raise OpenClaimExistsError("this BSN already has an open claim", existing_claim_id=str(existing.id))
+        raise OpenClaimExistsError(
+            "this BSN already has an open claim", existing_claim_id=str(existing.id)
+        )
     claim = Claim(
         id=uuid.uuid4(),
         bsn_ciphertext=vault.encrypt(data.bsn),
@@ -100,7 +107,11 @@ def register_claim(
         action="claim.register",
         resource_type="claim",
         resource_id=claim.id,
-        new={"office_code": office.code, "first_ww_day": data.first_ww_day.isoformat(), "channel": channel.value},
+        new={
+            "office_code": office.code,
+            "first_ww_day": data.first_ww_day.isoformat(),
+            "channel": channel.value,
+        },
     )
     try:
         uow.commit()
@@ -113,10 +124,14 @@ def register_claim(
     return claim
 
 
-def get_claim(*, uow: UnitOfWork, claim_id: uuid.UUID, actor: Actor, claimant_subject: str | None) -> Claim:
+def get_claim(
+    *, uow: UnitOfWork, claim_id: uuid.UUID, actor: Actor, claimant_subject: str | None
+) -> Claim:
     """A claim, audited as a read of personal data; claimants only see their own."""
     claim = repository.get(uow.session, claim_id)
-    if claim is None or (claimant_subject is not None and claim.claimant_subject != claimant_subject):
+    if claim is None or (
+        claimant_subject is not None and claim.claimant_subject != claimant_subject
+    ):
         raise NotFound("no such claim")
     uow.audit(actor=actor, action="claim.read", resource_type="claim", resource_id=claim.id)
     uow.commit()

@@ -33,8 +33,12 @@ def handle_coach_deactivated(event: Event[Any], uow: UnitOfWork) -> None:
         # Deactivation overtook registration (different partitions are possible for a
         # re-keyed roster): remember the coach as inactive so a late registration finds it.
         coach = RosterCoach(
-            id=event.data.coach_id, display_name="", office_code=event.data.office_code,
-            specialisms=[], contract_hours=0.0, holds_intakes=False,
+            id=event.data.coach_id,
+            display_name="",
+            office_code=event.data.office_code,
+            specialisms=[],
+            contract_hours=0.0,
+            holds_intakes=False,
         )
         uow.session.add(coach)
     coach.active = False

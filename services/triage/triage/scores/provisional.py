@@ -77,9 +77,13 @@ def score(
                 break
     if years_work_history is not None:
         effect = max(-0.3, min(0.3, (years_work_history - 10) * WORK_HISTORY_PER_YEAR))
-        factors.append(Contribution("years_work_history", str(years_work_history), round(effect, 6)))
+        factors.append(
+            Contribution("years_work_history", str(years_work_history), round(effect, 6))
+        )
     if hours_lost_per_week is not None and hours_lost_per_week >= 32:
-        factors.append(Contribution("hours_lost_per_week", f"{hours_lost_per_week:g}", HOURS_LOST_FULL_TIME))
+        factors.append(
+            Contribution("hours_lost_per_week", f"{hours_lost_per_week:g}", HOURS_LOST_FULL_TIME)
+        )
     logit = INTERCEPT + sum(f.contribution for f in factors)
     p = 1 / (1 + math.exp(-logit))
     return ProvisionalScore(

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1/claims", tags=["scores"], responses=PROBLEM_RESPO
 READ_ROLES = (Role.TRIAGE_ANALYST, Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
 
 
-@router.get("/{claim_id}/scores", response_model=list[ScoreRead], summary="Score history of a claim")
+@router.get(
+    "/{claim_id}/scores", response_model=list[ScoreRead], summary="Score history of a claim"
+)
 def get_scores(
     claim_id: uuid.UUID,
     principal: Principal = Depends(requires(roles=READ_ROLES)),

@@ -35,7 +35,10 @@ def score_registered_claim(*, uow: UnitOfWork, claim: Any, threshold: float) -> 
         model_version=result.model_version,
         provisional=True,
         intercept=result.intercept,
-        factors=[{"factor": f.factor, "value": f.value, "contribution": f.contribution} for f in result.factors],
+        factors=[
+            {"factor": f.factor, "value": f.value, "contribution": f.contribution}
+            for f in result.factors
+        ],
         over_55=result.over_55,
         under_27=result.under_27,
         trigger="claim_registered",

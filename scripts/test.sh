@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Full test run: starts PostgreSQL and Kafka through deploy/local unless WW_TEST_PG_URL and
+# WW_TEST_KAFKA name running ones, runs ruff, mypy and pytest, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+started=()
+cleanup() {
+  for svc in "${started[@]}"; do bash "deploy/local/$svc.sh" down || true; done
+}
+trap cleanup EXIT
+
+if [ -z "${WW_TEST_PG_URL:-}" ]; then
+  bash deploy/local/pg.sh up
+  started+=(pg)
+  eval "$(bash deploy/local/pg.sh env)"
+fi
+if [ -z "${WW_TEST_KAFKA:-}" ]; then
+  bash deploy/local/kafka.sh up
+  started+=(kafka)
+  eval "$(bash deploy/local/kafka.sh env)"
+  # Fault tests may stop and restart this broker (they only do so when it is ours).
+  export WW_KAFKA_CONTROL="deploy-local"
+fi
+export WW_TEST_PG_URL WW_TEST_KAFKA
+
+echo "== ruff"
+$BIN/ruff check .
+echo "== mypy"
+$BIN/mypy
+echo "== pytest"
+$BIN/python -m pytest "$@"

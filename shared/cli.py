@@ -1,0 +1,166 @@
+"""The `ww` command line: run services, migrate, mint dev tokens, export the event catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shared.services import SERVICE_NAMES
+
+app = typer.Typer(
+    help="WW case handling: operations and development commands.", no_args_is_help=True
+)
+events_app = typer.Typer(help="The event catalogue.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+console = Console(stderr=True)
+
+ServiceArg = Annotated[str, typer.Argument(help=f"one of: {', '.join(SERVICE_NAMES)}")]
+
+
+def _check(name: str) -> str:
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"choose one of {', '.join(SERVICE_NAMES)}")
+    return name
+
+
+@app.command()
+def serve(service: ServiceArg) -> None:
+    """Run a service's HTTP API only (relay and consumer run as their own processes)."""
+    from shared.runner import run_service
+
+    run_service(_check(service), api=True, relay=False, consumer=False)
+
+
+@app.command()
+def relay(service: ServiceArg) -> None:
+    """Run a service's outbox relay (Kafka transport)."""
+    from shared.runner import run_service
+
+    run_service(_check(service), api=False, relay=True, consumer=False)
+
+
+@app.command()
+def consume(service: ServiceArg) -> None:
+    """Run a service's event consumer (Kafka transport)."""
+    from shared.runner import run_service
+
+    run_service(_check(service), api=False, relay=False, consumer=True)
+
+
+@app.command()
+def run(service: ServiceArg) -> None:
+    """Run API, relay and consumer of one service in one process."""
+    from shared.runner import run_service
+
+    run_service(_check(service), api=True, relay=True, consumer=True)
+
+
+@app.command()
+def embedded(demo: Annotated[bool, typer.Option(help="load demo data")] = True) -> None:
+    """Run all four services in one process: SQLite, in-process events (what `make run` does)."""
+    from shared.runner import run_embedded
+
+    run_embedded(demo=demo)
+
+
+@app.command()
+def migrate(
+    service: Annotated[str, typer.Argument(help="a service name or 'all'")] = "all",
+) -> None:
+    """Apply database migrations."""
+    from shared.db.migrate import upgrade
+    from shared.services import load_spec
+
+    names = SERVICE_NAMES if service == "all" else (_check(service),)
+    for name in names:
+        spec = load_spec(name)
+        settings = spec.settings_cls()
+        assert settings.database_url is not None
+        upgrade(settings.database_url, spec.migrations_dir, name)
+        console.print(f"[green]migrated[/green] {name}")
+
+
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", help="role(s) for a person's token")] = [],  # noqa: B006
+    sub: Annotated[
+        str, typer.Option(help="subject: user id (for coaches: the coach id)")
+    ] = "dev-user",
+    office: Annotated[str | None, typer.Option(help="office code (team leads)")] = None,
+    client_id: Annotated[str | None, typer.Option(help="partner application: client id")] = None,
+    scope: Annotated[list[str], typer.Option("--scope", help="partner scopes")] = [],  # noqa: B006
+    ttl_minutes: Annotated[int, typer.Option(min=1, max=24 * 60)] = 480,
+) -> None:
+    """Mint a dev token signed with the local key (embedded and dev modes only)."""
+    from shared.settings import ServiceSettings
+    from shared.web.auth import Role, load_or_create_local_key, mint_token
+
+    settings = ServiceSettings()
+    if settings.auth_mode != "local":
+        raise typer.BadParameter("tokens can only be minted with auth_mode=local")
+    valid = {r.value for r in Role}
+    for r in role:
+        if r not in valid:
+            raise typer.BadParameter(f"unknown role {r!r}; valid: {', '.join(sorted(valid))}")
+    if not role and not client_id:
+        raise typer.BadParameter(
+            "give --role (a person) or --client-id with --scope (a partner application)"
+        )
+    assert settings.auth_local_key_file is not None
+    key = load_or_create_local_key(settings.auth_local_key_file)
+    typer.echo(
+        mint_token(
+            key,
+            subject=client_id or sub,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            roles=role,
+            scopes=scope,
+            office=office,
+            client_id=client_id,
+            ttl=dt.timedelta(minutes=ttl_minutes),
+        )
+    )
+
+
+@events_app.command("asyncapi")
+def events_asyncapi(
+    check: Annotated[bool, typer.Option(help="fail if the checked-in documents are stale")] = False,
+    out: Annotated[Path, typer.Option(help="AsyncAPI document path")] = Path("docs/asyncapi.yaml"),
+    schemas_dir: Annotated[Path, typer.Option(help="JSON Schema directory")] = Path("docs/events"),
+) -> None:
+    """Generate docs/asyncapi.yaml and docs/events/*.json from the pydantic models."""
+    import tempfile
+
+    from shared.events.asyncapi import render_asyncapi, write_json_schemas
+
+    document = render_asyncapi()
+    if check:
+        stale = not out.exists() or out.read_text() != document
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = {p.name: p.read_text() for p in write_json_schemas(Path(tmp))}
+            current = (
+                {p.name: p.read_text() for p in schemas_dir.glob("*.json")}
+                if schemas_dir.exists()
+                else {}
+            )
+            stale = stale or fresh != current
+        if stale:
+            console.print("[red]stale[/red]: run `ww events asyncapi`")
+            raise typer.Exit(1)
+        console.print("[green]up to date[/green]")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(document)
+    for old in schemas_dir.glob("*.json") if schemas_dir.exists() else []:
+        old.unlink()
+    written = write_json_schemas(schemas_dir)
+    console.print(f"wrote {out} and {len(written)} JSON Schemas in {schemas_dir}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Test support: real PostgreSQL databases, real Kafka topics, processes, tokens."""

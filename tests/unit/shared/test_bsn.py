@@ -1,0 +1,230 @@
+"""BSN: 11-proef, normalisation, encryption at rest, lookup hash, masking, pydantic type."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
+
+from shared.bsn import (
+    BSN,
+    BsnVault,
+    InvalidBSNError,
+    is_valid_bsn,
+    mask_bsn,
+    mask_bsn_in_text,
+    normalize_bsn,
+)
+
+ENC_KEY = bytes(range(32))
+HASH_KEY = bytes(range(100, 132))
+VALID = ["123456782", "111222333"]
+PADDED = ("12345672", "012345672")  # 8 digits: a leading zero is implied
+INVALID = [
+    "123456789",  # fails the 11-proef
+    "111222334",
+    "1234567823",  # 10 digits
+    "12345678a",
+    "abcdefghi",
+    "",
+    "000000000",  # passes the formula but is not a number anyone holds
+    "12345 6782x",
+]
+
+
+def eleven_proof(digits: str) -> bool:
+    """9A+8B+7C+6D+5E+4F+3G+2H-1I = 0 (mod 11)."""
+    weights = [9, 8, 7, 6, 5, 4, 3, 2, -1]
+    return sum(w * int(d) for w, d in zip(weights, digits, strict=True)) % 11 == 0
+
+
+def vault(hash_key: bytes = HASH_KEY) -> BsnVault:
+    return BsnVault(encryption_key=ENC_KEY, hash_key=hash_key)
+
+
+# --- 11-proef ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", VALID)
+def test_known_valid_bsns(value: str) -> None:
+    assert eleven_proof(value)
+    assert is_valid_bsn(value)
+    assert normalize_bsn(value) == value
+
+
+def test_eight_digit_bsn_is_left_padded() -> None:
+    short, padded = PADDED
+    assert eleven_proof(padded)
+    assert is_valid_bsn(short)
+    assert normalize_bsn(short) == padded
+
+
+@pytest.mark.parametrize("value", ["1234.56.782", "123 456 782", "123-456-782", " 123456782 "])
+def test_separators_are_stripped(value: str) -> None:
+    assert normalize_bsn(value) == "123456782"
+
+
+@pytest.mark.parametrize("value", INVALID)
+def test_invalid_bsns_are_rejected(value: str) -> None:
+    assert not is_valid_bsn(value)
+    with pytest.raises(InvalidBSNError, match="11-proef"):
+        normalize_bsn(value)
+    assert issubclass(InvalidBSNError, ValueError)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(prefix=st.text(alphabet="0123456789", min_size=8, max_size=8))
+def test_at_most_one_check_digit_and_validator_agrees_with_formula(prefix: str) -> None:
+    weighted = sum(w * int(d) for w, d in zip(range(9, 1, -1), prefix, strict=True))
+    check_digits = [d for d in range(10) if (weighted - d) % 11 == 0]
+    # The check digit is the weighted sum mod 11; a remainder of 10 leaves no valid number.
+    expected = [] if weighted % 11 == 10 else [weighted % 11]
+    assert check_digits == expected
+
+    for digit in range(10):
+        candidate = f"{prefix}{digit}"
+        formula = eleven_proof(candidate) and candidate != "000000000"
+        assert is_valid_bsn(candidate) == formula, candidate
+        assert (digit in check_digits) == eleven_proof(candidate)
+
+
+# --- vault ---------------------------------------------------------------------------------------
+
+
+def test_encrypt_decrypt_round_trip() -> None:
+    v = vault()
+    for value in VALID:
+        assert v.decrypt(v.encrypt(value)) == value
+
+
+def test_encryption_uses_a_fresh_nonce() -> None:
+    v = vault()
+    first, second = v.encrypt("123456782"), v.encrypt("123456782")
+    assert first != second
+    assert first[1:13] != second[1:13]
+    assert first[0] == second[0] == 1  # key version byte
+    assert len(first) == 1 + 12 + len("123456782") + 16  # version + nonce + ciphertext + tag
+
+
+def test_ciphertext_does_not_contain_the_digits() -> None:
+    v = vault()
+    blob = v.encrypt("123456782")
+    assert b"123456782" not in blob
+    assert b"123456782" not in base64.b64encode(blob)
+    assert "123456782" not in blob.hex()
+
+
+@pytest.mark.parametrize("position", [1, 12, 13, -1])
+def test_tampering_is_detected(position: int) -> None:
+    v = vault()
+    blob = bytearray(v.encrypt("123456782"))
+    blob[position] ^= 0x01
+    with pytest.raises(InvalidTag):
+        v.decrypt(bytes(blob))
+
+
+def test_wrong_key_or_version_is_rejected() -> None:
+    blob = vault().encrypt("123456782")
+    other = BsnVault(encryption_key=bytes(32), hash_key=HASH_KEY)
+    with pytest.raises(InvalidTag):
+        other.decrypt(blob)
+    with pytest.raises(ValueError, match="key version"):
+        vault().decrypt(b"\x02" + blob[1:])
+    with pytest.raises(ValueError, match="key version"):
+        vault().decrypt(b"")
+
+
+def test_lookup_hash_is_deterministic_and_key_dependent() -> None:
+    a, b = vault(), vault()
+    assert a.lookup_hash("123456782") == b.lookup_hash("123456782")
+    assert len(a.lookup_hash("123456782")) == 64
+    assert a.lookup_hash("123456782") != a.lookup_hash("111222333")
+    assert vault(hash_key=b"k" * 32).lookup_hash("123456782") != a.lookup_hash("123456782")
+    assert "123456782" not in a.lookup_hash("123456782")
+
+
+def test_key_sizes_are_checked() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        BsnVault(encryption_key=bytes(16), hash_key=HASH_KEY)
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        BsnVault(encryption_key=ENC_KEY, hash_key=bytes(31))
+
+
+def test_from_settings_with_keys_and_with_dev_key_file(tmp_path: Path) -> None:
+    configured = BsnVault.from_settings(
+        encryption_key_b64=base64.b64encode(ENC_KEY).decode(),
+        hash_key_b64=base64.b64encode(HASH_KEY).decode(),
+        dev_key_dir=tmp_path / "unused",
+    )
+    assert configured.lookup_hash("123456782") == vault().lookup_hash("123456782")
+    assert not (tmp_path / "unused").exists()
+
+    first = BsnVault.from_settings(encryption_key_b64=None, hash_key_b64=None, dev_key_dir=tmp_path)
+    second = BsnVault.from_settings(encryption_key_b64=None, hash_key_b64="", dev_key_dir=tmp_path)
+    assert second.decrypt(first.encrypt("123456782")) == "123456782"
+    assert first.lookup_hash("123456782") == second.lookup_hash("123456782")
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["dev-bsn-keys"]
+
+
+# --- masking -------------------------------------------------------------------------------------
+
+
+def test_mask_bsn_shows_last_three_digits() -> None:
+    assert mask_bsn("123456782") == "******782"
+
+
+def test_mask_in_text_masks_valid_bsns_only() -> None:
+    text = (
+        "bsn 123456782, ref 123456789, other 111222333; phone 0612345678; "
+        "iban-ish 1234567821; id=111222333."
+    )
+    masked = mask_bsn_in_text(text)
+    assert "111222333" not in masked
+    # A valid BSN inside a longer digit run (here 10 digits) is not a BSN and stays.
+    assert masked == (
+        "bsn ******782, ref 123456789, other ******333; phone 0612345678; "
+        "iban-ish 1234567821; id=******333."
+    )
+
+
+@pytest.mark.parametrize("text", ["", "no digits here", "order 42", "123456789"])
+def test_mask_in_text_leaves_other_text_alone(text: str) -> None:
+    assert mask_bsn_in_text(text) == text
+
+
+# --- pydantic type -------------------------------------------------------------------------------
+
+
+class Claimant(BaseModel):
+    bsn: BSN
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (123456782, "123456782"),
+        ("123456782", "123456782"),
+        ("1234.56.782", "123456782"),
+        (12345672, "012345672"),
+        ("12345672", "012345672"),
+    ],
+)
+def test_pydantic_type_accepts_int_and_str(raw: int | str, expected: str) -> None:
+    assert Claimant.model_validate({"bsn": raw}).bsn == expected
+    assert Claimant.model_validate_json(f'{{"bsn": {raw!r}}}'.replace("'", '"')).bsn == expected
+
+
+@pytest.mark.parametrize("raw", [123456789, "123456789", "12345678a", True, 1.5, None])
+def test_pydantic_type_rejects_invalid(raw: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        Claimant.model_validate({"bsn": raw})
+    errors = info.value.errors()
+    assert [e["loc"] for e in errors] == [("bsn",)]
+    if isinstance(raw, int | str) and not isinstance(raw, bool):
+        assert "11-proef" in errors[0]["msg"]
+
