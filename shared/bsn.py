@@ -21,7 +21,8 @@ from stdnum.nl import bsn as stdnum_bsn
 
 _KEY_VERSION = 1
 _AAD = b"ww:bsn:v1"
-_CANDIDATE = re.compile(r"(?<!\d)(\d{9})(?!\d)")
+_CANDIDATE = re.compile(r"(?<!\d)(\d{3}[ .-]?\d{2,3}[ .-]?\d{3}|\d{8})(?!\d)")
+_SEPARATORS = str.maketrans("", "", " .-")
 
 
 class InvalidBSNError(ValueError):
@@ -30,15 +31,23 @@ class InvalidBSNError(ValueError):
 
 def normalize_bsn(value: str) -> str:
     """Strip separators and left-pad 8-digit numbers; raise InvalidBSNError if invalid."""
+    compact = value.translate(_SEPARATORS)
+    # stdnum would zero-pad any shorter number; only 8 or 9 digits are a BSN.
+    if not (compact.isascii() and compact.isdigit() and len(compact) in (8, 9)):
+        raise InvalidBSNError("not a valid BSN (9 digits passing the 11-proef)")
     try:
-        return str(stdnum_bsn.validate(value))
+        return str(stdnum_bsn.validate(compact))
     except StdnumValidationError as exc:
         raise InvalidBSNError("not a valid BSN (9 digits passing the 11-proef)") from exc
 
 
 def is_valid_bsn(value: str) -> bool:
     """True when the value passes the format check and the 11-proef."""
-    return bool(stdnum_bsn.is_valid(value))
+    try:
+        normalize_bsn(value)
+    except InvalidBSNError:
+        return False
+    return True
 
 
 def mask_bsn(value: str) -> str:
@@ -58,7 +67,7 @@ def mask_bsn_in_text(text: str) -> str:
 def _to_str(value: object) -> object:
     # Accept numbers too, so 123456782 (JSON number) is not silently coerced elsewhere.
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return str(value) if value >= 0 else "-"
     return value
 
 
@@ -87,7 +96,8 @@ class BsnVault:
     def encrypt(self, bsn: str) -> bytes:
         """Ciphertext as key-version byte + 12-byte nonce + AES-GCM output."""
         nonce = os.urandom(12)
-        return bytes([_KEY_VERSION]) + nonce + self._aead.encrypt(nonce, bsn.encode(), _AAD)
+        plain = normalize_bsn(bsn).encode()
+        return bytes([_KEY_VERSION]) + nonce + self._aead.encrypt(nonce, plain, _AAD)
 
     def decrypt(self, blob: bytes) -> str:
         """Inverse of encrypt; raises if the ciphertext was tampered with."""
@@ -97,7 +107,7 @@ class BsnVault:
 
     def lookup_hash(self, bsn: str) -> str:
         """Keyed hash for equality look-ups; useless without the key (no rainbow tables)."""
-        return hmac.new(self._hash_key, bsn.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._hash_key, normalize_bsn(bsn).encode(), hashlib.sha256).hexdigest()
 
     @classmethod
     def from_settings(

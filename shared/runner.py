@@ -56,7 +56,7 @@ def build_settings(name: str, **overrides: Any) -> ServiceSettings:
     return spec.settings_cls(**overrides)
 
 
-def run_service(name: str, *, api: bool, relay: bool, consumer: bool, migrate: bool = True) -> None:
+def run_service(name: str, *, api: bool, relay: bool, consumer: bool) -> None:
     """Run one service with the chosen parts (API, relay, consumer) until SIGINT/SIGTERM."""
     spec = load_spec(name)
     settings = spec.settings_cls()
@@ -65,7 +65,7 @@ def run_service(name: str, *, api: bool, relay: bool, consumer: bool, migrate: b
         raise SystemExit("a separate relay or consumer process needs WW_TRANSPORT=kafka")
     broker = EmbeddedBroker() if settings.transport == "embedded" else None
     container = ServiceContainer(spec, settings, broker=broker)
-    if migrate:
+    if settings.migrate_on_start:
         container.migrate()
     if relay:
         container.start_relay()

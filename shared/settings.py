@@ -44,6 +44,7 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_interval_s: float = Field(default=0.05, gt=0)
     run_workers: bool = False
+    migrate_on_start: bool = True
 
     auth_mode: Literal["local", "jwks"] = "local"
     auth_jwks_url: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import MetaData, engine_from_config, pool
+from sqlalchemy import MetaData, engine_from_config, pool, text
 
 
 def run_migrations(target_metadata: MetaData) -> None:
@@ -35,4 +35,8 @@ def run_migrations(target_metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several processes of one service may start at once: one migrates, the
+                # others wait for the lock and then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": version_table})
             context.run_migrations()

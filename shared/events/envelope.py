@@ -58,7 +58,13 @@ class _EnvelopeFields(BaseModel):
 
 
 class RawEvent(_EnvelopeFields):
-    """An envelope whose payload has not been typed yet (first parsing step)."""
+    """An envelope whose payload has not been typed yet (first parsing step).
+
+    Consumers ignore envelope attributes they do not know, so a producer may add a
+    CloudEvents extension without breaking older consumers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     data: dict[str, Any]
 
@@ -104,7 +110,14 @@ class Event(_EnvelopeFields, Generic[P]):
         """Serialise for the wire (UTF-8 JSON)."""
         return self.model_dump_json().encode()
 
-    HEADER_KEYS: ClassVar[tuple[str, ...]] = ("ce_id", "ce_type", "ce_source", "ce_subject")
+    HEADER_KEYS: ClassVar[tuple[str, ...]] = (
+        "ce_id",
+        "ce_type",
+        "ce_schemaversion",
+        "ce_source",
+        "ce_subject",
+        "ce_correlationid",
+    )
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         """Binary-mode CloudEvents style headers, so tools can route without parsing."""

@@ -106,6 +106,7 @@ class EventConsumer:
     def _apply_once(self, message: IncomingMessage, event: Event[Any], handler: Handler) -> Outcome:
         with self._uow_factory() as uow:
             if uow.session.get(self._processed, (self.name, event.id)) is not None:
+                log.info("consumer.duplicate_skipped", consumer=self.name, event_type=event.type, event_id=str(event.id))
                 return Outcome.DUPLICATE
             uow.session.add(
                 self._processed(

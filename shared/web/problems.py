@@ -84,7 +84,8 @@ def problem_response(
     }
     if instance:
         body["instance"] = instance
-    body.update(extra)
+    # Extension members never overwrite the standard ones.
+    body.update({k: v for k, v in extra.items() if k not in body and k != "instance"})
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

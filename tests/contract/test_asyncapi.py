@@ -40,7 +40,8 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     node: Any = document
     for part in ref[2:].split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
-        assert isinstance(node, dict) and part in node, f"unresolvable $ref {ref}"
+        assert isinstance(node, dict), f"unresolvable $ref {ref}"
+        assert part in node, f"unresolvable $ref {ref}"
         node = node[part]
     return node
 
@@ -68,7 +69,10 @@ def test_json_schema_files_are_one_per_event_plus_envelope(tmp_path: Path) -> No
     for path in tmp_path.iterdir():
         text = path.read_text(encoding="utf-8")
         assert text.endswith("}\n")
-        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        assert (
+            text
+            == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
 
 
 def test_rendering_is_deterministic_and_parses_back() -> None:
@@ -129,9 +133,7 @@ def test_every_registered_event_is_a_message_on_its_producers_channel() -> None:
         envelope_ref, narrowing = message["payload"]["allOf"]
         assert envelope_ref == {"$ref": "#/components/schemas/EventEnvelope"}
         assert narrowing["properties"]["type"] == {"const": model.event_type}
-        assert narrowing["properties"]["data"] == {
-            "$ref": f"#/components/schemas/{model.__name__}"
-        }
+        assert narrowing["properties"]["data"] == {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def test_channels_and_operations() -> None:
@@ -158,9 +160,9 @@ def test_every_ref_resolves_and_defs_are_hoisted() -> None:
     assert refs
     for ref in refs:
         _resolve(doc, ref)
-    assert not any(
-        isinstance(node, dict) and "$defs" in node for _, node in _walk(doc)
-    ), "nested $defs must be hoisted into components.schemas"
+    assert not any(isinstance(node, dict) and "$defs" in node for _, node in _walk(doc)), (
+        "nested $defs must be hoisted into components.schemas"
+    )
     schemas = doc["components"]["schemas"]
     # Nested payload models and enums become components of their own.
     assert {"FactorContribution", "Band", "Segment", "EventEnvelope"} <= set(schemas)
@@ -198,5 +200,7 @@ def test_no_schema_has_a_bsn_property(tmp_path: Path) -> None:
 
 
 def test_bsn_walker_would_catch_a_bsn_property() -> None:
-    schema = {"properties": {"claimant": {"properties": {"Burgerservicenummer": {}}}}}
+    schema: dict[str, Any] = {
+        "properties": {"claimant": {"properties": {"Burgerservicenummer": {}}}}
+    }
     assert any(PERSONAL_ID.search(name) for _, name in _property_names(schema))

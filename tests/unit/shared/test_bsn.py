@@ -227,4 +227,3 @@ def test_pydantic_type_rejects_invalid(raw: object) -> None:
     assert [e["loc"] for e in errors] == [("bsn",)]
     if isinstance(raw, int | str) and not isinstance(raw, bool):
         assert "11-proef" in errors[0]["msg"]
-

@@ -18,10 +18,7 @@ def test_every_postcode_area_maps_to_exactly_one_office() -> None:
     directory = load_offices()
     for digits in range(1000, 10_000):
         covering = [
-            o.code
-            for o in directory.offices
-            for lo, hi in o.postcode_ranges
-            if lo <= digits <= hi
+            o.code for o in directory.offices for lo, hi in o.postcode_ranges if lo <= digits <= hi
         ]
         assert len(covering) == 1, f"{digits}: served by {covering or 'no office'}"
         assert directory.for_postcode(f"{digits} AB").code == covering[0]
@@ -120,8 +117,10 @@ def test_offices_have_identity_and_plausible_coordinates() -> None:
     assert len(codes) == len(set(codes))
     for office in directory.offices:
         assert re.fullmatch(r"[A-Z]{3}", office.code)
-        assert office.name and office.city
-        assert 50.7 <= office.latitude <= 53.6 and 3.3 <= office.longitude <= 7.3, office.code
+        assert office.name
+        assert office.city
+        assert 50.7 <= office.latitude <= 53.6, office.code
+        assert 3.3 <= office.longitude <= 7.3, office.code
         assert directory.get(office.code) is office
     assert directory.get("XXX") is None
 
@@ -131,8 +130,10 @@ def test_file_is_versioned() -> None:
         resources.files("shared.reference").joinpath("offices.json").read_text("utf-8")
     )
     directory = load_offices()
-    assert raw["version"] and directory.version == raw["version"]
-    assert raw["valid_from"] and directory.valid_from == raw["valid_from"]
+    assert raw["version"]
+    assert directory.version == raw["version"]
+    assert raw["valid_from"]
+    assert directory.valid_from == raw["valid_from"]
     dt.date.fromisoformat(directory.valid_from)
     assert len(directory.offices) == len(raw["offices"])
     assert load_offices() is directory, "the table is loaded once"
