@@ -190,7 +190,7 @@ while True:
 }
 
 # AppCDS: the first broker run dumps a class-data-sharing archive at (graceful) exit, later
-# runs map it - saves ~3 s of the ~8 s broker startup.  Keyed by pom + JVM build, so a
+# runs map it - saves roughly 1-3 s of a 6-9 s broker startup.  Keyed by pom + JVM build, so a
 # stale archive is never used (the JVM would just ignore a mismatching one anyway).
 # Disable with WW_KAFKA_CDS=0.
 cds_flags() {
@@ -273,11 +273,16 @@ cmd_up() {
   lock_state
   if pid="$(running_pid)"; then
     read_ports
-    if python3 "$PROBE" "127.0.0.1:$PORT" 5 >/dev/null; then
-      ww_info "kafka: already running on 127.0.0.1:$PORT (pid $pid)"
-      return 0
-    fi
-    ww_log "kafka: pid $pid exists but does not answer; restarting it"
+    local until=$((SECONDS + 30))
+    while pid_alive "$pid"; do   # give a busy/still-starting broker 30 s before restarting it
+      if python3 "$PROBE" "127.0.0.1:$PORT" 3 >/dev/null 2>&1; then
+        ww_info "kafka: already running on 127.0.0.1:$PORT (pid $pid)"
+        return 0
+      fi
+      [ $SECONDS -lt $until ] || break
+      sleep 1
+    done
+    ww_log "kafka: pid $pid does not answer on 127.0.0.1:$PORT; restarting it"
     stop_pid "$pid"
   fi
   cds_publish 0   # a broker that died without 'down' may have left a partial archive
