@@ -58,7 +58,12 @@ def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
     """The offsets a consumer group has committed."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
-        return {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()}
+        # kafka-python 3 renamed list_consumer_group_offsets(group) to list_group_offsets({group: None}).
+        if hasattr(admin, "list_group_offsets"):
+            offsets = admin.list_group_offsets({group: None}).get(group, {})
+        else:
+            offsets = admin.list_consumer_group_offsets(group)
+        return {tp: meta.offset for tp, meta in offsets.items()}
     finally:
         admin.close()
 
