@@ -6,6 +6,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from shared.bsn import mask_bsn_in_text
+
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=None)
 
@@ -19,7 +21,8 @@ def new_correlation_id() -> str:
 
 def sanitize_correlation_id(value: str | None) -> str:
     """Accept a caller's correlation id only when it is short and harmless; otherwise mint one."""
-    if value and _CORRELATION_RE.match(value):
+    # A caller's id is copied into logs, audit rows and events: never accept one carrying a BSN.
+    if value and _CORRELATION_RE.match(value) and mask_bsn_in_text(value) == value:
         return value
     return new_correlation_id()
 

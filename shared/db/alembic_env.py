@@ -38,5 +38,7 @@ def run_migrations(target_metadata: MetaData) -> None:
             if connection.dialect.name == "postgresql":
                 # Several processes of one service may start at once: one migrates, the
                 # others wait for the lock and then find nothing to do.
-                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": version_table})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": version_table}
+                )
             context.run_migrations()

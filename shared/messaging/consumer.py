@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 
 from shared.context import causation_id_var, correlation_id_var
@@ -75,7 +76,11 @@ class EventConsumer:
         corr = correlation_id_var.set(event.correlationid)
         cause = causation_id_var.set(str(event.id))
         try:
-            return self._apply_with_retries(message, event, handler)
+            # The request's correlation id follows the event into this consumer's logs.
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=event.correlationid, causation_id=str(event.id)
+            ):
+                return self._apply_with_retries(message, event, handler)
         finally:
             correlation_id_var.reset(corr)
             causation_id_var.reset(cause)
@@ -106,7 +111,12 @@ class EventConsumer:
     def _apply_once(self, message: IncomingMessage, event: Event[Any], handler: Handler) -> Outcome:
         with self._uow_factory() as uow:
             if uow.session.get(self._processed, (self.name, event.id)) is not None:
-                log.info("consumer.duplicate_skipped", consumer=self.name, event_type=event.type, event_id=str(event.id))
+                log.info(
+                    "consumer.duplicate_skipped",
+                    consumer=self.name,
+                    event_type=event.type,
+                    event_id=str(event.id),
+                )
                 return Outcome.DUPLICATE
             uow.session.add(
                 self._processed(

@@ -173,13 +173,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
-        return problem_response(
+        response = problem_response(
             status=exc.status_code,
             slug=slug,
             title=title,
             detail=str(exc.detail),
             instance=request.url.path,
         )
+        if exc.headers:  # e.g. `Allow` on 405, which RFC 9110 requires
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
