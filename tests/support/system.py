@@ -148,7 +148,10 @@ class Processes:
         return proc
 
     def stop_all(self) -> None:
-        """Stop every process started."""
+        """Stop every process started (signal all first, then wait, so they stop in parallel)."""
+        for p in self.procs:
+            if p.alive():
+                p.popen.terminate()
         for p in self.procs:
             p.stop()
 
