@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import faults
@@ -28,6 +28,12 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(
         hashlib.sha256(f"ww-relay:{name}".encode()).digest()[:8], "big", signed=True
     )
+
+
+_HELD = text(
+    "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key"
+)
 
 
 class LeaderLock:
@@ -49,10 +55,17 @@ class LeaderLock:
             return True
         if self._conn is not None:
             try:
-                self._conn.exec_driver_sql("SELECT 1")
-                return True
-            except Exception:  # connection lost means lock lost
-                self.release()
+                # Ask the server, not the client: a transparently re-opened connection
+                # would answer SELECT 1 without holding the lock.
+                if (
+                    not self._conn.invalidated
+                    and self._conn.execute(_HELD, {"key": self._key}).scalar()
+                ):
+                    self._conn.commit()
+                    return True
+            except Exception:
+                log.warning("relay.leader_connection_lost")
+            self.release()
         conn = self._engine.connect()
         got = conn.execute(select(func.pg_try_advisory_lock(self._key))).scalar()
         conn.commit()
@@ -63,12 +76,16 @@ class LeaderLock:
         return False
 
     def release(self) -> None:
-        """Give the lock up (closing the connection releases it server-side)."""
+        """Give the lock up; a connection we cannot unlock on is discarded, never pooled."""
         if self._conn is not None:
             try:
+                self._conn.execute(select(func.pg_advisory_unlock(self._key)))
+                self._conn.commit()
                 self._conn.close()
             except Exception:
-                log.debug("relay.lock_close_failed")
+                # Closing the physical connection ends the session and so frees the lock.
+                self._conn.invalidate()
+                self._conn.close()
             self._conn = None
 
 
