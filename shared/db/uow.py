@@ -50,11 +50,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if not self._committed:
-                self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed and releases the connection; unlike
+        # rollback() it leaves loaded objects readable (detached, not expired) for responses.
+        self.session.close()
 
     def commit(self) -> None:
         """Commit the state change together with its outbox rows."""
