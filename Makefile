@@ -50,6 +50,9 @@ infra-up:
 infra-down:
 	@bash deploy/local/down.sh
 
+infra-status:
+	@bash deploy/local/pg.sh status; bash deploy/local/kafka.sh status
+
 check-run:
 	@bash scripts/check_make_run.sh
 

@@ -79,6 +79,12 @@ def run_service(name: str, *, api: bool, relay: bool, consumer: bool) -> None:
         log.info("runner.listening", service=name, url=f"http://{settings.host}:{settings.port}")
         server.run()
     else:
+        if settings.metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(
+                settings.metrics_port, addr=settings.host, registry=container.metrics.registry
+            )
         stop = threading.Event()
         _install_stop_handlers(stop.set)
         stop.wait()

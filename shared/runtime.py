@@ -6,6 +6,7 @@ container to run the relay or the consumer as separate processes.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,15 +72,6 @@ class ServiceContainer:
         guard_append_only(Session, spec.tables.audit)
         self.metrics = ServiceMetrics(spec.name)
         self.verifier = self._build_verifier()
-        self.bsn = BsnVault.from_settings(
-            encryption_key_b64=settings.bsn_encryption_key.get_secret_value()
-            if settings.bsn_encryption_key
-            else None,
-            hash_key_b64=settings.bsn_hash_key.get_secret_value()
-            if settings.bsn_hash_key
-            else None,
-            dev_key_dir=settings.state_dir,
-        )
         self.broker = broker
         self.publisher: Publisher = self._build_publisher()
         self.relay = OutboxRelay(
@@ -112,6 +104,18 @@ class ServiceContainer:
         self.state: dict[str, Any] = {}
         if spec.extra_init is not None:
             spec.extra_init(self)
+
+    @functools.cached_property
+    def bsn(self) -> BsnVault:
+        """The BSN vault, built on first use (only services that handle BSNs need keys)."""
+        s = self.settings
+        return BsnVault.from_settings(
+            encryption_key_b64=s.bsn_encryption_key.get_secret_value()
+            if s.bsn_encryption_key
+            else None,
+            hash_key_b64=s.bsn_hash_key.get_secret_value() if s.bsn_hash_key else None,
+            dev_key_dir=s.state_dir,
+        )
 
     @property
     def subscribed_topics(self) -> list[str]:

@@ -14,16 +14,21 @@ from pydantic_settings import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STATE_DIR = REPO_ROOT / "var"
+# In a source checkout state lives in <repo>/var; an installed package uses ./var instead
+# (containers set WW_STATE_DIR explicitly).
+DEFAULT_STATE_DIR = (
+    REPO_ROOT / "var" if (REPO_ROOT / "pyproject.toml").exists() else Path.cwd() / "var"
+)
 
 
 class ServiceSettings(BaseSettings):
     """Settings read from `<SERVICE>_*` variables, falling back to shared `WW_*` variables."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+    model_config = SettingsConfigDict(env_prefix="WW_", extra="ignore", env_file=None)
 
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000
+    handles_bsn: ClassVar[bool] = False
 
     environment: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
@@ -45,6 +50,9 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(default=0.05, gt=0)
     run_workers: bool = False
     migrate_on_start: bool = True
+    metrics_port: int | None = Field(
+        default=None, description="Prometheus port for relay/consumer processes that serve no API"
+    )
 
     auth_mode: Literal["local", "jwks"] = "local"
     auth_jwks_url: str | None = None
@@ -86,7 +94,7 @@ class ServiceSettings(BaseSettings):
         if self.environment == "prod":
             if self.auth_mode != "jwks":
                 raise ValueError("production requires auth_mode=jwks")
-            if self.bsn_encryption_key is None or self.bsn_hash_key is None:
+            if self.handles_bsn and (self.bsn_encryption_key is None or self.bsn_hash_key is None):
                 raise ValueError("production requires bsn_encryption_key and bsn_hash_key")
 
     @property

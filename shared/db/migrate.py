@@ -23,4 +23,6 @@ def alembic_config(url: str, migrations_dir: Path, service: str) -> Config:
 
 def upgrade(url: str, migrations_dir: Path, service: str, revision: str = "head") -> None:
     """Upgrade the database at `url` to `revision`."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url, migrations_dir, service), revision)

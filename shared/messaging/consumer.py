@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from shared.bsn import mask_bsn_in_text
 from shared.context import causation_id_var, correlation_id_var
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
@@ -68,7 +69,13 @@ class EventConsumer:
         """Handle one message; never raises for a bad message (only for a broken DLQ)."""
         try:
             event = self._registry.parse(message.value)
-        except (ValidationError, UnknownEventTypeError, ValueError) as exc:
+        except ValidationError as exc:
+            # Name the failing locations only: the rejected input could hold personal data.
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or '$'}: {e['type']}" for e in exc.errors()
+            )
+            return self._dead_letter(message, f"unparseable: ValidationError: {problems}", 1)
+        except (UnknownEventTypeError, ValueError) as exc:
             return self._dead_letter(message, f"unparseable: {type(exc).__name__}: {exc}", 1)
         handler = self._handlers.get(event.type)
         if handler is None:
@@ -136,6 +143,7 @@ class EventConsumer:
         return Outcome.PROCESSED
 
     def _dead_letter(self, message: IncomingMessage, error: str, attempts: int) -> Outcome:
+        error = mask_bsn_in_text(error)
         log.error(
             "consumer.dead_lettered",
             consumer=self.name,

@@ -207,6 +207,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem_doc("Malformed request (e.g. invalid JSON)"),
     401: _problem_doc("Missing, expired or invalid bearer token"),
     403: _problem_doc("The caller's role or scopes do not allow this"),
+    404: _problem_doc("No such resource, or not visible to the caller"),
     413: _problem_doc("Request body over the size limit"),
     422: _problem_doc("Validation failed; `errors` names each field"),
 }

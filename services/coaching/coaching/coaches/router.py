@@ -61,9 +61,10 @@ def list_coaches(
             limit=page.limit,
             offset=page.offset,
         )
-    return Page[CoachRead](
-        items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
-    )
+        # Inside the unit of work: leaving it rolls back, which expires the loaded rows.
+        return Page[CoachRead](
+            items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
+        )
 
 
 @router.get("/{coach_id}", response_model=CoachRead, summary="Get a coach")
@@ -77,7 +78,12 @@ def get_coach(
         return _read(service.get_coach(uow=uow, coach_id=coach_id))
 
 
-@router.patch("/{coach_id}", response_model=CoachRead, summary="Update a coach")
+@router.patch(
+    "/{coach_id}",
+    response_model=CoachRead,
+    summary="Update a coach",
+    responses={409: {"description": "The coach is deactivated"}},
+)
 def update_coach(
     coach_id: uuid.UUID,
     body: CoachUpdate,
@@ -91,7 +97,12 @@ def update_coach(
         )
 
 
-@router.post("/{coach_id}/deactivate", response_model=CoachRead, summary="Deactivate a coach")
+@router.post(
+    "/{coach_id}/deactivate",
+    response_model=CoachRead,
+    summary="Deactivate a coach",
+    responses={409: {"description": "The coach is already deactivated"}},
+)
 def deactivate_coach(
     coach_id: uuid.UUID,
     body: CoachDeactivate,

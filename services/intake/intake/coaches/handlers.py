@@ -15,14 +15,15 @@ def handle_coach_upserted(event: Event[Any], uow: UnitOfWork) -> None:
     data = event.data
     coach = uow.session.get(RosterCoach, data.coach_id)
     if coach is None:
-        coach = RosterCoach(id=data.coach_id)
+        coach = RosterCoach(id=data.coach_id, active=True)
         uow.session.add(coach)
     coach.display_name = data.display_name
     coach.office_code = data.office_code
     coach.specialisms = list(data.specialisms)
     coach.contract_hours = data.contract_hours
     coach.holds_intakes = data.holds_intakes
-    coach.active = True
+    # Keep `active` as it is: a registration arriving after the deactivation (see below)
+    # must not bring the coach back; the roster has no reactivation.
     coach.updated_at = utcnow()
 
 
