@@ -82,6 +82,16 @@ BSN = Annotated[str, BeforeValidator(_to_str), AfterValidator(_validate)]
 """A pydantic field type: a normalised, 11-proef-valid BSN."""
 
 
+def _no_bsn(value: str) -> str:
+    if mask_bsn_in_text(value) != value:
+        raise ValueError("must not contain a BSN (free text ends up in events and audit logs)")
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(_no_bsn)]
+"""A pydantic field type for free text: refuses anything that looks like a valid BSN."""
+
+
 class BsnVault:
     """Encrypts BSNs with AES-GCM and computes HMAC-SHA256 lookup hashes."""
 

@@ -59,11 +59,13 @@ def guard_append_only(session_cls: type[Session], audit_model: type[Any]) -> Non
 
 
 def postgres_append_only_sql(table: str) -> list[str]:
-    """DDL for a migration: a trigger that rejects UPDATE and DELETE on the audit table."""
+    """DDL for a migration: triggers that reject UPDATE, DELETE and TRUNCATE on the audit table."""
     fn = f"{table}_append_only"
     return [
         f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql""",
         f"""CREATE TRIGGER {fn} BEFORE UPDATE OR DELETE ON {table}
 FOR EACH ROW EXECUTE FUNCTION {fn}()""",
+        f"""CREATE TRIGGER {fn}_truncate BEFORE TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION {fn}()""",
     ]

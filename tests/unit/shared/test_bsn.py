@@ -227,3 +227,17 @@ def test_pydantic_type_rejects_invalid(raw: object) -> None:
     assert [e["loc"] for e in errors] == [("bsn",)]
     if isinstance(raw, int | str) and not isinstance(raw, bool):
         assert "11-proef" in errors[0]["msg"]
+
+
+def test_free_text_refuses_a_bsn_in_any_common_notation() -> None:
+    from pydantic import TypeAdapter
+    from pydantic import ValidationError as PydanticValidationError
+
+    from shared.bsn import FreeText
+
+    adapter = TypeAdapter(FreeText)
+    assert adapter.validate_python("logistics, 12 years") == "logistics, 12 years"
+    assert adapter.validate_python("order 123456789") == "order 123456789"  # fails the 11-proef
+    for text in ("bsn 111222333", "123.456.782", "my number is 123 456 782"):
+        with pytest.raises(PydanticValidationError, match="must not contain a BSN"):
+            adapter.validate_python(text)

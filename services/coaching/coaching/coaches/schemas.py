@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.bsn import FreeText
 from shared.reference import load_offices
 
 
@@ -38,7 +39,7 @@ class CoachCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    display_name: str = Field(min_length=1, max_length=200)
+    display_name: FreeText = Field(min_length=1, max_length=200)
     office_code: str = Field(min_length=2, max_length=10)
     specialisms: list[Specialism] = Field(default_factory=list, max_length=10)
     contract_hours: float = Field(gt=0, le=40, description="Contracted hours per week")
@@ -55,7 +56,7 @@ class CoachUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: FreeText | None = Field(default=None, min_length=1, max_length=200)
     office_code: str | None = Field(default=None, min_length=2, max_length=10)
     specialisms: list[Specialism] | None = Field(default=None, max_length=10)
     contract_hours: float | None = Field(default=None, gt=0, le=40)
@@ -72,7 +73,7 @@ class CoachDeactivate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason: FreeText = Field(min_length=3, max_length=500)
 
 
 class CoachRead(BaseModel):

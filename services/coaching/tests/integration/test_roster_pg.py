@@ -369,6 +369,7 @@ def test_postgres_trigger_refuses_update_and_delete_of_audit_rows(roster: Roster
         "UPDATE audit_log SET reason = 'covering tracks' WHERE resource_id = :r",
         "DELETE FROM audit_log",
         "DELETE FROM audit_log WHERE resource_id = :r",
+        "TRUNCATE audit_log",
     ):
         with pytest.raises(DBAPIError, match="append-only"):
             with roster.coaching.engine.begin() as conn:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.bsn import BSN
+from shared.bsn import BSN, FreeText
 from shared.reference import InvalidPostcodeError, normalize_postcode
 
 
@@ -36,7 +36,7 @@ class ClaimCreate(BaseModel):
         ]
         | None
     ) = None
-    sector: str | None = Field(default=None, max_length=80)
+    sector: FreeText | None = Field(default=None, max_length=80)
     preferred_language: Literal["nl", "en"] | None = None
 
     @field_validator("postcode")

@@ -1,0 +1,422 @@
+"""Who may call what: an explicit role/scope matrix for every API route of the four services.
+
+The matrix is written out here on purpose (not imported from the routers): a route added
+without an entry, or an entry whose route disappeared, fails `test_matrix_covers_every_route`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from coaching.cases.models import Case
+from shared.messaging.relay import drain
+from shared.runtime import ServiceContainer
+from shared.services import SERVICE_NAMES
+from shared.testdata import synthetic_bsn
+from shared.web.app import build_app
+from shared.web.auth import Role, mint_token
+from tests.support.fakes import iter_routes
+from tests.support.system import embedded_containers
+from tests.support.tokens import Tokens
+
+OPS_PATHS = {
+    "/health",
+    "/ready",
+    "/metrics",
+    "/docs",
+    "/openapi.json",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
+ALL_ROLES = frozenset(r.value for r in Role)
+STAFF_READ = frozenset({"coach", "team_lead", "benefits_officer", "triage_analyst", "admin"})
+
+
+@dataclass(frozen=True)
+class Access:
+    """Users holding any of `roles`, or partner applications holding any of `scopes`."""
+
+    roles: frozenset[str]
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+
+MATRIX: dict[tuple[str, str, str], Access] = {
+    # intake
+    ("intake", "POST", "/v1/claims"): Access(
+        frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"}),
+        frozenset({"claims:register"}),
+    ),
+    ("intake", "GET", "/v1/claims"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/claims/{claim_id}"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "POST", "/v1/claims/search"): Access(STAFF_READ),
+    # triage
+    ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
+        frozenset({"triage_analyst", "coach", "team_lead", "admin"})
+    ),
+    # coaching: roster
+    ("coaching", "POST", "/v1/coaches"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "GET", "/v1/coaches"): Access(frozenset({"coach", "team_lead", "admin"})),
+    ("coaching", "GET", "/v1/coaches/{coach_id}"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("coaching", "PATCH", "/v1/coaches/{coach_id}"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "POST", "/v1/coaches/{coach_id}/deactivate"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
+    # coaching: cases
+    ("coaching", "GET", "/v1/cases"): Access(frozenset({"coach", "team_lead", "admin"})),
+    ("coaching", "GET", "/v1/cases/{claim_id}"): Access(frozenset({"coach", "team_lead", "admin"})),
+    # starters has no API routes yet (it only consumes events)
+}
+ROUTES = sorted(MATRIX)
+ROUTE_IDS = [f"{s} {m} {p}" for s, m, p in ROUTES]
+
+
+@dataclass
+class System:
+    """Four containers, their apps and test clients, and a token minter."""
+
+    containers: dict[str, ServiceContainer]
+    clients: dict[str, TestClient]
+    tokens: Tokens
+    rng: random.Random
+
+    def bsn(self) -> str:
+        return synthetic_bsn(self.rng)
+
+    def user(self, *roles: str, sub: str | None = None, office: str | None = "AMS") -> str:
+        # Subjects are UUIDs so a coach token names a coach id; team leads carry an office.
+        return self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office)
+
+    def drain_all(self) -> None:
+        for name in ("intake", "triage", "coaching"):
+            drain(self.containers[name].relay)
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    state_dir: Path = tmp_path_factory.mktemp("auth-matrix-state")
+    containers = embedded_containers(state_dir, log_level="WARNING")
+    clients = {
+        name: TestClient(build_app(c, manage_lifecycle=False)) for name, c in containers.items()
+    }
+    try:
+        yield System(containers, clients, Tokens(state_dir / "dev-jwt-key.pem"), random.Random(7))
+    finally:
+        for c in containers.values():
+            c.stop()
+
+
+def _claim_body(bsn: str, postcode: str = "1011 AB") -> dict[str, Any]:
+    return {"bsn": bsn, "first_ww_day": dt.date.today().isoformat(), "postcode": postcode}
+
+
+def _coach_body(office: str = "AMS") -> dict[str, Any]:
+    return {"display_name": "Sanne de Boer", "office_code": office, "contract_hours": 32}
+
+
+def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, Any] | None]:
+    """A concrete URL and a valid body for a route (fresh ids and BSNs each time)."""
+    _, method, template = route
+    url = template.replace("{claim_id}", str(uuid.uuid4())).replace("{coach_id}", str(uuid.uuid4()))
+    body: dict[str, Any] | None = None
+    if template == "/v1/claims" and method == "POST":
+        body = _claim_body(sys.bsn())
+    elif template == "/v1/claims/search":
+        body = {"bsn": sys.bsn()}
+    elif template == "/v1/coaches" and method == "POST":
+        body = _coach_body()
+    elif template == "/v1/coaches/{coach_id}":
+        body = {"contract_hours": 30} if method == "PATCH" else None
+    elif template.endswith("/deactivate"):
+        body = {"reason": "leaves the office"}
+    return url, body
+
+
+def _call(
+    sys: System, route: tuple[str, str, str], headers: dict[str, str] | None = None
+) -> httpx.Response:
+    service, method, _ = route
+    url, body = _request(sys, route)
+    return sys.clients[service].request(method, url, json=body, headers=headers or {})
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _assert_problem(r: httpx.Response, status: int, context: str) -> dict[str, Any]:
+    assert r.status_code == status, f"{context}: expected {status}, got {r.status_code}: {r.text}"
+    assert r.headers["content-type"].startswith("application/problem+json"), context
+    body: dict[str, Any] = r.json()
+    assert body["type"].startswith("urn:ww:problem:"), context
+    assert body["status"] == status, context
+    if status == 401:
+        assert r.headers.get("www-authenticate", "").startswith("Bearer"), context
+    return body
+
+
+# --- the matrix is complete -----------------------------------------------------------------
+
+
+def test_matrix_covers_every_route(system: System) -> None:
+    actual: set[tuple[str, str, str]] = set()
+    for name in SERVICE_NAMES:
+        app = system.clients[name].app
+        for path, methods in iter_routes(app):  # type: ignore[arg-type]
+            if path in OPS_PATHS:
+                continue
+            for method in methods - {"HEAD", "OPTIONS"}:
+                actual.add((name, method, path))
+    missing = actual - set(MATRIX)
+    stale = set(MATRIX) - actual
+    assert not missing, f"routes without an entry in the auth matrix: {sorted(missing)}"
+    assert not stale, f"matrix entries without a route: {sorted(stale)}"
+
+
+def test_ops_endpoints_need_no_token(system: System) -> None:
+    for client in system.clients.values():
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 200
+        assert client.get("/metrics").status_code == 200
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_invalid_credentials_are_401(system: System, route: tuple[str, str, str]) -> None:
+    role = sorted(MATRIX[route].roles)[0]
+    key = system.tokens.key
+    variants: dict[str, dict[str, str]] = {
+        "no token": {},
+        "basic auth": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "garbage bearer": _bearer("not-a-jwt"),
+        "expired": _bearer(system.tokens.expired(role)),
+        "bad signature": _bearer(system.tokens.bad_signature(role)),
+        "wrong audience": _bearer(
+            mint_token(key, subject="x", issuer="ww-local", audience="other-api", roles=[role])
+        ),
+        "wrong issuer": _bearer(
+            mint_token(key, subject="x", issuer="https://evil.example", audience="ww", roles=[role])
+        ),
+    }
+    for label, headers in variants.items():
+        _assert_problem(_call(system, route, headers), 401, f"{route} {label}")
+
+
+# --- authorisation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_disallowed_roles_are_403(system: System, route: tuple[str, str, str]) -> None:
+    disallowed = sorted(ALL_ROLES - MATRIX[route].roles)
+    for role in disallowed:
+        r = _call(system, route, _bearer(system.user(role)))
+        _assert_problem(r, 403, f"{route} as {role}")
+    # A person without any (known) role.
+    _assert_problem(_call(system, route, _bearer(system.user())), 403, f"{route} no roles")
+    _assert_problem(
+        _call(system, route, _bearer(system.user("superuser"))), 403, f"{route} unknown role"
+    )
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_partner_application_without_the_scope_is_403(
+    system: System, route: tuple[str, str, str]
+) -> None:
+    for scopes in [(), ("vacancies:publish",), ("claims:read", "cases:read")]:
+        token = system.tokens.app("agency-x", *scopes)
+        _assert_problem(_call(system, route, _bearer(token)), 403, f"{route} app {scopes}")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_allowed_roles_and_scopes_pass_authorisation(
+    system: System, route: tuple[str, str, str]
+) -> None:
+    access = MATRIX[route]
+    for role in sorted(access.roles):
+        r = _call(system, route, _bearer(system.user(role)))
+        assert r.status_code not in (401, 403), f"{route} as {role}: {r.status_code} {r.text}"
+        assert r.status_code < 500, f"{route} as {role}: {r.status_code} {r.text}"
+    for scope in sorted(access.scopes):
+        r = _call(system, route, _bearer(system.tokens.app("agency-y", scope)))
+        assert r.status_code not in (401, 403), f"{route} app {scope}: {r.status_code} {r.text}"
+        assert r.status_code < 500, f"{route} app {scope}: {r.status_code} {r.text}"
+
+
+def test_partner_registration_is_recorded_as_temp_agency(system: System) -> None:
+    token = system.tokens.app("agency-z", "claims:register")
+    r = system.clients["intake"].post(
+        "/v1/claims", json=_claim_body(system.bsn()), headers=_bearer(token)
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["channel"] == "temp_agency"
+
+
+# --- row-level rules ------------------------------------------------------------------------
+
+
+def test_team_lead_of_another_office_cannot_manage_ams_coaches(system: System) -> None:
+    coaching = system.clients["coaching"]
+    rtd_lead = _bearer(system.user("team_lead", office="RTD"))
+    ams_lead = _bearer(system.user("team_lead", office="AMS"))
+    no_office_lead = _bearer(system.user("team_lead", office=None))
+
+    _assert_problem(
+        coaching.post("/v1/coaches", json=_coach_body("AMS"), headers=rtd_lead),
+        403,
+        "RTD lead creates AMS coach",
+    )
+    _assert_problem(
+        coaching.post("/v1/coaches", json=_coach_body("AMS"), headers=no_office_lead),
+        403,
+        "lead without office",
+    )
+
+    created = coaching.post("/v1/coaches", json=_coach_body("AMS"), headers=ams_lead)
+    assert created.status_code == 201, created.text
+    coach_id = created.json()["id"]
+    assert (
+        coaching.post("/v1/coaches", json=_coach_body("RTD"), headers=rtd_lead).status_code == 201
+    )
+
+    _assert_problem(
+        coaching.patch(f"/v1/coaches/{coach_id}", json={"contract_hours": 20}, headers=rtd_lead),
+        403,
+        "RTD lead patches AMS coach",
+    )
+    _assert_problem(
+        coaching.post(
+            f"/v1/coaches/{coach_id}/deactivate", json={"reason": "moving"}, headers=rtd_lead
+        ),
+        403,
+        "RTD lead deactivates AMS coach",
+    )
+    # An AMS lead may not move their coach to another office either.
+    _assert_problem(
+        coaching.patch(f"/v1/coaches/{coach_id}", json={"office_code": "RTD"}, headers=ams_lead),
+        403,
+        "AMS lead moves coach to RTD",
+    )
+    after = coaching.get(f"/v1/coaches/{coach_id}", headers=ams_lead).json()
+    assert (after["office_code"], after["contract_hours"], after["active"]) == ("AMS", 32.0, True)
+
+
+def test_claimant_cannot_read_another_claimants_claim(system: System) -> None:
+    intake = system.clients["intake"]
+    alice = _bearer(system.user("claimant", sub="claimant-alice", office=None))
+    bob = _bearer(system.user("claimant", sub="claimant-bob", office=None))
+    r = intake.post("/v1/claims", json=_claim_body(system.bsn()), headers=bob)
+    assert r.status_code == 201, r.text
+    assert r.json()["channel"] == "claimant"
+    claim_id = r.json()["id"]
+
+    assert intake.get(f"/v1/claims/{claim_id}", headers=bob).status_code == 200
+    body = _assert_problem(
+        intake.get(f"/v1/claims/{claim_id}", headers=alice), 404, "alice reads bob"
+    )
+    assert body["type"] == "urn:ww:problem:not-found"
+    # Indistinguishable from a claim that does not exist.
+    missing = intake.get(f"/v1/claims/{uuid.uuid4()}", headers=alice)
+    assert missing.json()["detail"] == body["detail"]
+    # Claimants cannot list or search.
+    _assert_problem(intake.get("/v1/claims", headers=alice), 403, "claimant lists")
+    staff = _bearer(system.user("benefits_officer"))
+    assert intake.get(f"/v1/claims/{claim_id}", headers=staff).status_code == 200
+
+
+def _register(system: System, postcode: str) -> str:
+    r = system.clients["intake"].post(
+        "/v1/claims",
+        json=_claim_body(system.bsn(), postcode),
+        headers=_bearer(system.user("benefits_officer")),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_coach_sees_only_cases_assigned_to_them(system: System) -> None:
+    mine, theirs, unassigned = (_register(system, "1011 AB") for _ in range(3))
+    system.drain_all()
+    coach_x, coach_y = uuid.uuid4(), uuid.uuid4()
+    coaching = system.containers["coaching"]
+    with coaching.session_factory() as s:
+        s.execute(update(Case).where(Case.claim_id == uuid.UUID(mine)).values(coach_id=coach_x))
+        s.execute(update(Case).where(Case.claim_id == uuid.UUID(theirs)).values(coach_id=coach_y))
+        s.commit()
+
+    client = system.clients["coaching"]
+    as_x = _bearer(system.user("coach", sub=str(coach_x)))
+    listed = client.get("/v1/cases", headers=as_x)
+    assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert page["total"] == 1
+    assert [c["claim_id"] for c in page["items"]] == [mine]
+    assert page["items"][0]["coach_id"] == str(coach_x)
+    # Filters cannot widen a coach's view.
+    widened = client.get("/v1/cases", params={"office_code": "AMS"}, headers=as_x).json()
+    assert [c["claim_id"] for c in widened["items"]] == [mine]
+
+    assert client.get(f"/v1/cases/{mine}", headers=as_x).status_code == 200
+    _assert_problem(
+        client.get(f"/v1/cases/{theirs}", headers=as_x), 404, "coach reads another's case"
+    )
+    _assert_problem(
+        client.get(f"/v1/cases/{unassigned}", headers=as_x), 404, "coach reads unassigned case"
+    )
+    # A coach token whose subject is not a coach id cannot list at all.
+    _assert_problem(
+        client.get("/v1/cases", headers=_bearer(system.user("coach", sub="not-a-uuid"))),
+        403,
+        "coach without id",
+    )
+
+
+def test_team_lead_lists_only_own_office(system: System) -> None:
+    ams_claim = _register(system, "1011 AB")
+    rtd_claim = _register(system, "3011 CD")
+    system.drain_all()
+    client = system.clients["coaching"]
+    ams_lead = _bearer(system.user("team_lead", office="AMS"))
+    rtd_lead = _bearer(system.user("team_lead", office="RTD"))
+
+    ams_items = client.get("/v1/cases", params={"limit": 200}, headers=ams_lead).json()["items"]
+    assert ams_items, "the AMS lead should see AMS cases"
+    assert {c["office_code"] for c in ams_items} == {"AMS"}
+    assert ams_claim in {c["claim_id"] for c in ams_items}
+    assert rtd_claim not in {c["claim_id"] for c in ams_items}
+
+    rtd_items = client.get("/v1/cases", params={"limit": 200}, headers=rtd_lead).json()["items"]
+    assert {c["office_code"] for c in rtd_items} == {"RTD"}
+    assert rtd_claim in {c["claim_id"] for c in rtd_items}
+
+    _assert_problem(
+        client.get("/v1/cases", params={"office_code": "RTD"}, headers=ams_lead),
+        403,
+        "AMS lead asks for RTD",
+    )
+    _assert_problem(
+        client.get("/v1/cases", headers=_bearer(system.user("team_lead", office=None))),
+        403,
+        "lead without office",
+    )
+    assert client.get(f"/v1/cases/{ams_claim}", headers=ams_lead).status_code == 200
+    _assert_problem(
+        client.get(f"/v1/cases/{rtd_claim}", headers=ams_lead), 404, "AMS lead reads RTD case"
+    )
+
+    admin = _bearer(system.user("admin", office=None))
+    everything = client.get("/v1/cases", params={"limit": 200}, headers=admin).json()["items"]
+    assert {ams_claim, rtd_claim} <= {c["claim_id"] for c in everything}
