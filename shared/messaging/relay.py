@@ -25,9 +25,8 @@ log = get_logger(__name__)
 
 
 def _lock_key(name: str) -> int:
-    return int.from_bytes(
-        hashlib.sha256(f"ww-relay:{name}".encode()).digest()[:8], "big", signed=True
-    )
+    # Non-negative, so pg_locks' (classid, objid) pair maps back to it without sign tricks.
+    return int.from_bytes(hashlib.sha256(f"ww-relay:{name}".encode()).digest()[:8], "big") >> 1
 
 
 _HELD = text(
