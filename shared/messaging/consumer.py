@@ -7,13 +7,15 @@ The caller commits the broker offset only after `process` returns.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from shared.bsn import mask_bsn_in_text
 from shared.context import causation_id_var, correlation_id_var
@@ -65,8 +67,8 @@ class EventConsumer:
         self._backoff_max = backoff_max_s
         self._metrics = metrics
 
-    def process(self, message: IncomingMessage) -> Outcome:
-        """Handle one message; never raises for a bad message (only for a broken DLQ)."""
+    def _parse(self, message: IncomingMessage) -> tuple[Event[Any], Handler] | Outcome:
+        """The typed event and its handler, or the outcome when there is nothing to apply."""
         try:
             event = self._registry.parse(message.value)
         except ValidationError as exc:
@@ -80,40 +82,136 @@ class EventConsumer:
         handler = self._handlers.get(event.type)
         if handler is None:
             return self._count(Outcome.IGNORED)
-        corr = correlation_id_var.set(event.correlationid)
-        cause = causation_id_var.set(str(event.id))
-        try:
-            # The request's correlation id follows the event into this consumer's logs.
-            with structlog.contextvars.bound_contextvars(
-                correlation_id=event.correlationid, causation_id=str(event.id)
-            ):
-                return self._apply_with_retries(message, event, handler)
-        finally:
-            correlation_id_var.reset(corr)
-            causation_id_var.reset(cause)
+        return event, handler
+
+    def process(self, message: IncomingMessage) -> Outcome:
+        """Handle one message; never raises for a bad message (only for a broken DLQ)."""
+        parsed = self._parse(message)
+        if isinstance(parsed, Outcome):
+            return parsed
+        event, handler = parsed
+        with _event_context(event):
+            return self._apply_with_retries(message, event, handler)
+
+    def process_batch(self, messages: list[IncomingMessage]) -> list[Outcome]:
+        """Handle a poll batch in one transaction; on any failure, message by message.
+
+        One commit for the batch instead of one per message: the inbox rows still make
+        every effect idempotent, and a failing message falls back to the per-message
+        path with its retries and dead-lettering, so it cannot hold the others back.
+        """
+        outcomes: dict[int, Outcome] = {}
+        work: list[tuple[int, IncomingMessage, Event[Any], Handler]] = []
+        for i, message in enumerate(messages):
+            parsed = self._parse(message)
+            if isinstance(parsed, Outcome):
+                outcomes[i] = parsed
+            else:
+                work.append((i, message, *parsed))
+        if len(work) == 1:
+            i, message, event, handler = work[0]
+            with _event_context(event):
+                outcomes[i] = self._apply_with_retries(message, event, handler)
+        elif work:
+            try:
+                outcomes.update(self._apply_batch(work))
+            except Exception as exc:
+                failed = exc.index if isinstance(exc, _BatchItemFailed) else None
+                log.info(
+                    "consumer.batch_fallback",
+                    consumer=self.name,
+                    size=len(work),
+                    error=str(exc)[:300],
+                )
+                for i, message, event, handler in work:
+                    with _event_context(event):
+                        if i == failed:
+                            # Its first attempt was the batch; it gets the remaining ones.
+                            self._log_failure(event, 1, exc)
+                            outcomes[i] = self._apply_with_retries(
+                                message, event, handler, first_attempt=2
+                            )
+                        else:
+                            outcomes[i] = self._apply_with_retries(message, event, handler)
+        return [outcomes[i] for i in range(len(messages))]
+
+    def _apply_batch(
+        self, work: list[tuple[int, IncomingMessage, Event[Any], Handler]]
+    ) -> dict[int, Outcome]:
+        processed = self._processed
+        results: dict[int, Outcome] = {}
+        with self._uow_factory() as uow:
+            done = set(
+                uow.session.scalars(
+                    select(processed.event_id).where(
+                        processed.consumer == self.name,
+                        processed.event_id.in_([event.id for _, _, event, _ in work]),
+                    )
+                )
+            )
+            for i, message, event, handler in work:
+                if event.id in done:
+                    results[i] = Outcome.DUPLICATE
+                    continue
+                done.add(event.id)
+                uow.session.add(self._processed_row(message, event))
+                with _event_context(event):
+                    try:
+                        handler(event, uow)
+                    except Exception as exc:
+                        raise _BatchItemFailed(i, exc) from exc
+                # Later events of the batch must see this one's rows (autoflush is off).
+                uow.session.flush()
+                results[i] = Outcome.PROCESSED
+            uow.commit()
+        for outcome in results.values():
+            if outcome is Outcome.DUPLICATE:
+                log.info("consumer.duplicate_skipped", consumer=self.name)
+            self._count(outcome)
+        return results
+
+    def _processed_row(self, message: IncomingMessage, event: Event[Any]) -> Any:
+        return self._processed(
+            consumer=self.name,
+            event_id=event.id,
+            event_type=event.type,
+            origin_topic=message.topic,
+            origin_partition=message.partition,
+            origin_offset=message.offset,
+        )
 
     def _apply_with_retries(
-        self, message: IncomingMessage, event: Event[Any], handler: Handler
+        self,
+        message: IncomingMessage,
+        event: Event[Any],
+        handler: Handler,
+        *,
+        first_attempt: int = 1,
     ) -> Outcome:
         delay = self._backoff_initial
-        for attempt in range(1, self._max_attempts + 1):
+        attempt = first_attempt
+        while True:
+            if attempt > 1:
+                time.sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
             try:
                 return self._count(self._apply_once(message, event, handler))
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning(
-                    "consumer.handler_failed",
-                    consumer=self.name,
-                    event_type=event.type,
-                    event_id=str(event.id),
-                    attempt=attempt,
-                    error=error[:500],
-                )
-                if attempt == self._max_attempts:
-                    return self._dead_letter(message, error, attempt)
-                time.sleep(delay)
-                delay = min(delay * 2, self._backoff_max)
-        raise AssertionError("unreachable")
+                self._log_failure(event, attempt, exc)
+                if attempt >= self._max_attempts:
+                    return self._dead_letter(message, f"{type(exc).__name__}: {exc}", attempt)
+            attempt += 1
+
+    def _log_failure(self, event: Event[Any], attempt: int, exc: Exception) -> None:
+        cause = exc.cause if isinstance(exc, _BatchItemFailed) else exc
+        log.warning(
+            "consumer.handler_failed",
+            consumer=self.name,
+            event_type=event.type,
+            event_id=str(event.id),
+            attempt=attempt,
+            error=f"{type(cause).__name__}: {cause}"[:500],
+        )
 
     def _apply_once(self, message: IncomingMessage, event: Event[Any], handler: Handler) -> Outcome:
         with self._uow_factory() as uow:
@@ -125,16 +223,7 @@ class EventConsumer:
                     event_id=str(event.id),
                 )
                 return Outcome.DUPLICATE
-            uow.session.add(
-                self._processed(
-                    consumer=self.name,
-                    event_id=event.id,
-                    event_type=event.type,
-                    origin_topic=message.topic,
-                    origin_partition=message.partition,
-                    origin_offset=message.offset,
-                )
-            )
+            uow.session.add(self._processed_row(message, event))
             handler(event, uow)
             uow.commit()
         log.debug(
@@ -159,3 +248,27 @@ class EventConsumer:
         if self._metrics is not None:
             self._metrics.consumed.labels(outcome=outcome.value).inc()
         return outcome
+
+
+class _BatchItemFailed(Exception):
+    """A handler failed inside a batch: which item, and why."""
+
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.index = index
+        self.cause = cause
+
+
+@contextlib.contextmanager
+def _event_context(event: Event[Any]) -> Iterator[None]:
+    """Correlation and causation ids of the event: for new events and for the logs."""
+    corr = correlation_id_var.set(event.correlationid)
+    cause = causation_id_var.set(str(event.id))
+    try:
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=event.correlationid, causation_id=str(event.id)
+        ):
+            yield
+    finally:
+        correlation_id_var.reset(corr)
+        causation_id_var.reset(cause)

@@ -34,25 +34,30 @@ class EmbeddedBroker:
                 self._subscribers[topic].append(consumer)
 
     def publish(self, messages: list[OutgoingMessage]) -> None:
-        """Deliver each message to every subscriber, in order."""
-        for m in messages:
-            with self._lock:
+        """Deliver the batch to every subscriber of each topic, in order."""
+        by_topic: dict[str, list[IncomingMessage]] = defaultdict(list)
+        with self._lock:
+            for m in messages:
+                if not self._subscribers.get(m.topic):
+                    # Nobody would receive it: keep it in the outbox rather than lose it.
+                    raise PublishError(f"no embedded subscriber for topic {m.topic}")
+            for m in messages:
                 offset = self._offsets[m.topic]
                 self._offsets[m.topic] += 1
-                subscribers = list(self._subscribers.get(m.topic, ()))
-            if not subscribers:
-                # Nobody would receive it: keep it in the outbox rather than lose it.
-                raise PublishError(f"no embedded subscriber for topic {m.topic}")
-            incoming = IncomingMessage(
-                topic=m.topic,
-                partition=0,
-                offset=offset,
-                key=m.key,
-                value=m.value,
-                headers=m.headers,
-            )
+                by_topic[m.topic].append(
+                    IncomingMessage(
+                        topic=m.topic,
+                        partition=0,
+                        offset=offset,
+                        key=m.key,
+                        value=m.value,
+                        headers=m.headers,
+                    )
+                )
+            deliveries = [(list(self._subscribers[t]), batch) for t, batch in by_topic.items()]
+        for subscribers, batch in deliveries:
             for consumer in subscribers:
-                consumer.process(incoming)
+                consumer.process_batch(batch)
 
     def dead_letter(
         self, message: IncomingMessage, *, consumer: str, error: str, attempts: int

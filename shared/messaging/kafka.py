@@ -216,10 +216,10 @@ class KafkaConsumerLoop:
         if not batch:
             return 0
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        count = 0
+        messages: list[IncomingMessage] = []
         for tp, records in batch.items():
             for record in records:
-                self._consumer.process(
+                messages.append(
                     IncomingMessage(
                         topic=record.topic,
                         partition=record.partition,
@@ -230,7 +230,9 @@ class KafkaConsumerLoop:
                     )
                 )
                 offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-                count += 1
+        # Partition order is kept: records are applied in the order polled.
+        self._consumer.process_batch(messages)
+        count = len(messages)
         faults.point("consumer.after_db_commit")
         kc.commit(offsets)
         return count

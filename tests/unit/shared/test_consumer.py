@@ -262,3 +262,81 @@ def test_outcomes_are_counted_in_metrics(coaching: ServiceContainer) -> None:
     for outcome, expected in (("processed", 1), ("duplicate", 1), ("dead_lettered", 1)):
         value = registry.get_sample_value("ww_consumed_events_total", {"outcome": outcome})
         assert value == expected, outcome
+
+
+def test_batch_is_one_transaction_and_a_failing_item_falls_back_alone(
+    coaching: ServiceContainer, sleeps: list[float]
+) -> None:
+    failing = claim_registered()
+    calls: list[uuid.UUID] = []
+
+    def handler(event: Event[Any], uow: UnitOfWork) -> None:
+        calls.append(event.data.claim_id)
+        if event.data.claim_id == failing.claim_id:
+            raise RuntimeError("broken on purpose")
+        handle_claim_registered(event, uow)
+
+    dead = FakeDeadLetters()
+    consumer = _consumer(coaching, {"claim.registered": handler}, dead, max_attempts=3)
+    good = [claim_registered() for _ in range(4)]
+    batch = [
+        incoming(good[0], offset=0),
+        incoming(good[1], offset=1),
+        incoming(failing, offset=2),
+        incoming(good[2], offset=3),
+        incoming(b"{broken", offset=4),
+        incoming(good[3], offset=5),
+    ]
+    outcomes = consumer.process_batch(batch)
+    assert outcomes == [
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+        Outcome.DEAD_LETTERED,
+        Outcome.PROCESSED,
+        Outcome.DEAD_LETTERED,
+        Outcome.PROCESSED,
+    ]
+    # The failing item had exactly max_attempts tries: one in the batch, two alone.
+    assert calls.count(failing.claim_id) == 3
+    assert sorted(letter.attempts for letter in dead.letters) == [1, 3]
+    assert _count(coaching, Case) == 4
+    assert _count(coaching, ProcessedEvent) == 4
+    # A clean batch commits once and a redelivered event inside it is a duplicate.
+    duplicate = incoming(batch[0].value, offset=10)
+    again = [claim_registered() for _ in range(3)]
+    assert consumer.process_batch([incoming(p) for p in again] + [duplicate]) == [
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+        Outcome.DUPLICATE,
+    ]
+    assert _count(coaching, Case) == 7
+
+
+def test_events_of_one_claim_in_one_batch_see_each_other(coaching: ServiceContainer) -> None:
+    from coaching.handlers import HANDLERS
+    from shared.events.common import Band, Segment
+    from shared.events.triage import TriageScored
+
+    claim = claim_registered()
+    scored = TriageScored(
+        claim_id=claim.claim_id,
+        score_id=uuid.uuid4(),
+        probability=0.4,
+        band=Band.B25_50,
+        segment=Segment.PERSONAL,
+        model_version="m",
+        provisional=True,
+        factors=[],
+        over_55=False,
+        under_27=False,
+        scored_at=utcnow(),
+        trigger="claim_registered",
+    )
+    dead = FakeDeadLetters()
+    consumer = _consumer(coaching, dict(HANDLERS), dead)
+    outcomes = consumer.process_batch([incoming(scored, offset=0), incoming(claim, offset=1)])
+    assert outcomes == [Outcome.PROCESSED, Outcome.PROCESSED]
+    with coaching.session_factory() as s:
+        case = s.scalars(select(Case)).one()  # one case, not two
+    assert (case.registered, case.segment) == (True, "personal")
