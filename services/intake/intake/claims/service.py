@@ -67,11 +67,8 @@ def register_claim(
     age = validate_dates(data, settings=settings, today=today)
     office = offices.for_postcode(data.postcode)
     bsn_hash = vault.lookup_hash(data.bsn)
-    existing = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
-    if existing is not None:
-        raise OpenClaimExistsError(
-            "this BSN already has an open claim", existing_claim_id=str(existing.id)
-        )
+    # No look-up first: the partial unique index on open claims decides, race-free, and
+    # the conflict path below finds the existing claim.
     claim = Claim(
         id=uuid.uuid4(),
         bsn_ciphertext=vault.encrypt(data.bsn),
@@ -116,7 +113,7 @@ def register_claim(
     try:
         uow.commit()
     except IntegrityError:
-        # Two concurrent registrations of one BSN: the partial unique index decided.
+        # A second open claim for this BSN (sequential or concurrent): the index refused it.
         uow.rollback()
         winner = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
         extra = {"existing_claim_id": str(winner.id)} if winner else {}
