@@ -6,18 +6,19 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 started=()
 cleanup() {
-  for svc in "${started[@]}"; do bash "deploy/local/$svc.sh" down || true; done
+  for svc in "${started[@]+"${started[@]}"}"; do bash "deploy/local/$svc.sh" down || true; done
 }
 trap cleanup EXIT
 
+# Stop at the end only what this run started; a stack that was already up stays up.
 if [ -z "${WW_TEST_PG_URL:-}" ]; then
+  bash deploy/local/pg.sh status >/dev/null 2>&1 || started+=(pg)
   bash deploy/local/pg.sh up
-  started+=(pg)
   eval "$(bash deploy/local/pg.sh env)"
 fi
 if [ -z "${WW_TEST_KAFKA:-}" ]; then
+  bash deploy/local/kafka.sh status >/dev/null 2>&1 || started+=(kafka)
   bash deploy/local/kafka.sh up
-  started+=(kafka)
   eval "$(bash deploy/local/kafka.sh env)"
   # Fault tests may stop and restart this broker (they only do so when it is ours).
   export WW_KAFKA_CONTROL="deploy-local"

@@ -1,0 +1,402 @@
+"""`python -m bench`: every figure as a ratio against a baseline measured in the same run.
+
+1. Registration throughput: POST /v1/claims on `ww serve intake` vs a bare FastAPI +
+   SQLAlchemy insert endpoint (bench/baseline_app.py), same uvicorn settings, same client.
+2. Event throughput: outbox -> `ww relay intake` -> Kafka -> `ww consume coaching` vs raw
+   kafka-python produce -> consume on the same broker.
+3. End-to-end latency: all four services (`ww run`) at steady open-loop rates (5 and 20
+   registrations/s), POST sent -> claim.registered applied in coaching, vs raw
+   produce -> consume at the same rate.
+
+Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
+writes var/bench/results.json. Nothing here asserts on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.e2e import E2EConfig, run_e2e
+from bench.events import EventsConfig, run_events
+from bench.infra import BenchRun
+from bench.registration import RegistrationConfig, run_registration
+from tests.support.system import REPO
+
+PHASES = ("registration", "events", "e2e")
+console = Console()
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine_info(run: BenchRun) -> dict[str, Any]:
+    """What the figures were measured on."""
+    mem_kib = next(
+        (
+            int(line.split()[1])
+            for line in _read("/proc/meminfo").splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        nproc = str(len(os.sched_getaffinity(0)))
+    pg: dict[str, Any] = {}
+    try:
+        pg = {
+            row[0]: row[1]
+            for row in run.rows(
+                run.pg + "postgres",
+                "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', "
+                "'synchronous_commit', 'shared_buffers', 'max_connections', 'wal_level')",
+            )
+        }
+    except Exception as exc:
+        pg = {"error": str(exc)}
+    jars = sorted((REPO / "deploy/local/.cache/kafka-libs").glob("kafka_2.13-*.jar"))
+    kafka_version = (
+        jars[-1].name.removeprefix("kafka_2.13-").removesuffix(".jar") if jars else "unknown"
+    )
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=REPO, capture_output=True, text=True
+            ).stdout.strip()
+        except OSError:
+            return ""
+
+    return {
+        "nproc": nproc,
+        "cpu_model": cpu_model,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "kafka": {
+            "version": kafka_version,
+            "source": "deploy/local jar cache",
+            "bootstrap": run.kafka,
+        },
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _ratio(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
+    """The headline figures: figure, unit, system, baseline, ratio, which way is better."""
+    rows: list[dict[str, Any]] = []
+
+    def add(figure: str, unit: str, system: Any, baseline: Any, ratio: Any, better: str) -> None:
+        rows.append(
+            {
+                "figure": figure,
+                "unit": unit,
+                "system": system,
+                "baseline": baseline,
+                "ratio": ratio,
+                "better": better,
+            }
+        )
+
+    reg = phases.get("registration")
+    if isinstance(reg, dict) and "intake" in reg:
+        i, b = reg["intake"], reg["baseline"]
+        add("Registration throughput", "req/s", i["rps"], b["rps"], reg["ratio_rps"], "higher")
+        for q in ("p50", "p95"):
+            add(
+                f"Registration latency {q}",
+                "ms",
+                i["latency_ms"][q],
+                b["latency_ms"][q],
+                reg[f"ratio_{q}"],
+                "lower",
+            )
+    ev = phases.get("events")
+    if isinstance(ev, dict) and "pipeline" in ev:
+        p, b = ev["pipeline"], ev["baseline"]
+        add(
+            "Event throughput",
+            "events/s",
+            p["events_per_s"],
+            b["events_per_s"],
+            ev["ratio"],
+            "higher",
+        )
+    e2e = phases.get("e2e")
+    if isinstance(e2e, dict) and "rates" in e2e:
+        for at in e2e["rates"]:
+            for q in ("p50", "p95", "p99", "max"):
+                add(
+                    f"End-to-end latency {q} @ {at['rate']:g}/s",
+                    "ms",
+                    at["system"]["latency_ms"].get(q),
+                    at["baseline"]["latency_ms"].get(q),
+                    at["ratios"][q],
+                    "lower",
+                )
+    return rows
+
+
+def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
+    """What explains the figures: CPU use, stages, background load, completeness."""
+    out: list[tuple[str, str]] = []
+    reg = phases.get("registration", {})
+    if "intake" in reg:
+        for name in ("intake", "baseline"):
+            d = reg[name]
+            segs = d["segments"]
+            out.append(
+                (
+                    f"registration {name}",
+                    f"{d['ok']}/{d['requests']} x 201 in {d['elapsed_s']:.2f}s; p99 "
+                    f"{d['latency_ms']['p99']} ms; req/s per segment "
+                    + ", ".join(f"{s['rps']:.0f}" for s in segs)
+                    + "; server cores "
+                    + ", ".join(str(s["cpu"].get("server_cores")) for s in segs)
+                    + "; client CPU ms/req "
+                    + ", ".join(str(s["cpu"].get("client_cpu_ms_per_request")) for s in segs)
+                    + "; background before "
+                    + ", ".join(str(s["before"]["background_busy_cores"]) for s in segs),
+                )
+            )
+    ev = phases.get("events", {})
+    if "pipeline" in ev:
+        p, b = ev["pipeline"], ev["baseline"]
+        out.append(
+            (
+                "events pipeline",
+                f"{p['processed']}/{p['events']} in {p['elapsed_s']}s; events/s per segment "
+                + ", ".join(f"{s['events_per_s']:.0f}" for s in p["segments"])
+                + f"; relay alone {_fmt(p.get('relay_events_per_s'))} events/s; cores "
+                + "; ".join(str(s["cpu"]) for s in p["segments"]),
+            )
+        )
+        out.append(
+            (
+                "events raw kafka",
+                f"{b['received']}/{b['events']} x {b['message_bytes']} B in {b['elapsed_s']}s; "
+                "events/s per segment "
+                + ", ".join(f"{s['events_per_s']:.0f}" for s in b["segments"]),
+            )
+        )
+    for at in phases.get("e2e", {}).get("rates", []):
+        s, b = at["system"], at["baseline"]
+        out.append(
+            (
+                f"e2e @ {at['rate']:g}/s",
+                f"{s['ok']}/{s['scheduled']} x 201, {s['not_in_coaching']} not in coaching; "
+                f"API p50/p95 {s['api_ms'].get('p50')}/{s['api_ms'].get('p95')} ms; "
+                f"201->coaching p50/p95 {s['after_201_ms'].get('p50')}/"
+                f"{s['after_201_ms'].get('p95')} ms; p50 by third {s['latency_p50_by_third_ms']}; "
+                f"generator lag max {s['send_lag_ms'].get('max')} ms; cores {s['cpu']}; "
+                f"background before {s['before']['background_busy_cores']}",
+            )
+        )
+        out.append((f"raw kafka @ {at['rate']:g}/s", f"{b['received']}/{b['sent']} received"))
+    return out
+
+
+def disturbed(node: Any, path: str = "") -> list[str]:
+    """Segments that started while foreign load was above the settle threshold."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        before = node.get("before")
+        if isinstance(before, dict) and (before.get("background_busy_cores") or 0) > 0.4:
+            out.append(f"{path or '/'}: {before['background_busy_cores']} cores")
+        for k, v in node.items():
+            if k != "before":
+                out.extend(disturbed(v, f"{path}/{k}"))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.extend(disturbed(v, f"{path}/{i}"))
+    return out
+
+
+def print_report(results: dict[str, Any]) -> None:
+    """The headline table and the details that explain it."""
+    table = Table(title="WW bench: each figure against a baseline measured in this run")
+    for col, justify in (
+        ("figure", "left"),
+        ("system", "right"),
+        ("baseline", "right"),
+        ("ratio", "right"),
+        ("", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results["summary"]:
+        table.add_row(
+            f"{r['figure']} [{r['unit']}]",
+            _fmt(r["system"]),
+            _fmt(r["baseline"]),
+            _ratio(r["ratio"]),
+            f"{r['better']} is better",
+        )
+    console.print(table)
+    console.print(
+        "system: intake API | relay+consumer | all four services.  baseline: bare "
+        "FastAPI+SQLAlchemy insert | raw kafka-python produce->consume.  ratio = system / baseline"
+    )
+    details = Table(title="details", show_header=False)
+    details.add_column("what")
+    details.add_column("value")
+    for what, value in detail_rows(results["phases"]):
+        details.add_row(what, value)
+    console.print(details)
+    if results.get("disturbed"):
+        console.print(
+            "[yellow]foreign load above 0.4 cores when these segments started[/yellow] "
+            "(the machine is shared; compare with a quieter run): "
+            + "; ".join(results["disturbed"])
+        )
+    for name, value in results["phases"].items():
+        if isinstance(value, dict) and "error" in value:
+            console.print(f"[red]{name} failed[/red]: {value['error']}")
+    console.print(
+        f"total wall time {results['wall_time_s']:.1f}s; results in {results['json_path']}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--only", default=",".join(PHASES), help="comma-separated phases")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--requests", type=int, default=2000, help="timed POSTs per side")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--client", choices=["stdlib", "httpx"], default="stdlib", help="closed-loop HTTP client"
+    )
+    parser.add_argument("--events", type=int, default=5000, help="events per side")
+    parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
+    parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
+    parser.add_argument("--duration", type=float, default=30.0, help="e2e seconds per rate")
+    parser.add_argument(
+        "--settle", type=float, default=10.0, help="max seconds to wait for an idle machine"
+    )
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--keep-logs", action="store_true", help="keep var/bench/run-*/")
+    parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "results.json")
+    args = parser.parse_args()
+    if args.quick:
+        args.requests, args.warmup, args.events, args.duration = 300, 50, 500, 5.0
+    phases = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phase(s): {', '.join(sorted(unknown))}")
+    rates = tuple(float(r) for r in args.rates.split(",") if r.strip())
+
+    def on_term(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    started = time.monotonic()
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    rng = random.Random(args.seed)
+    run = BenchRun(keep_logs=args.keep_logs)
+    console.print(f"bench run {run.run_id}: phases {', '.join(phases)} (work dir: {run.dir})")
+    results: dict[str, Any] = {"started_at": started_at, "run_id": run.run_id, "phases": {}}
+    configs: dict[str, Any] = {
+        "registration": RegistrationConfig(
+            requests=args.requests,
+            warmup=args.warmup,
+            concurrency=args.concurrency,
+            segments=args.segments,
+            client=args.client,
+            settle_s=args.settle,
+        ),
+        "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
+        "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
+    }
+    runners: dict[str, Callable[..., dict[str, Any]]] = {
+        "registration": run_registration,
+        "events": run_events,
+        "e2e": run_e2e,
+    }
+    failed = False
+    problems: list[str] = []
+    try:
+        results["machine"] = machine_info(run)
+        for name in phases:
+            t = time.monotonic()
+            console.print(f"[bold]{name}[/bold] ...")
+            try:
+                results["phases"][name] = runners[name](run, configs[name], rng)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                failed = True
+                run.failed = True
+                console.print(traceback.format_exc())
+                results["phases"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            results["phases"][name]["phase_wall_s"] = round(time.monotonic() - t, 1)
+            console.print(f"  {name} done in {time.monotonic() - t:.1f}s")
+    except KeyboardInterrupt:
+        failed = True
+        run.failed = True
+        console.print("[red]interrupted[/red]; cleaning up")
+    finally:
+        problems = run.close()
+        if problems:
+            console.print(f"[yellow]cleanup problems[/yellow]: {problems}")
+    results["cleanup_problems"] = problems
+    results["summary"] = summary_rows(results["phases"])
+    results["disturbed"] = disturbed(results["phases"])
+    results["wall_time_s"] = round(time.monotonic() - started, 1)
+    out = args.out.resolve()
+    results["json_path"] = str(out.relative_to(REPO) if out.is_relative_to(REPO) else out)
+    results["command"] = " ".join(["python -m bench", *sys.argv[1:]])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_report(results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
