@@ -162,5 +162,48 @@ def events_asyncapi(
     console.print(f"wrote {out} and {len(written)} JSON Schemas in {schemas_dir}")
 
 
+def render_openapi(service: str) -> str:
+    """The OpenAPI document of one service, as stable, pretty JSON."""
+    import json
+    import tempfile
+
+    from shared.messaging.embedded import EmbeddedBroker
+    from shared.runtime import ServiceContainer
+    from shared.services import load_spec
+    from shared.web.app import build_app
+
+    spec = load_spec(service)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = spec.settings_cls(state_dir=Path(tmp), transport="embedded")
+        container = ServiceContainer(spec, settings, broker=EmbeddedBroker())
+        try:
+            document = build_app(container, manage_lifecycle=False).openapi()
+        finally:
+            container.engine.dispose()
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+@app.command()
+def openapi(
+    check: Annotated[bool, typer.Option(help="fail if docs/api is stale")] = False,
+    out_dir: Annotated[Path, typer.Option(help="output directory")] = Path("docs/api"),
+) -> None:
+    """Write each service's OpenAPI document to docs/api/<service>.openapi.json."""
+    stale = []
+    for name in SERVICE_NAMES:
+        path = out_dir / f"{name}.openapi.json"
+        document = render_openapi(name)
+        if check:
+            if not path.exists() or path.read_text() != document:
+                stale.append(str(path))
+            continue
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(document)
+        console.print(f"wrote {path}")
+    if stale:
+        console.print(f"[red]stale[/red]: {', '.join(stale)}; run `ww openapi`")
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()
