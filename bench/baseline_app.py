@@ -35,6 +35,8 @@ class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     bsn: str = Field(pattern=r"^\d{9}$")
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
     first_ww_day: dt.date
     postcode: str = Field(max_length=8)
     date_of_birth: dt.date | None = None
@@ -59,6 +61,8 @@ def claims_model(schema: str) -> type[DeclarativeBase]:
 
         id = mapped_column(Uuid, primary_key=True)
         bsn = mapped_column(String(9), nullable=False)
+        given_name = mapped_column(String(100), nullable=False)
+        family_name = mapped_column(String(100), nullable=False)
         first_ww_day = mapped_column(Date, nullable=False)
         postcode = mapped_column(String(8), nullable=False)
         date_of_birth = mapped_column(Date)
@@ -85,6 +89,8 @@ def create_app(engine: Engine, schema: str) -> FastAPI:
         row = model(
             id=uuid.uuid4(),
             bsn=body.bsn,
+            given_name=body.given_name,
+            family_name=body.family_name,
             first_ww_day=body.first_ww_day,
             postcode=body.postcode,
             date_of_birth=body.date_of_birth,

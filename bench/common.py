@@ -34,6 +34,8 @@ def claim_bodies(
         bodies.append(
             {
                 "bsn": bsn,
+                "given_name": "Bench",
+                "family_name": "Claimant",
                 "first_ww_day": today.isoformat(),
                 "postcode": synthetic_postcode(rng),
                 "date_of_birth": born.isoformat(),

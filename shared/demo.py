@@ -24,11 +24,11 @@ DEMO_COACHES = [
     ("Daan Smit", "UTR", [], 36.0),
 ]
 DEMO_CLAIMS = [
-    ("1011 AB", 1968),
-    ("3011 CD", 1999),
-    ("3511 EF", 1985),
-    ("1055 GH", 1975),
-    ("3072 JK", 1990),
+    ("1011 AB", 1968, "Ingrid", "de Jong"),
+    ("3011 CD", 1999, "Mohamed", "Bouzid"),
+    ("3511 EF", 1985, "Lotte", "van Dijk"),
+    ("1055 GH", 1975, "Wim", "Mulder"),
+    ("3072 JK", 1990, "Priya", "Ramdin"),
 ]
 
 
@@ -66,11 +66,13 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
                 },
             ).raise_for_status()
         claim_ids = []
-        for postcode, year in DEMO_CLAIMS:
+        for postcode, year, given, family in DEMO_CLAIMS:
             r = client.post(
                 f"{urls['intake']}/v1/claims",
                 json={
                     "bsn": synthetic_bsn(rng),
+                    "given_name": given,
+                    "family_name": family,
                     "first_ww_day": (
                         dt.date.today() - dt.timedelta(days=rng.randint(0, 5))
                     ).isoformat(),

@@ -34,6 +34,11 @@ class ClaimRegistered(_IntakePayload):
     sector: str | None = None
     hours_lost_per_week: float | None = Field(default=None, ge=0, le=80)
     preferred_language: str | None = Field(default=None, description="ISO 639-1, e.g. nl, en")
+    questionnaire_answers: dict[str, str | int | float | bool] | None = Field(
+        default=None,
+        description="Optional triage questionnaire given at registration: at most 40 answers, "
+        "snake_case keys, text of at most 200 characters (added within v1, optional)",
+    )
 
 
 @REGISTRY.register

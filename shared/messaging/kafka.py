@@ -182,7 +182,16 @@ class KafkaConsumerLoop:
             max_poll_records=self._max_poll_records,
             session_timeout_ms=10000,
             heartbeat_interval_ms=3000,
+            # A group assignment made while a topic's metadata was missing leaves its
+            # partitions unassigned until the next refresh: keep that window short.
+            metadata_max_age_ms=15000,
         )
+        # Subscribe only once every topic's partitions are known, so the first
+        # assignment covers them all.
+        deadline = time.monotonic() + 30
+        for topic in self._topics:
+            while not kc.partitions_for_topic(topic) and time.monotonic() < deadline:
+                time.sleep(0.2)
         kc.subscribe(self._topics)
         return kc
 

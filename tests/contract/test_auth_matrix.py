@@ -60,6 +60,14 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "GET", "/v1/claims"): Access(STAFF_READ),
     ("intake", "GET", "/v1/claims/{claim_id}"): Access(STAFF_READ | {"claimant"}),
     ("intake", "POST", "/v1/claims/search"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/calendar/working-days"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/calendar/deadline"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/calendar/closures"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/calendar/closures/{closure_id}"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "POST", "/v1/calendar/closures"): Access(frozenset({"team_lead", "admin"})),
+    ("intake", "DELETE", "/v1/calendar/closures/{closure_id}"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     # triage
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
         frozenset({"triage_analyst", "coach", "team_lead", "admin"})
@@ -119,7 +127,14 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 
 def _claim_body(bsn: str, postcode: str = "1011 AB") -> dict[str, Any]:
-    return {"bsn": bsn, "first_ww_day": dt.date.today().isoformat(), "postcode": postcode}
+    return {
+        "bsn": bsn,
+        "given_name": "Fatima",
+        "family_name": "El Amrani",
+        "date_of_birth": "1988-03-14",
+        "first_ww_day": dt.date.today().isoformat(),
+        "postcode": postcode,
+    }
 
 
 def _coach_body(office: str = "AMS") -> dict[str, Any]:

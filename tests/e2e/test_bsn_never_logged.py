@@ -50,7 +50,15 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSystem]
 
 
 def _claim(b: Any, **extra: Any) -> dict[str, Any]:
-    return {"bsn": b, "first_ww_day": TODAY, "postcode": "1011 AB", **extra}
+    return {
+        "bsn": b,
+        "given_name": "Eva",
+        "family_name": "Jansen",
+        "date_of_birth": "1979-06-30",
+        "first_ww_day": TODAY,
+        "postcode": "1011 AB",
+        **extra,
+    }
 
 
 def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(

@@ -42,6 +42,9 @@ def test_correlation_and_causation_ids_follow_the_slice(state_dir: Path, tokens:
                 "/v1/claims",
                 json={
                     "bsn": "111222333",
+                    "given_name": "Kees",
+                    "family_name": "Bakker",
+                    "date_of_birth": "1975-09-01",
                     "first_ww_day": dt.date.today().isoformat(),
                     "postcode": "3011 AB",
                 },

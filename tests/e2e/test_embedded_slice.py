@@ -39,6 +39,8 @@ def _claims(seed: int) -> list[dict[str, object]]:
     return [
         {
             "bsn": bsn,
+            "given_name": "Sam",
+            "family_name": "Visser",
             "first_ww_day": (today - dt.timedelta(days=rng.randint(0, 30))).isoformat(),
             "postcode": synthetic_postcode(rng),
             "date_of_birth": dt.date(rng.randint(1960, 2000), rng.randint(1, 12), 1).isoformat(),

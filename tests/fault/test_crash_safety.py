@@ -42,6 +42,9 @@ def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> N
                 "/v1/claims",
                 json={
                     "bsn": synthetic_bsn(rng),
+                    "given_name": "Noor",
+                    "family_name": "Smit",
+                    "date_of_birth": "1990-02-02",
                     "first_ww_day": dt.date.today().isoformat(),
                     "postcode": "1011 AB",
                 },

@@ -92,11 +92,13 @@ def register_claims(
     bodies = [
         {
             "bsn": synthetic_bsn(rng),
+            "given_name": "Test",
+            "family_name": f"Claimant {chr(65 + i % 26)}",
             "first_ww_day": dt.date.today().isoformat(),
             "postcode": f"{rng.randint(1000, 9999)} AB",
             "date_of_birth": f"{rng.randint(1960, 2004)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
         }
-        for _ in range(n)
+        for i in range(n)
     ]
     assert len({b["bsn"] for b in bodies}) == n, "seeded BSNs must be unique"
     headers = {"Authorization": f"Bearer {token}"}

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from intake.calendar import models as _calendar_models  # noqa: F401  (register tables)
+from intake.calendar.router import router as calendar_router
 from intake.claims import models as _claim_models  # noqa: F401  (register tables)
 from intake.claims.router import router as claims_router
 from intake.coaches import models as _coach_models  # noqa: F401
@@ -26,13 +28,16 @@ SPEC = ServiceSpec(
     name="intake",
     settings_cls=IntakeSettings,
     tables=TABLES,
-    routers=[claims_router],
+    routers=[claims_router, calendar_router],
     handlers=HANDLERS,
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
     title="WW intake service",
     description="Claim registration and the face-to-face intake in the first week.",
-    openapi_tags=[{"name": "claims", "description": "WW claims"}],
+    openapi_tags=[
+        {"name": "claims", "description": "WW claims"},
+        {"name": "calendar", "description": "Working days, closures and the intake deadline"},
+    ],
 )
 
 

@@ -26,3 +26,13 @@ class IntakeSettings(ServiceSettings):
     )
     min_age: int = Field(default=15, ge=0)
     max_age: int = Field(default=67, ge=0, description="AOW age; beyond it no WW")
+    intake_deadline_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="The intake deadline: this many working days after the later of first WW "
+        "day and registration date (handbook section 3, a project rule)",
+    )
+    idempotency_key_ttl_hours: float = Field(
+        default=24, gt=0, description="How long an Idempotency-Key replays its first response"
+    )

@@ -61,6 +61,9 @@ def staff(tokens: Tokens) -> dict[str, str]:
 def _claim_body(**extra: Any) -> dict[str, Any]:
     return {
         "bsn": BSN,
+        "given_name": "Jan",
+        "family_name": "de Vries",
+        "date_of_birth": "1985-04-12",
         "first_ww_day": dt.date.today().isoformat(),
         "postcode": "1011 AB",
         **extra,
@@ -251,7 +254,14 @@ def test_validation_error_names_fields_and_never_echoes_input(
     r = client.post("/v1/claims", json={"bsn": "123456789", "postcode": BSN}, headers=staff)
     problem = _is_problem(r, 422)
     fields = {e["field"] for e in problem["errors"]}
-    assert fields == {"bsn", "postcode", "first_ww_day"}
+    assert fields == {
+        "bsn",
+        "postcode",
+        "first_ww_day",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+    }
     assert "123456789" not in r.text
     assert BSN not in r.text
 

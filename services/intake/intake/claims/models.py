@@ -1,19 +1,25 @@
-"""Claim table: the BSN only as ciphertext and keyed hash."""
+"""Claim table (the BSN only as ciphertext and keyed hash) and stored idempotent responses."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import Date, Index, LargeBinary, String, Uuid, text
+from sqlalchemy import Date, Float, Index, Integer, LargeBinary, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.db import Base
-from shared.db.types import UTCDateTime, utcnow
+from shared.db.types import JSONType, UTCDateTime, utcnow
 
 
 class Claim(Base):
-    """A WW claim; at most one open claim per BSN (partial unique index)."""
+    """A WW claim; at most one open claim per BSN (partial unique index).
+
+    Name, e-mail, phone and last employer are personal data kept in intake only: they are
+    never put in an event and never logged. Columns added after the first release are
+    nullable in the database (older rows lack them); the API requires what it requires.
+    """
 
     __tablename__ = "claims"
 
@@ -21,10 +27,21 @@ class Claim(Base):
     bsn_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     bsn_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="open")
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    preferred_language: Mapped[str | None] = mapped_column(String(2))
     first_ww_day: Mapped[dt.date] = mapped_column(Date)
     postcode: Mapped[str] = mapped_column(String(7))
     office_code: Mapped[str] = mapped_column(String(10), index=True)
-    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    last_employer: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(80))
+    hours_lost_per_week: Mapped[float | None] = mapped_column(Float)
+    years_work_history: Mapped[int | None] = mapped_column(Integer)
+    education_level: Mapped[str | None] = mapped_column(String(30))
+    questionnaire_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     channel: Mapped[str] = mapped_column(String(20))
     registered_by: Mapped[str] = mapped_column(String(200))
     claimant_subject: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -39,4 +56,33 @@ class Claim(Base):
             sqlite_where=text("status = 'open'"),
         ),
         Index("ix_claims_bsn_hash", "bsn_hash"),
+        # Case-insensitive prefix search on the family name (LIKE 'abc%' needs pattern ops).
+        Index(
+            "ix_claims_family_name_lower",
+            func.lower(family_name).label("family_name_lower"),
+            postgresql_ops={"family_name_lower": "text_pattern_ops"},
+        ),
     )
+
+
+class IdempotencyKey(Base):
+    """The first successful response to a request sent with an `Idempotency-Key` header.
+
+    Keys belong to one caller (`subject`: the token's client id or subject), so two
+    callers can use the same key independently. The row is inserted in the transaction
+    that creates the claim: the primary key decides between concurrent duplicates.
+    `request_hash` is SHA-256 over the canonical JSON of the validated body with the BSN
+    replaced by its keyed lookup hash, so the hash is no oracle for guessing a BSN.
+    The body is the exact response (BSN masked) so that a replay is byte-identical.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(80))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    response_location: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from intake.claims.models import Claim
+from intake.claims.models import Claim, IdempotencyKey
+from intake.claims.schemas import ClaimFilter
 
 
 def get(session: Session, claim_id: uuid.UUID) -> Claim | None:
@@ -42,32 +43,64 @@ SORTS: dict[str, ColumnElement[Any]] = {
     "-registered_at": Claim.registered_at.desc(),
     "first_ww_day": Claim.first_ww_day.asc(),
     "-first_ww_day": Claim.first_ww_day.desc(),
+    "family_name": func.lower(Claim.family_name).asc(),
+    "-family_name": func.lower(Claim.family_name).desc(),
 }
 
 
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_claims(
-    session: Session,
-    *,
-    office_code: str | None,
-    status: str | None,
-    first_ww_day_from: dt.date | None,
-    first_ww_day_to: dt.date | None,
-    sort: str,
-    limit: int,
-    offset: int,
+    session: Session, *, filters: ClaimFilter, sort: str, limit: int, offset: int
 ) -> tuple[Sequence[Claim], int]:
     """A filtered, sorted page of claims and the total number of matches."""
+    f = filters
     conditions: list[ColumnElement[bool]] = []
-    if office_code:
-        conditions.append(Claim.office_code == office_code)
-    if status:
-        conditions.append(Claim.status == status)
-    if first_ww_day_from:
-        conditions.append(Claim.first_ww_day >= first_ww_day_from)
-    if first_ww_day_to:
-        conditions.append(Claim.first_ww_day <= first_ww_day_to)
+    if f.office_code:
+        conditions.append(Claim.office_code == f.office_code)
+    if f.status:
+        conditions.append(Claim.status == f.status)
+    if f.first_ww_day_from:
+        conditions.append(Claim.first_ww_day >= f.first_ww_day_from)
+    if f.first_ww_day_to:
+        conditions.append(Claim.first_ww_day <= f.first_ww_day_to)
+    if f.registered_from:
+        conditions.append(Claim.registered_at >= f.registered_from)
+    if f.registered_to:
+        conditions.append(Claim.registered_at < f.registered_to)
+    if f.channel:
+        conditions.append(Claim.channel == f.channel.value)
+    if f.family_name:
+        prefix = _escape_like(f.family_name.lower()) + "%"
+        conditions.append(func.lower(Claim.family_name).like(prefix, escape="\\"))
     total = session.execute(select(func.count()).select_from(Claim).where(*conditions)).scalar_one()
     rows = session.scalars(
         select(Claim).where(*conditions).order_by(SORTS[sort], Claim.id).limit(limit).offset(offset)
     ).all()
     return rows, int(total)
+
+
+def get_idempotency_key(session: Session, subject: str, key: str) -> IdempotencyKey | None:
+    """The stored response for a caller's key, if any (expired or not)."""
+    return session.get(IdempotencyKey, (subject, key), populate_existing=True)
+
+
+def delete_idempotency_key(session: Session, row: IdempotencyKey) -> None:
+    """Forget one key (an expired one about to be reused); flushed so a new row may follow."""
+    session.delete(row)
+    session.flush()
+
+
+def add_idempotency_key(session: Session, row: IdempotencyKey) -> None:
+    """Stage a stored response."""
+    session.add(row)
+
+
+def purge_idempotency_keys(session: Session, *, created_before: dt.datetime) -> int:
+    """Delete every key created before the cut-off; returns how many."""
+    result = session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < created_before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

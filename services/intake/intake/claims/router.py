@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import AwareDatetime
 
-from intake.claims import repository, service
+from intake.claims import service
 from intake.claims.models import Claim
-from intake.claims.schemas import ClaimCreate, ClaimRead, ClaimSearch
+from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, ClaimSearch, ClaimSort
 from intake.settings import IntakeSettings
-from shared.bsn import BsnVault
+from shared.bsn import BsnVault, mask_bsn
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
@@ -32,21 +33,13 @@ STAFF_READ_ROLES = (
     Role.ADMIN,
 )
 PARTNER_REGISTER_SCOPE = "claims:register"
+REGISTER_ENDPOINT = "POST /v1/claims"
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]{1,100}$"
 
 
 def to_read(claim: Claim, vault: BsnVault) -> ClaimRead:
     """Response model with the BSN masked."""
-    return ClaimRead(
-        id=claim.id,
-        status=claim.status,
-        bsn_masked="******" + vault.decrypt(claim.bsn_ciphertext)[-3:],
-        first_ww_day=claim.first_ww_day,
-        postcode=claim.postcode,
-        office_code=claim.office_code,
-        date_of_birth=claim.date_of_birth,
-        channel=claim.channel,
-        registered_at=claim.registered_at,
-    )
+    return service.read_model(claim, bsn_masked=mask_bsn(vault.decrypt(claim.bsn_ciphertext)))
 
 
 def _channel(principal: Principal) -> RegistrationChannel:
@@ -57,37 +50,99 @@ def _channel(principal: Principal) -> RegistrationChannel:
     return RegistrationChannel.STAFF
 
 
+def _office_scope(principal: Principal) -> str | None:
+    """The office a team lead is confined to; None when the caller's view is not office-bound.
+
+    Only a caller whose sole staff role is team lead is confined, and only when the token
+    names an office; other staff roles (and admins) see every office.
+    """
+    staff_roles = principal.roles & set(STAFF_READ_ROLES)
+    if staff_roles == {Role.TEAM_LEAD} and principal.office:
+        return principal.office
+    return None
+
+
+_CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Registered; `Location` names the claim. A retry with the same "
+        "`Idempotency-Key` and body replays this response (same status, body and Location) "
+        "with `Idempotent-Replayed: true`",
+    },
+    409: PROBLEM_RESPONSES[422]
+    | {
+        "description": "`open-claim-exists`: the BSN has an open claim (`existing_claim_id`); "
+        "`idempotency-key-in-progress`: retry shortly"
+    },
+    422: PROBLEM_RESPONSES[422]
+    | {
+        "description": "`validation-error` naming each field, or `idempotency-key-reuse` when "
+        "the key was used for a different body"
+    },
+}
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimRead,
     summary="Register a WW claim",
-    responses={409: PROBLEM_RESPONSES[422] | {"description": "An open claim exists for this BSN"}},
+    responses=_CREATED_RESPONSES,
 )
 def register_claim(
     body: ClaimCreate,
-    response: Response,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Optional; 1-100 characters `A-Z a-z 0-9 _ - : .`. A retry with the same "
+        "key and body replays the first response for 24 hours (configurable); the same key "
+        "with another body is 422 `idempotency-key-reuse`. Keys are private to the caller.",
+    ),
     principal: Principal = Depends(requires(roles=REGISTER_ROLES, scopes=[PARTNER_REGISTER_SCOPE])),
     container: ServiceContainer = Depends(get_container),
-) -> ClaimRead:
-    """Register a claim; emits `claim.registered` through the outbox."""
+) -> Response:
+    """Register a claim; emits `claim.registered` through the outbox.
+
+    The channel follows from the caller: `claimant` (the claimant's own token), `staff`,
+    `employer` (staff with `registered_by_employer`) or `temp_agency` (partner application).
+    """
     settings = container.settings
     assert isinstance(settings, IntakeSettings)
     channel = _channel(principal)
+    actor = principal.as_actor()
+    idempotency = (
+        service.IdempotencyRequest(
+            key=idempotency_key,
+            subject=actor.subject,
+            endpoint=REGISTER_ENDPOINT,
+            ttl=dt.timedelta(hours=settings.idempotency_key_ttl_hours),
+            now=dt.datetime.now(dt.UTC),
+        )
+        if idempotency_key is not None
+        else None
+    )
     with container.uow() as uow:
-        claim = service.register_claim(
+        result = service.register_claim(
             uow=uow,
             data=body,
-            actor=principal.as_actor(),
+            actor=actor,
             channel=channel,
             claimant_subject=principal.subject if channel is RegistrationChannel.CLAIMANT else None,
             vault=container.bsn,
             offices=load_offices(),
             settings=settings,
             today=dt.date.today(),
+            idempotency=idempotency,
         )
-    response.headers["Location"] = f"/v1/claims/{claim.id}"
-    return to_read(claim, container.bsn)
+    headers = {"Location": result.location} if result.location else {}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        content=result.body,
+        status_code=result.status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 @router.get("/{claim_id}", response_model=ClaimRead, summary="Get one claim")
@@ -96,11 +151,15 @@ def get_claim(
     principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
-    """Staff see any claim; a claimant only their own (others answer 404)."""
+    """Staff see any claim (a team lead their office's); a claimant only their own."""
     own_only = principal.subject if not principal.has_role(*STAFF_READ_ROLES) else None
     with container.uow() as uow:
         claim = service.get_claim(
-            uow=uow, claim_id=claim_id, actor=principal.as_actor(), claimant_subject=own_only
+            uow=uow,
+            claim_id=claim_id,
+            actor=principal.as_actor(),
+            claimant_subject=own_only,
+            office_code=_office_scope(principal),
         )
     return to_read(claim, container.bsn)
 
@@ -111,32 +170,42 @@ def list_claims(
     claim_status: Literal["open", "closed"] | None = Query(None, alias="status"),
     first_ww_day_from: dt.date | None = None,
     first_ww_day_to: dt.date | None = None,
-    sort: Literal[
-        "registered_at", "-registered_at", "first_ww_day", "-first_ww_day"
-    ] = "-registered_at",
+    registered_from: AwareDatetime | None = Query(
+        None, description="Registered at or after (ISO 8601 with offset)"
+    ),
+    registered_to: AwareDatetime | None = Query(
+        None, description="Registered before (ISO 8601 with offset)"
+    ),
+    channel: RegistrationChannel | None = None,
+    family_name: str | None = Query(
+        None, min_length=1, max_length=100, description="Case-insensitive prefix"
+    ),
+    sort: ClaimSort = "-registered_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> Page[ClaimRead]:
-    """Filtered, sorted, paginated list."""
+    """Filtered, sorted, paginated list; a team lead with an office sees only that office."""
+    filters = ClaimFilter(
+        office_code=office_code,
+        status=claim_status,
+        first_ww_day_from=first_ww_day_from,
+        first_ww_day_to=first_ww_day_to,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        channel=channel,
+        family_name=family_name,
+    )
     with container.uow() as uow:
-        rows, total = repository.list_claims(
-            uow.session,
-            office_code=office_code,
-            status=claim_status,
-            first_ww_day_from=first_ww_day_from,
-            first_ww_day_to=first_ww_day_to,
+        rows, total = service.list_claims(
+            uow=uow,
+            filters=filters,
             sort=sort,
             limit=page.limit,
             offset=page.offset,
-        )
-        uow.audit(
             actor=principal.as_actor(),
-            action="claim.list",
-            resource_type="claim",
-            resource_id=f"page:{page.offset}",
+            office_code=_office_scope(principal),
         )
-        uow.commit()
     return Page[ClaimRead](
         items=[to_read(c, container.bsn) for c in rows],
         total=total,
@@ -154,6 +223,10 @@ def search_claims(
     """Look up by BSN via its keyed hash; POST so the BSN never appears in a URL."""
     with container.uow() as uow:
         claims = service.search_by_bsn(
-            uow=uow, bsn=body.bsn, actor=principal.as_actor(), vault=container.bsn
+            uow=uow,
+            bsn=body.bsn,
+            actor=principal.as_actor(),
+            vault=container.bsn,
+            office_code=_office_scope(principal),
         )
     return [to_read(c, container.bsn) for c in claims]

@@ -3,41 +3,158 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from shared.bsn import BSN, FreeText
+from shared.bsn import BSN, FreeText, mask_bsn_in_text
+from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
+
+EducationLevel = Literal[
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "vocational",
+    "bachelor",
+    "master_or_higher",
+]
+
+# Letters (any script), joined by single spaces, hyphens, apostrophes or dots:
+# "Jan", "van der Berg", "O'Brien", "van 't Hoff", "'t Hart", "Jean-Luc", "J.", "Ñúñez".
+# No digits or other symbols.
+_NAME = re.compile(r"^['\u2019]?[^\W\d_]+(?:(?: ?['\u2019]|[ \-]|\. ?)[^\W\d_]+)*\.?$")
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("must consist of letters, spaces, hyphens, apostrophes or dots")
+    return value
+
+
+# Free text that cannot hold a BSN: the pattern admits no digits at all.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_name)]
+
+_PHONE_SEPARATORS = re.compile(r"[ \-.()/]")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_DUTCH_E164 = re.compile(r"^\+31[1-9][0-9]{8}$")
+
+
+def normalize_phone(value: str) -> str:
+    """A Dutch or international number as E.164 (`+31612345678`); raise ValueError otherwise.
+
+    Accepted: Dutch national numbers (`06 12345678`, `020-1234567`: a 0 and nine digits) and
+    international ones with `+` or `00` (`+31 6 12345678`, `0032 2 123 45 67`). Separators
+    (spaces, hyphens, dots, slashes, parentheses) are dropped. Dutch numbers must have nine
+    digits after +31; other countries 7-14 digits after the country code (E.164: 15 at most).
+    The deliberately simple rule avoids a dependency on libphonenumber's metadata; it
+    rejects what is certainly wrong and leaves ringing the number to the coach.
+    """
+    if not value.isascii() or value.count("(") > 1 or value.count("+") > 1:
+        raise ValueError("not a phone number")
+    compact = _PHONE_SEPARATORS.sub("", value)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    elif compact.startswith("0"):
+        compact = "+31" + compact[1:]
+    if not _E164.match(compact):
+        raise ValueError("not a phone number (e.g. 06 12345678 or +32 2 123 45 67)")
+    if compact.startswith("+31") and not _DUTCH_E164.match(compact):
+        raise ValueError("a Dutch number has 10 digits (e.g. 06 12345678)")
+    return compact
+
+
+def _phone(value: str) -> str:
+    return normalize_phone(value)
+
+
+Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
+
+QUESTIONNAIRE_MAX_KEYS = 40
+QUESTIONNAIRE_MAX_TEXT = 200
+QUESTIONNAIRE_MAX_NUMBER = 1_000_000_000
+_QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+AnswerValue = str | int | float | bool
+
+
+def check_questionnaire(value: object) -> object:
+    """Bound the answers; messages name the answer's position, never its key or value."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("must be an object of answers")
+    if len(value) > QUESTIONNAIRE_MAX_KEYS:
+        raise ValueError(f"at most {QUESTIONNAIRE_MAX_KEYS} answers")
+    for i, (key, answer) in enumerate(value.items(), start=1):
+        where = f"answer {i}"
+        if not _QUESTION_KEY.match(key) or mask_bsn_in_text(key) != key:
+            raise ValueError(
+                f"{where}: keys are lower-case snake_case, at most 40 characters, no BSN"
+            )
+        if isinstance(answer, bool):
+            continue
+        if isinstance(answer, int | float):
+            if not math.isfinite(answer) or abs(answer) > QUESTIONNAIRE_MAX_NUMBER:
+                raise ValueError(f"{where}: numbers must be finite and at most 1e9 in size")
+            continue
+        if isinstance(answer, str):
+            if len(answer) > QUESTIONNAIRE_MAX_TEXT:
+                raise ValueError(f"{where}: text answers have at most 200 characters")
+            if mask_bsn_in_text(answer) != answer:
+                raise ValueError(f"{where}: must not contain a BSN")
+            continue
+        raise ValueError(f"{where}: must be text, a number or a boolean")
+    return value
 
 
 class ClaimCreate(BaseModel):
-    """A new WW claim (minimal registration; the intake questionnaire comes later)."""
+    """A new WW claim, registered by the claimant or on their behalf."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     bsn: BSN = Field(description="Citizen service number; 9 digits passing the 11-proef")
+    given_name: Name = Field(description="Given name(s) as the claimant uses them")
+    family_name: Name = Field(description="Family name including any prefix, e.g. van der Berg")
+    date_of_birth: dt.date = Field(description="Date of birth; the age must be plausible for WW")
+    email: EmailStr | None = Field(default=None, max_length=254)
+    phone: Phone | None = Field(
+        default=None, description="Dutch or international number; stored as E.164"
+    )
+    preferred_language: Literal["nl", "en"] | None = None
     first_ww_day: dt.date = Field(description="First day of unemployment (first WW day)")
     postcode: str = Field(
         description="Dutch postcode of the claimant's address, e.g. 1234 AB", max_length=8
     )
-    date_of_birth: dt.date | None = None
-    years_work_history: int | None = Field(default=None, ge=0, le=60)
-    hours_lost_per_week: float | None = Field(default=None, gt=0, le=80)
-    education_level: (
-        Literal[
-            "primary",
-            "lower_secondary",
-            "upper_secondary",
-            "vocational",
-            "bachelor",
-            "master_or_higher",
-        ]
-        | None
-    ) = None
+    last_employer: FreeText | None = Field(default=None, min_length=1, max_length=200)
     sector: FreeText | None = Field(default=None, max_length=80)
-    preferred_language: Literal["nl", "en"] | None = None
+    hours_lost_per_week: float | None = Field(default=None, gt=0, le=80)
+    years_work_history: int | None = Field(default=None, ge=0, le=60)
+    education_level: EducationLevel | None = None
+    registered_by_employer: bool = Field(
+        default=False,
+        description="Staff only: registered on behalf of the employer (channel `employer`)",
+    )
+    questionnaire_answers: dict[str, AnswerValue] | None = Field(
+        default=None,
+        description="Optional triage questionnaire: at most 40 answers, keys snake_case "
+        "(max 40 chars), values booleans, numbers or text of at most 200 characters",
+    )
+
+    @field_validator("questionnaire_answers", mode="before")
+    @classmethod
+    def _questionnaire(cls, value: object) -> object:
+        return check_questionnaire(value)
 
     @field_validator("postcode")
     @classmethod
@@ -54,12 +171,46 @@ class ClaimRead(BaseModel):
     id: uuid.UUID
     status: str
     bsn_masked: str
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: dt.date | None
+    email: str | None
+    phone: str | None
+    preferred_language: str | None
     first_ww_day: dt.date
     postcode: str
     office_code: str
-    date_of_birth: dt.date | None
+    last_employer: str | None
+    sector: str | None
+    hours_lost_per_week: float | None
+    years_work_history: int | None
+    education_level: str | None
+    questionnaire_answers: dict[str, Any] | None
     channel: str
     registered_at: dt.datetime
+
+
+ClaimSort = Literal[
+    "registered_at",
+    "-registered_at",
+    "first_ww_day",
+    "-first_ww_day",
+    "family_name",
+    "-family_name",
+]
+
+
+class ClaimFilter(BaseModel):
+    """Filters of the staff list (all optional, combined with AND)."""
+
+    office_code: str | None = None
+    status: Literal["open", "closed"] | None = None
+    first_ww_day_from: dt.date | None = None
+    first_ww_day_to: dt.date | None = None
+    registered_from: dt.datetime | None = None
+    registered_to: dt.datetime | None = None
+    channel: RegistrationChannel | None = None
+    family_name: str | None = None
 
 
 class ClaimSearch(BaseModel):

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from intake.claims import repository
-from intake.claims.models import Claim
-from intake.claims.schemas import ClaimCreate
+from intake.claims.models import Claim, IdempotencyKey
+from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead
 from intake.settings import IntakeSettings
-from shared.bsn import BsnVault
+from shared.bsn import BsnVault, mask_bsn
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.events.common import RegistrationChannel
 from shared.events.intake import ClaimRegistered
-from shared.reference import OfficeDirectory
-from shared.web.problems import Conflict, InvalidField, NotFound
+from shared.reference import InvalidPostcodeError, OfficeDirectory
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, Problem
 
 
 class OpenClaimExistsError(Conflict):
@@ -28,20 +31,78 @@ class OpenClaimExistsError(Conflict):
     title = "An open claim already exists for this BSN"
 
 
+class IdempotencyKeyReuseError(Problem):
+    """The caller sent a different request under a key it already used."""
+
+    status, slug, title = 422, "idempotency-key-reuse", "Idempotency key reused"
+
+
+class IdempotencyKeyInProgressError(Conflict):
+    """Another request with the same key has not finished; retry shortly."""
+
+    slug = "idempotency-key-in-progress"
+    title = "A request with this idempotency key is in progress"
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    """The `Idempotency-Key` of one request and what it is scoped to."""
+
+    key: str
+    subject: str
+    endpoint: str
+    ttl: dt.timedelta
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class RegistrationResponse:
+    """What the API answers: fresh, or replayed from a stored idempotent response."""
+
+    status: int
+    body: str
+    location: str | None
+    replayed: bool
+
+
+def read_model(claim: Claim, *, bsn_masked: str) -> ClaimRead:
+    """The response model of a claim (the caller supplies the masked BSN)."""
+    return ClaimRead(
+        id=claim.id,
+        status=claim.status,
+        bsn_masked=bsn_masked,
+        given_name=claim.given_name,
+        family_name=claim.family_name,
+        date_of_birth=claim.date_of_birth,
+        email=claim.email,
+        phone=claim.phone,
+        preferred_language=claim.preferred_language,
+        first_ww_day=claim.first_ww_day,
+        postcode=claim.postcode,
+        office_code=claim.office_code,
+        last_employer=claim.last_employer,
+        sector=claim.sector,
+        hours_lost_per_week=claim.hours_lost_per_week,
+        years_work_history=claim.years_work_history,
+        education_level=claim.education_level,
+        questionnaire_answers=claim.questionnaire_answers,
+        channel=claim.channel,
+        registered_at=claim.registered_at,
+    )
+
+
 def _age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def validate_dates(data: ClaimCreate, *, settings: IntakeSettings, today: dt.date) -> int | None:
-    """Apply the configurable date windows; return the age on the first WW day if known."""
+def validate_dates(data: ClaimCreate, *, settings: IntakeSettings, today: dt.date) -> int:
+    """Apply the configurable date windows; return the age on the first WW day."""
     earliest = today - dt.timedelta(days=settings.first_ww_day_max_past_days)
     latest = today + dt.timedelta(days=settings.first_ww_day_max_future_days)
     if not earliest <= data.first_ww_day <= latest:
         raise InvalidField(
             "first_ww_day", f"must lie between {earliest.isoformat()} and {latest.isoformat()}"
         )
-    if data.date_of_birth is None:
-        return None
     age = _age_on(data.date_of_birth, data.first_ww_day)
     if not settings.min_age <= age <= settings.max_age:
         raise InvalidField(
@@ -49,6 +110,53 @@ def validate_dates(data: ClaimCreate, *, settings: IntakeSettings, today: dt.dat
             f"age on the first WW day must be {settings.min_age}-{settings.max_age}",
         )
     return age
+
+
+def effective_channel(
+    data: ClaimCreate, principal_channel: RegistrationChannel
+) -> RegistrationChannel:
+    """Staff may register on an employer's behalf; nobody else may claim to be the employer."""
+    if not data.registered_by_employer:
+        return principal_channel
+    if principal_channel is not RegistrationChannel.STAFF:
+        raise InvalidField("registered_by_employer", "only staff register on an employer's behalf")
+    return RegistrationChannel.EMPLOYER
+
+
+def request_hash(data: ClaimCreate, vault: BsnVault) -> str:
+    """SHA-256 of the canonical JSON of the validated body, the BSN replaced by its keyed hash."""
+    canonical = data.model_dump(mode="json")
+    canonical["bsn"] = vault.lookup_hash(data.bsn)
+    raw = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _live(stored: IdempotencyKey, idem: IdempotencyRequest) -> bool:
+    return stored.created_at > idem.now - idem.ttl
+
+
+def _replay(
+    uow: UnitOfWork, stored: IdempotencyKey, *, idem: IdempotencyRequest, digest: str, actor: Actor
+) -> RegistrationResponse:
+    if stored.endpoint != idem.endpoint or stored.request_hash != digest:
+        raise IdempotencyKeyReuseError(
+            "this Idempotency-Key was already used for a different request; use a new key"
+        )
+    response = RegistrationResponse(
+        status=stored.response_status,
+        body=stored.response_body,
+        location=stored.response_location,
+        replayed=True,
+    )
+    # The replay shows personal data again: audited like a read.
+    uow.audit(
+        actor=actor,
+        action="claim.register_replayed",
+        resource_type="claim",
+        resource_id=(stored.response_location or "-").rsplit("/", 1)[-1],
+    )
+    uow.commit()
+    return response
 
 
 def register_claim(
@@ -62,10 +170,30 @@ def register_claim(
     offices: OfficeDirectory,
     settings: IntakeSettings,
     today: dt.date,
-) -> Claim:
-    """Register a claim and queue `claim.registered`, in one transaction."""
+    idempotency: IdempotencyRequest | None = None,
+) -> RegistrationResponse:
+    """Register a claim and queue `claim.registered`, in one transaction.
+
+    With an idempotency key, the stored response is inserted in the same transaction, so
+    a retried or concurrent duplicate replays the first answer instead of registering twice.
+    Only successful responses are stored: a rejected request wrote nothing, so repeating it
+    is harmless and gets the same rejection.
+    """
+    idem = idempotency
+    digest = request_hash(data, vault) if idem else ""
+    if idem:
+        stored = repository.get_idempotency_key(uow.session, idem.subject, idem.key)
+        if stored is not None and _live(stored, idem):
+            return _replay(uow, stored, idem=idem, digest=digest, actor=actor)
+        if stored is not None:  # expired: the key starts afresh
+            repository.delete_idempotency_key(uow.session, stored)
+
+    channel = effective_channel(data, channel)
     age = validate_dates(data, settings=settings, today=today)
-    office = offices.for_postcode(data.postcode)
+    try:
+        office = offices.for_postcode(data.postcode)
+    except InvalidPostcodeError as exc:
+        raise InvalidField("postcode", str(exc)) from None
     bsn_hash = vault.lookup_hash(data.bsn)
     # No look-up first: the partial unique index on open claims decides, race-free, and
     # the conflict path below finds the existing claim.
@@ -74,16 +202,28 @@ def register_claim(
         bsn_ciphertext=vault.encrypt(data.bsn),
         bsn_hash=bsn_hash,
         status="open",
+        given_name=data.given_name,
+        family_name=data.family_name,
+        date_of_birth=data.date_of_birth,
+        email=data.email,
+        phone=data.phone,
+        preferred_language=data.preferred_language,
         first_ww_day=data.first_ww_day,
         postcode=data.postcode,
         office_code=office.code,
-        date_of_birth=data.date_of_birth,
+        last_employer=data.last_employer,
+        sector=data.sector,
+        hours_lost_per_week=data.hours_lost_per_week,
+        years_work_history=data.years_work_history,
+        education_level=data.education_level,
+        questionnaire_answers=data.questionnaire_answers,
         channel=channel.value,
         registered_by=actor.subject,
         claimant_subject=claimant_subject,
         registered_at=dt.datetime.now(dt.UTC),
     )
     repository.add(uow.session, claim)
+    # Name, contact details and last employer stay in intake: never in the event.
     uow.publish(
         ClaimRegistered(
             claim_id=claim.id,
@@ -97,6 +237,7 @@ def register_claim(
             sector=data.sector,
             hours_lost_per_week=data.hours_lost_per_week,
             preferred_language=data.preferred_language,
+            questionnaire_answers=data.questionnaire_answers,
         )
     )
     uow.audit(
@@ -110,24 +251,72 @@ def register_claim(
             "channel": channel.value,
         },
     )
+    location = f"/v1/claims/{claim.id}"
+    body = read_model(claim, bsn_masked=mask_bsn(data.bsn)).model_dump_json()
+    if idem:
+        repository.add_idempotency_key(
+            uow.session,
+            IdempotencyKey(
+                subject=idem.subject,
+                key=idem.key,
+                endpoint=idem.endpoint,
+                request_hash=digest,
+                response_status=201,
+                response_body=body,
+                response_location=location,
+                created_at=idem.now,
+            ),
+        )
     try:
         uow.commit()
     except IntegrityError:
-        # A second open claim for this BSN (sequential or concurrent): the index refused it.
+        # Either the key was taken by a concurrent duplicate (primary key), or the BSN has
+        # an open claim (partial unique index). PostgreSQL reports a unique violation only
+        # after the competing transaction committed, so its rows are visible now.
         uow.rollback()
+        if idem:
+            # (An expired row seen here is one whose deletion was just rolled back.)
+            stored = repository.get_idempotency_key(uow.session, idem.subject, idem.key)
+            if stored is not None and _live(stored, idem):
+                return _replay(uow, stored, idem=idem, digest=digest, actor=actor)
         winner = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
+        if winner is None and idem:
+            raise IdempotencyKeyInProgressError(
+                "a request with this Idempotency-Key is still being processed; retry shortly"
+            ) from None
         extra = {"existing_claim_id": str(winner.id)} if winner else {}
         raise OpenClaimExistsError("this BSN already has an open claim", **extra) from None
-    return claim
+    return RegistrationResponse(status=201, body=body, location=location, replayed=False)
+
+
+def purge_idempotency_keys(*, uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> int:
+    """Delete expired idempotency keys (they are ignored anyway); returns how many."""
+    purged = repository.purge_idempotency_keys(uow.session, created_before=now - ttl)
+    uow.commit()
+    return purged
+
+
+def _visible(claim: Claim, *, claimant_subject: str | None, office_code: str | None) -> bool:
+    if claimant_subject is not None and claim.claimant_subject != claimant_subject:
+        return False
+    return office_code is None or claim.office_code == office_code
 
 
 def get_claim(
-    *, uow: UnitOfWork, claim_id: uuid.UUID, actor: Actor, claimant_subject: str | None
+    *,
+    uow: UnitOfWork,
+    claim_id: uuid.UUID,
+    actor: Actor,
+    claimant_subject: str | None,
+    office_code: str | None = None,
 ) -> Claim:
-    """A claim, audited as a read of personal data; claimants only see their own."""
+    """A claim, audited as a read of personal data.
+
+    Claimants only see their own claims, office-bound team leads their office's.
+    """
     claim = repository.get(uow.session, claim_id)
-    if claim is None or (
-        claimant_subject is not None and claim.claimant_subject != claimant_subject
+    if claim is None or not _visible(
+        claim, claimant_subject=claimant_subject, office_code=office_code
     ):
         raise NotFound("no such claim")
     uow.audit(actor=actor, action="claim.read", resource_type="claim", resource_id=claim.id)
@@ -135,9 +324,50 @@ def get_claim(
     return claim
 
 
-def search_by_bsn(*, uow: UnitOfWork, bsn: str, actor: Actor, vault: BsnVault) -> Sequence[Claim]:
-    """Claims of a BSN (staff only), audited."""
-    claims = repository.find_by_bsn_hash(uow.session, vault.lookup_hash(bsn))
+def list_claims(
+    *,
+    uow: UnitOfWork,
+    filters: ClaimFilter,
+    sort: str,
+    limit: int,
+    offset: int,
+    actor: Actor,
+    office_code: str | None = None,
+) -> tuple[Sequence[Claim], int]:
+    """A page of claims for staff, audited; `office_code` confines an office-bound team lead."""
+    if office_code is not None:
+        if filters.office_code not in (None, office_code):
+            raise Forbidden("a team lead lists only the claims of their own office")
+        filters = filters.model_copy(update={"office_code": office_code})
+    rows, total = repository.list_claims(
+        uow.session, filters=filters, sort=sort, limit=limit, offset=offset
+    )
+    uow.audit(
+        actor=actor,
+        action="claim.list",
+        resource_type="claim",
+        resource_id=f"page:{offset}",
+        # Which filters were used, never their values (a name prefix is personal data).
+        new={"filters": sorted(k for k, v in filters.model_dump().items() if v is not None)},
+    )
+    uow.commit()
+    return rows, total
+
+
+def search_by_bsn(
+    *,
+    uow: UnitOfWork,
+    bsn: str,
+    actor: Actor,
+    vault: BsnVault,
+    office_code: str | None = None,
+) -> Sequence[Claim]:
+    """Claims of a BSN (staff only), audited; office-bound team leads see their office's."""
+    claims = [
+        c
+        for c in repository.find_by_bsn_hash(uow.session, vault.lookup_hash(bsn))
+        if _visible(c, claimant_subject=None, office_code=office_code)
+    ]
     uow.audit(
         actor=actor,
         action="claim.search_by_bsn",

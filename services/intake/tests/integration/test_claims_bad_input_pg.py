@@ -90,6 +90,8 @@ _DROP = object()  # marks a field to leave out
 def _valid(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "bsn": BSN,
+        "given_name": "Jan",
+        "family_name": "de Vries",
         "first_ww_day": TODAY.isoformat(),
         "postcode": "1011 AB",
         "date_of_birth": "1985-04-12",
@@ -131,7 +133,13 @@ REGISTER_CASES = [
     Bad("missing-bsn", _valid(bsn=_DROP), fields=("bsn",)),
     Bad("missing-first-ww-day", _valid(first_ww_day=_DROP), fields=("first_ww_day",)),
     Bad("missing-postcode", _valid(postcode=_DROP), fields=("postcode",)),
-    Bad("missing-everything", {}, fields=("bsn", "first_ww_day", "postcode")),
+    Bad("missing-date-of-birth", _valid(date_of_birth=_DROP), fields=("date_of_birth",)),
+    Bad("missing-family-name", _valid(family_name=_DROP), fields=("family_name",)),
+    Bad(
+        "missing-everything",
+        {},
+        fields=("bsn", "given_name", "family_name", "date_of_birth", "first_ww_day", "postcode"),
+    ),
     Bad("bsn-is-list", _valid(bsn=[BSN]), fields=("bsn",)),
     Bad("bsn-is-object", _valid(bsn={"value": BSN}), fields=("bsn",)),
     Bad("bsn-is-bool", _valid(bsn=True), fields=("bsn",)),

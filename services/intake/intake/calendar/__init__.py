@@ -1,0 +1,1 @@
+"""Working-day calendar: Algemene termijnenwet rules plus ad-hoc closures (national, per office)."""

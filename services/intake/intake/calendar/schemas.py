@@ -1,0 +1,65 @@
+"""Request and response models of the calendar API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.bsn import FreeText
+
+
+class WorkingDayRead(BaseModel):
+    """One day of the calendar."""
+
+    date: dt.date
+    is_working_day: bool
+    reason: str | None = Field(
+        description="Why the day is not a working day: a rule name (e.g. `King's Day`, "
+        "`Saturday`) or the reason of a closure; null on working days"
+    )
+    source: Literal["rule", "closure"] | None = Field(
+        description="`rule` (Algemene termijnenwet), `closure` (ad-hoc), or null"
+    )
+
+
+class WorkingDaysRead(BaseModel):
+    """The days of a range, in order."""
+
+    office_code: str | None
+    days: list[WorkingDayRead]
+    working_days: int = Field(description="How many of the days are working days")
+
+
+class DeadlineRead(BaseModel):
+    """The n-th working day after a start date."""
+
+    start: dt.date
+    office_code: str | None
+    working_days: int
+    deadline: dt.date
+
+
+class ClosureCreate(BaseModel):
+    """An ad-hoc closure: national (office_code null, admins only) or one office."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: dt.date
+    office_code: str | None = Field(
+        default=None, max_length=10, description="Office code; null for a national closure"
+    )
+    reason: FreeText = Field(min_length=3, max_length=200)
+
+
+class ClosureRead(BaseModel):
+    """A closure as stored."""
+
+    id: uuid.UUID
+    date: dt.date
+    office_code: str | None = Field(description="Null for a national closure")
+    reason: str
+    created_by: str
+    created_at: dt.datetime
