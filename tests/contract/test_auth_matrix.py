@@ -68,6 +68,22 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "DELETE", "/v1/calendar/closures/{closure_id}"): Access(
         frozenset({"team_lead", "admin"})
     ),
+    ("intake", "GET", "/v1/coaches/{coach_id}/agenda"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("intake", "PUT", "/v1/coaches/{coach_id}/agenda"): Access(frozenset({"team_lead", "admin"})),
+    ("intake", "POST", "/v1/coaches/{coach_id}/agenda/exceptions"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
+    ("intake", "DELETE", "/v1/coaches/{coach_id}/agenda/exceptions/{exception_id}"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
+    ("intake", "GET", "/v1/offices/{office_code}/capacity"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/offices/{office_code}/unplanned"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/claims/{claim_id}/appointments"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/appointments/{appointment_id}"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
     # triage
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
         frozenset({"triage_analyst", "coach", "team_lead", "admin"})
@@ -144,8 +160,21 @@ def _coach_body(office: str = "AMS") -> dict[str, Any]:
 def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, Any] | None]:
     """A concrete URL and a valid body for a route (fresh ids and BSNs each time)."""
     _, method, template = route
-    url = template.replace("{claim_id}", str(uuid.uuid4())).replace("{coach_id}", str(uuid.uuid4()))
+    url = template.replace("{office_code}", "AMS")
+    for name in ("claim_id", "coach_id", "exception_id", "appointment_id"):
+        url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
+    if template.endswith("/capacity"):
+        today = dt.date.today()
+        url += f"?from={today.isoformat()}&to={(today + dt.timedelta(days=7)).isoformat()}"
+    elif template.endswith("/agenda") and method == "PUT":
+        body = {
+            "blocks": [
+                {"weekday": 0, "start_time": "09:00", "end_time": "12:00", "office_code": "AMS"}
+            ]
+        }
+    elif template.endswith("/agenda/exceptions"):
+        body = {"start_date": "2026-12-01", "end_date": "2026-12-02", "kind": "leave"}
     if template == "/v1/claims" and method == "POST":
         body = _claim_body(sys.bsn())
     elif template == "/v1/claims/search":

@@ -6,6 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from intake.agendas import models as _agenda_models  # noqa: F401  (register tables)
+from intake.agendas.router import router as agendas_router
+from intake.appointments import models as _appointment_models  # noqa: F401  (register tables)
+from intake.appointments.router import router as appointments_router
 from intake.calendar import models as _calendar_models  # noqa: F401  (register tables)
 from intake.calendar.router import router as calendar_router
 from intake.claims import models as _claim_models  # noqa: F401  (register tables)
@@ -28,7 +32,7 @@ SPEC = ServiceSpec(
     name="intake",
     settings_cls=IntakeSettings,
     tables=TABLES,
-    routers=[claims_router, calendar_router],
+    routers=[claims_router, calendar_router, agendas_router, appointments_router],
     handlers=HANDLERS,
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
@@ -37,6 +41,8 @@ SPEC = ServiceSpec(
     openapi_tags=[
         {"name": "claims", "description": "WW claims"},
         {"name": "calendar", "description": "Working days, closures and the intake deadline"},
+        {"name": "agendas", "description": "Coach agendas, intake slots and office capacity"},
+        {"name": "appointments", "description": "Intake appointments and unplanned claims"},
     ],
 )
 

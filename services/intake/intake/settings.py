@@ -36,3 +36,28 @@ class IntakeSettings(ServiceSettings):
     idempotency_key_ttl_hours: float = Field(
         default=24, gt=0, description="How long an Idempotency-Key replays its first response"
     )
+    slot_minutes: int = Field(
+        default=45, ge=5, le=480, description="Length of one intake slot (agenda)"
+    )
+    slot_buffer_minutes: int = Field(
+        default=15, ge=0, le=240, description="Pause between two intake slots of one coach"
+    )
+    slot_horizon_working_days: int = Field(
+        default=20,
+        ge=1,
+        le=260,
+        description="Slots are generated this many working days ahead when an agenda changes; "
+        "booking extends a coach's slots lazily up to a claim's deadline",
+    )
+    intake_max_travel_minutes: int = Field(
+        default=45,
+        ge=0,
+        le=240,
+        description="Booking also searches neighbour offices within this travel time",
+    )
+    booking_max_attempts: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Candidate slots tried when concurrent bookings take the earlier ones",
+    )

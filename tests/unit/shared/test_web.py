@@ -336,5 +336,6 @@ def test_metrics_expose_requests_by_route_template_and_outbox_lag(
         text,
     )
     assert "ww_http_request_duration_seconds_bucket" in text
-    assert re.search(r"^ww_outbox_pending_events 1\.0$", text, re.MULTILINE)
+    # claim.registered and intake.capacity_shortfall (no agenda, so no slot to book).
+    assert re.search(r"^ww_outbox_pending_events 2\.0$", text, re.MULTILINE)
     assert BSN not in text

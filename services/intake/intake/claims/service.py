@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from intake.appointments import service as booking
 from intake.claims import repository
 from intake.claims.models import Claim, IdempotencyKey
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead
@@ -268,6 +269,16 @@ def register_claim(
             ),
         )
     try:
+        # The intake is booked in the same transaction (or the claim goes on the unplanned list).
+        booking.book_on_registration(
+            uow=uow,
+            claim=claim,
+            actor=actor,
+            offices=offices,
+            settings=settings,
+            today=today,
+            now=claim.registered_at,
+        )
         uow.commit()
     except IntegrityError:
         # Either the key was taken by a concurrent duplicate (primary key), or the BSN has

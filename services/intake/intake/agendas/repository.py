@@ -1,0 +1,123 @@
+"""Queries over agendas, blocks, exceptions and slots; the only module that selects them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from intake.agendas.models import SLOT_OPEN, Agenda, AgendaBlock, AgendaException, Slot
+from intake.appointments.models import ACTIVE_STATUSES, Appointment
+
+
+def get_agenda(session: Session, coach_id: uuid.UUID) -> Agenda | None:
+    """The agenda header of a coach, if any."""
+    return session.get(Agenda, coach_id)
+
+
+def blocks_of(session: Session, coach_id: uuid.UUID) -> Sequence[AgendaBlock]:
+    """A coach's weekly blocks, by weekday and start."""
+    return session.scalars(
+        select(AgendaBlock)
+        .where(AgendaBlock.coach_id == coach_id)
+        .order_by(AgendaBlock.weekday, AgendaBlock.start_time, AgendaBlock.id)
+    ).all()
+
+
+def delete_blocks(session: Session, coach_id: uuid.UUID) -> None:
+    """Remove every weekly block of a coach."""
+    session.execute(delete(AgendaBlock).where(AgendaBlock.coach_id == coach_id))
+
+
+def exceptions_of(session: Session, coach_id: uuid.UUID) -> Sequence[AgendaException]:
+    """A coach's exceptions, by first day."""
+    return session.scalars(
+        select(AgendaException)
+        .where(AgendaException.coach_id == coach_id)
+        .order_by(AgendaException.start_date, AgendaException.id)
+    ).all()
+
+
+def future_slots_of(session: Session, coach_id: uuid.UUID, *, after: dt.datetime) -> Sequence[Slot]:
+    """A coach's slots starting after a moment (any state)."""
+    return session.scalars(
+        select(Slot)
+        .where(Slot.coach_id == coach_id, Slot.starts_at > after)
+        .order_by(Slot.starts_at)
+    ).all()
+
+
+def active_slot_ids(session: Session, slot_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these slots carry an active appointment."""
+    if not slot_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Appointment.slot_id).where(
+                Appointment.slot_id.in_(slot_ids), Appointment.status.in_(ACTIVE_STATUSES)
+            )
+        ).all()
+    )
+
+
+def _free() -> object:
+    return ~exists().where(
+        and_(Appointment.slot_id == Slot.id, Appointment.status.in_(ACTIVE_STATUSES))
+    )
+
+
+def free_slots(
+    session: Session,
+    office_codes: Sequence[str],
+    *,
+    after: dt.datetime,
+    before: dt.datetime,
+    limit: int | None = None,
+) -> Sequence[Slot]:
+    """Open slots without an active appointment at these offices, earliest first."""
+    query = (
+        select(Slot)
+        .where(
+            Slot.office_code.in_(office_codes),
+            Slot.state == SLOT_OPEN,
+            Slot.starts_at > after,
+            Slot.starts_at < before,
+            _free(),  # type: ignore[arg-type]
+        )
+        .order_by(Slot.starts_at, Slot.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def coaches_with_agenda_at(session: Session, office_codes: Sequence[str]) -> Sequence[Agenda]:
+    """Agenda headers of the coaches with a block at any of these offices, by coach id."""
+    return session.scalars(
+        select(Agenda)
+        .where(
+            Agenda.coach_id.in_(
+                select(AgendaBlock.coach_id).where(AgendaBlock.office_code.in_(office_codes))
+            )
+        )
+        .order_by(Agenda.coach_id)
+    ).all()
+
+
+def claim_horizon(session: Session, coach_id: uuid.UUID, until: dt.date) -> bool:
+    """Move a coach's slot horizon forward to `until`; False when it already reached it.
+
+    The conditional UPDATE locks the row on PostgreSQL, so of concurrent bookings that
+    need more slots for one coach exactly one generates them; the others wait for it and
+    then find the horizon moved (the WHERE is re-checked on the committed row).
+    """
+    result = session.execute(
+        update(Agenda)
+        .where(Agenda.coach_id == coach_id, Agenda.slots_until < until)
+        .values(slots_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

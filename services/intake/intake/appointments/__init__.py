@@ -1,0 +1,1 @@
+"""Intake appointments: automatic booking at registration, the unplanned list, reads."""

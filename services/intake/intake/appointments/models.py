@@ -1,0 +1,72 @@
+"""Appointments (one active per slot and per claim) and the offices' unplanned lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Date, ForeignKey, Index, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.db import Base
+from shared.db.types import UTCDateTime, utcnow
+
+BOOKED = "booked"
+RESCHEDULED = "rescheduled"
+COMPLETED = "completed"
+NO_SHOW = "no_show"
+CANCELLED_BY_CLAIMANT = "cancelled_by_claimant"
+CANCELLED_BY_SERVICE = "cancelled_by_service"
+ACTIVE_STATUSES = (BOOKED, RESCHEDULED)
+STATUSES = (BOOKED, RESCHEDULED, COMPLETED, NO_SHOW, CANCELLED_BY_CLAIMANT, CANCELLED_BY_SERVICE)
+# The partial-index predicate, identical on PostgreSQL and SQLite (and in the migration).
+ACTIVE_PREDICATE = "status IN ('booked', 'rescheduled')"
+
+
+class Appointment(Base):
+    """An intake appointment of a claim in a coach's slot."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("claims.id"), index=True)
+    slot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("slots.id"), index=True)
+    coach_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    office_code: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(24), default=BOOKED)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    booked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Double booking is refused by the database, not by a check (ADR 0010). On PostgreSQL
+    # the migration adds an exclusion constraint per coach over the time range as well.
+    __table_args__ = (
+        Index(
+            "uq_appointments_active_slot",
+            "slot_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_PREDICATE),
+            sqlite_where=text(ACTIVE_PREDICATE),
+        ),
+        Index(
+            "uq_appointments_active_claim",
+            "claim_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_PREDICATE),
+            sqlite_where=text(ACTIVE_PREDICATE),
+        ),
+    )
+
+
+class UnplannedClaim(Base):
+    """A claim for which no slot before its deadline was free: the office's unplanned list."""
+
+    __tablename__ = "unplanned_claims"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("claims.id"), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(10))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_unplanned_claims_office_code_deadline", "office_code", "deadline"),)

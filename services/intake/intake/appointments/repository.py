@@ -1,0 +1,78 @@
+"""Queries over appointments and the unplanned list; the only module that selects them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.appointments.models import Appointment, UnplannedClaim
+
+
+def get(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
+    """An appointment by id."""
+    return session.get(Appointment, appointment_id)
+
+
+def of_claim(session: Session, claim_id: uuid.UUID) -> Sequence[Appointment]:
+    """Every appointment of a claim, newest booking first."""
+    return session.scalars(
+        select(Appointment)
+        .where(Appointment.claim_id == claim_id)
+        .order_by(Appointment.booked_at.desc(), Appointment.id)
+    ).all()
+
+
+def add(session: Session, appointment: Appointment) -> None:
+    """Stage a new appointment."""
+    session.add(appointment)
+
+
+def unplanned(session: Session, claim_id: uuid.UUID) -> UnplannedClaim | None:
+    """The unplanned-list entry of a claim, if any."""
+    return session.get(UnplannedClaim, claim_id)
+
+
+def add_unplanned(session: Session, row: UnplannedClaim) -> None:
+    """Put a claim on its office's unplanned list."""
+    session.add(row)
+
+
+def remove_unplanned(session: Session, row: UnplannedClaim) -> None:
+    """Take a claim off the unplanned list."""
+    session.delete(row)
+
+
+def unplanned_of(
+    session: Session, office_codes: Sequence[str], *, deadline_from: dt.date
+) -> Sequence[UnplannedClaim]:
+    """Unplanned claims of these offices whose deadline has not passed, in deadline order."""
+    return session.scalars(
+        select(UnplannedClaim)
+        .where(
+            UnplannedClaim.office_code.in_(office_codes),
+            UnplannedClaim.deadline >= deadline_from,
+        )
+        .order_by(UnplannedClaim.deadline, UnplannedClaim.since, UnplannedClaim.claim_id)
+    ).all()
+
+
+def list_unplanned(
+    session: Session, office_code: str, *, limit: int, offset: int
+) -> tuple[Sequence[UnplannedClaim], int]:
+    """A page of an office's unplanned list in deadline order, and its length."""
+    condition = UnplannedClaim.office_code == office_code
+    total = session.execute(
+        select(func.count()).select_from(UnplannedClaim).where(condition)
+    ).scalar_one()
+    rows = session.scalars(
+        select(UnplannedClaim)
+        .where(condition)
+        .order_by(UnplannedClaim.deadline, UnplannedClaim.since, UnplannedClaim.claim_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return rows, int(total)

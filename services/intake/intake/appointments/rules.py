@@ -1,0 +1,52 @@
+"""Which slot a claim gets: the pure choice (no I/O), unit- and property-testable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from intake.agendas.rules import local_day
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A free slot, with the travel time from the claimant's office to the slot's office."""
+
+    slot_id: uuid.UUID
+    coach_id: uuid.UUID
+    office_code: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    travel_minutes: int
+
+
+def feasible(candidate: Candidate, *, now: dt.datetime, deadline: dt.date) -> bool:
+    """Strictly in the future and on or before the deadline (local day)."""
+    return candidate.starts_at > now and local_day(candidate.starts_at) <= deadline
+
+
+def rank(
+    candidates: Iterable[Candidate], *, now: dt.datetime, deadline: dt.date
+) -> list[Candidate]:
+    """Feasible candidates in booking order: home office first, then nearer offices; earliest
+    start within an office distance; the slot id breaks ties so the order is total."""
+    return sorted(
+        (c for c in candidates if feasible(c, now=now, deadline=deadline)),
+        key=lambda c: (c.travel_minutes, c.starts_at, str(c.slot_id)),
+    )
+
+
+def choose(
+    candidates: Iterable[Candidate],
+    *,
+    now: dt.datetime,
+    deadline: dt.date,
+    taken: Collection[uuid.UUID] = (),
+) -> Candidate | None:
+    """The first ranked candidate whose slot is not taken, or None (a capacity shortfall)."""
+    for c in rank(candidates, now=now, deadline=deadline):
+        if c.slot_id not in taken:
+            return c
+    return None
