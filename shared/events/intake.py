@@ -115,6 +115,9 @@ class IntakeCompleted(_IntakePayload):
     agreed_next_step: str
     questionnaire_answers: dict[str, str | int | float | bool] | None = None
     within_deadline: bool
+    obligation_regime: Literal["regular", "none", "individual"] | None = Field(
+        default=None, description="Which job-search obligations apply (added in v1, optional)"
+    )
 
 
 @REGISTRY.register

@@ -84,6 +84,22 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "GET", "/v1/appointments/{appointment_id}"): Access(
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),
+    ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("intake", "POST", "/v1/appointments/{appointment_id}/reschedule"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("intake", "POST", "/v1/appointments/{appointment_id}/cancel"): Access(frozenset({"claimant"})),
+    ("intake", "POST", "/v1/appointments/{appointment_id}/cancel-by-service"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("intake", "POST", "/v1/appointments/{appointment_id}/no-show"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("intake", "POST", "/v1/appointments/{appointment_id}/complete"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
     # triage
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
         frozenset({"triage_analyst", "coach", "team_lead", "admin"})
@@ -185,6 +201,18 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = {"contract_hours": 30} if method == "PATCH" else None
     elif template.endswith("/deactivate"):
         body = {"reason": "leaves the office"}
+    elif template.endswith("/reschedule"):
+        body = {"slot_id": str(uuid.uuid4())}
+    elif template.endswith("/cancel"):
+        body = {"reason_code": "illness"}
+    elif template.endswith("/cancel-by-service"):
+        body = {"reason_code": "coach_unavailable"}
+    elif template.endswith("/complete"):
+        body = {
+            "explained_topics": ["job_search_obligation"],
+            "obligation_regime": "regular",
+            "agreed_next_step": "apply for two jobs a week",
+        }
     return url, body
 
 

@@ -17,8 +17,12 @@ from tests.support.tokens import Tokens
 N = 30
 
 
-def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> None:
-    """Register N claims through the real API; events wait in the intake outbox."""
+def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> int:
+    """Register N claims through the real API; returns how many events wait in the outbox.
+
+    Each registration writes claim.registered plus a booking outcome (no agendas here:
+    intake.capacity_shortfall), so the outbox holds more than N events.
+    """
     intake = container(
         "intake",
         state_dir=state_dir,
@@ -52,7 +56,11 @@ def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> N
             )
             assert r.status_code == 201, r.text
     intake.stop()
-    assert scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == N
+    registered = (
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND event_type = 'claim.registered'"
+    )
+    assert scalar(url, registered) == N
+    return scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
 
 
 def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
@@ -62,7 +70,7 @@ def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
     state = tmp_path / "state"
     state.mkdir()
     intake_db, coaching_db = pg.create("intake"), pg.create("coaching")
-    _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
+    events = _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
     topic = f"{topic_prefix}.intake"
 
     with processes(tmp_path) as procs:
@@ -77,8 +85,8 @@ def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
         relay = procs.start("relay-crash", ["relay", "intake"], env)
         assert relay.wait_exit(60) == -signal.SIGKILL, relay.text()[-2000:]
         # The batch reached Kafka, but the outbox still says unpublished.
-        assert len(read_all(kafka_bootstrap, topic, expect=N)) == N
-        assert scalar(intake_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == N
+        assert len(read_all(kafka_bootstrap, topic, expect=events)) == events
+        assert scalar(intake_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == events
 
         env = service_env(
             "intake",
@@ -96,7 +104,7 @@ def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
             message="the restarted relay to re-send and mark the batch",
         )
         assert (
-            len(read_all(kafka_bootstrap, topic, expect=2 * N)) == 2 * N
+            len(read_all(kafka_bootstrap, topic, expect=2 * events)) == 2 * events
         )  # every event twice on the topic
 
         env = service_env(
@@ -130,7 +138,7 @@ def test_consumer_killed_after_db_commit_before_offset_commit_has_no_second_effe
     state = tmp_path / "state"
     state.mkdir()
     intake_db, coaching_db = pg.create("intake"), pg.create("coaching")
-    _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
+    events = _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
     topic = f"{topic_prefix}.intake"
     group = f"{topic_prefix}-coaching"
 
@@ -144,9 +152,9 @@ def test_consumer_killed_after_db_commit_before_offset_commit_has_no_second_effe
         )
         procs.start("relay", ["relay", "intake"], env)
         wait_until(
-            lambda: len(read_all(kafka_bootstrap, topic)) == N,
+            lambda: len(read_all(kafka_bootstrap, topic)) == events,
             timeout=60,
-            message="N events on the topic",
+            message="every outbox event on the topic",
         )
 
         env = service_env(

@@ -61,3 +61,9 @@ class IntakeSettings(ServiceSettings):
         le=1000,
         description="Candidate slots tried when concurrent bookings take the earlier ones",
     )
+    reschedule_cutoff_hours: float = Field(
+        default=4,
+        ge=0,
+        le=168,
+        description="A claimant may reschedule an intake until this many hours before its start",
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.db import Base
-from shared.db.types import UTCDateTime, utcnow
+from shared.db.types import JSONType, UTCDateTime, utcnow
 
 BOOKED = "booked"
 RESCHEDULED = "rescheduled"
@@ -70,3 +70,22 @@ class UnplannedClaim(Base):
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_unplanned_claims_office_code_deadline", "office_code", "deadline"),)
+
+
+class AppointmentCompletion(Base):
+    """What was covered in a completed intake; `claimant_view` stays in intake (not in events)."""
+
+    __tablename__ = "appointment_completions"
+
+    appointment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("appointments.id"), primary_key=True
+    )
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    within_deadline: Mapped[bool] = mapped_column(Boolean)
+    explained_topics: Mapped[list[str]] = mapped_column(JSONType)
+    obligation_regime: Mapped[str] = mapped_column(String(20))
+    claimant_view: Mapped[str | None] = mapped_column(Text)
+    questionnaire_answers: Mapped[dict[str, object] | None] = mapped_column(JSONType)
+    agreed_next_step: Mapped[str] = mapped_column(Text)
+    completed_by: Mapped[str] = mapped_column(String(200))
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.appointments.models import Appointment, UnplannedClaim
+from intake.appointments.models import Appointment, AppointmentCompletion, UnplannedClaim
 
 
 def get(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
@@ -76,3 +76,18 @@ def list_unplanned(
         .offset(offset)
     ).all()
     return rows, int(total)
+
+
+def lock(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
+    """An appointment by id, its row locked for the transaction (a no-op on SQLite)."""
+    return session.scalars(
+        select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def add_completion(session: Session, completion: AppointmentCompletion) -> None:
+    """Stage the outcome of a held intake."""
+    session.add(completion)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from fastapi import APIRouter, Depends
 
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
-from intake.appointments.schemas import AppointmentRead, UnplannedClaimRead
+from intake.appointments.schemas import (
+    AlternativeRead,
+    AppointmentRead,
+    CancellationRead,
+    ClaimantCancelCreate,
+    CompletionCreate,
+    RescheduleCreate,
+    ServiceCancelCreate,
+    UnplannedClaimRead,
+)
+from intake.settings import IntakeSettings
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -21,6 +32,19 @@ router = APIRouter(tags=["appointments"], responses=PROBLEM_RESPONSES)
 STAFF_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.TRIAGE_ANALYST, Role.ADMIN)
 # Row-level: the claimant, the appointment's coach, the office's team lead, an admin.
 APPOINTMENT_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
+# Staff actions, row-level: the appointment's coach or a coach of its office, the office's
+# team lead, an admin.
+ACTION_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
+
+
+def _settings(container: ServiceContainer) -> IntakeSettings:
+    settings = container.settings
+    assert isinstance(settings, IntakeSettings)
+    return settings
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _office_scope(principal: Principal) -> str | None:
@@ -117,3 +141,170 @@ def unplanned(
         )
         items = [_unplanned(u) for u in rows]
     return Page[UnplannedClaimRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/v1/appointments/{appointment_id}/alternatives",
+    response_model=list[AlternativeRead],
+    summary="Free slots the intake may be moved to (at most 20)",
+)
+def alternatives(
+    appointment_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> list[AlternativeRead]:
+    """Free slots at the claimant's office and its neighbours from now until the deadline."""
+    with container.uow() as uow:
+        found = service.alternatives(
+            uow=uow,
+            appointment_id=appointment_id,
+            principal=principal,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=_now(),
+        )
+    return [
+        AlternativeRead(
+            slot_id=c.slot_id,
+            coach_id=c.coach_id,
+            office_code=c.office_code,
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            travel_minutes=c.travel_minutes,
+        )
+        for c in found
+    ]
+
+
+@router.post(
+    "/v1/appointments/{appointment_id}/reschedule",
+    response_model=AppointmentRead,
+    summary="Move the intake to another free slot",
+)
+def reschedule(
+    appointment_id: uuid.UUID,
+    body: RescheduleCreate,
+    principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> AppointmentRead:
+    """The claimant until `reschedule_cutoff_hours` before the start, staff until the start."""
+    with container.uow() as uow:
+        return to_read(
+            service.reschedule(
+                uow=uow,
+                appointment_id=appointment_id,
+                slot_id=body.slot_id,
+                principal=principal,
+                offices=load_offices(),
+                settings=_settings(container),
+                now=_now(),
+            )
+        )
+
+
+@router.post(
+    "/v1/appointments/{appointment_id}/cancel",
+    response_model=AppointmentRead,
+    summary="The claimant cancels their intake",
+)
+def cancel(
+    appointment_id: uuid.UUID,
+    body: ClaimantCancelCreate,
+    principal: Principal = Depends(requires(roles=(Role.CLAIMANT,))),
+    container: ServiceContainer = Depends(get_container),
+) -> AppointmentRead:
+    """Frees the slot; the claim goes back on the office's unplanned list."""
+    with container.uow() as uow:
+        return to_read(
+            service.cancel_by_claimant(
+                uow=uow,
+                appointment_id=appointment_id,
+                reason_code=body.reason_code.value,
+                reason_text=body.reason_text,
+                principal=principal,
+                settings=_settings(container),
+                now=_now(),
+            )
+        )
+
+
+@router.post(
+    "/v1/appointments/{appointment_id}/cancel-by-service",
+    response_model=CancellationRead,
+    summary="Staff cancel an intake; the claim is rebooked or listed as unplanned",
+)
+def cancel_by_service(
+    appointment_id: uuid.UUID,
+    body: ServiceCancelCreate,
+    principal: Principal = Depends(requires(roles=ACTION_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CancellationRead:
+    """Cancels, then books another slot before the deadline or puts the claim on the list."""
+    with container.uow() as uow:
+        cancelled, rebooked = service.cancel_by_service(
+            uow=uow,
+            appointment_id=appointment_id,
+            reason_code=body.reason_code.value,
+            reason_text=body.reason_text,
+            principal=principal,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=_now(),
+        )
+        return CancellationRead(
+            appointment=to_read(cancelled),
+            rebooked=to_read(rebooked) if rebooked is not None else None,
+            unplanned=rebooked is None,
+        )
+
+
+@router.post(
+    "/v1/appointments/{appointment_id}/no-show",
+    response_model=AppointmentRead,
+    summary="Record that the claimant did not attend (after the start)",
+)
+def no_show(
+    appointment_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=ACTION_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> AppointmentRead:
+    """Only after the start time of an active appointment."""
+    with container.uow() as uow:
+        return to_read(
+            service.no_show(
+                uow=uow,
+                appointment_id=appointment_id,
+                principal=principal,
+                settings=_settings(container),
+                now=_now(),
+            )
+        )
+
+
+@router.post(
+    "/v1/appointments/{appointment_id}/complete",
+    response_model=AppointmentRead,
+    summary="Record the held intake",
+)
+def complete(
+    appointment_id: uuid.UUID,
+    body: CompletionCreate,
+    principal: Principal = Depends(requires(roles=ACTION_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> AppointmentRead:
+    """Only after the start time, and once; emits intake.completed with within_deadline."""
+    with container.uow() as uow:
+        return to_read(
+            service.complete(
+                uow=uow,
+                appointment_id=appointment_id,
+                explained_topics=[t.value for t in body.explained_topics],
+                obligation_regime=body.obligation_regime,
+                claimant_view=body.claimant_view,
+                questionnaire_answers=body.questionnaire_answers,
+                agreed_next_step=body.agreed_next_step,
+                principal=principal,
+                settings=_settings(container),
+                now=_now(),
+            )
+        )

@@ -50,3 +50,38 @@ def choose(
         if c.slot_id not in taken:
             return c
     return None
+
+
+# Actions on an appointment ------------------------------------------------------------------
+
+RESCHEDULE = "reschedule"
+CANCEL = "cancel"
+CANCEL_BY_SERVICE = "cancel_by_service"
+NO_SHOW = "no_show"
+COMPLETE = "complete"
+
+
+def allowed_actions(
+    *,
+    status: str,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+    staff: bool,
+    cutoff: dt.timedelta,
+) -> list[str]:
+    """What the caller may do with an appointment now (an empty list once it has ended).
+
+    A claimant reschedules until `cutoff` before the start and cancels until the start; staff
+    reschedule any time before the start, record a no-show or the completion only after it,
+    and may cancel while it is active.
+    """
+    if status not in ("booked", "rescheduled"):
+        return []
+    started = now >= starts_at
+    if not staff:
+        if started:
+            return []
+        return [RESCHEDULE, CANCEL] if now < starts_at - cutoff else [CANCEL]
+    if started:
+        return [CANCEL_BY_SERVICE, NO_SHOW, COMPLETE]
+    return [RESCHEDULE, CANCEL_BY_SERVICE]

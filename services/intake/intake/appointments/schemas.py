@@ -1,11 +1,16 @@
-"""Response models of appointments and the unplanned list."""
+"""Request and response models of appointments, their actions and the unplanned list."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from intake.claims.schemas import AnswerValue, check_questionnaire
+from shared.bsn import FreeText
 
 
 class AppointmentRead(BaseModel):
@@ -30,3 +35,100 @@ class UnplannedClaimRead(BaseModel):
     office_code: str
     deadline: dt.date
     since: dt.datetime
+
+
+class AlternativeRead(BaseModel):
+    """A free slot the appointment may be moved to."""
+
+    slot_id: uuid.UUID
+    coach_id: uuid.UUID
+    office_code: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    travel_minutes: int
+
+
+class RescheduleCreate(BaseModel):
+    """Move the appointment to another free slot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot_id: uuid.UUID
+
+
+class ClaimantCancelReason(StrEnum):
+    """Why a claimant cancels their intake."""
+
+    ILLNESS = "illness"
+    FOUND_WORK = "found_work"
+    UNAVAILABLE = "unavailable"
+    OTHER = "other"
+
+
+class ServiceCancelReason(StrEnum):
+    """Why the service cancels an intake."""
+
+    COACH_UNAVAILABLE = "coach_unavailable"
+    OFFICE_CLOSED = "office_closed"
+    PLANNING_ERROR = "planning_error"
+    OTHER = "other"
+
+
+class ClaimantCancelCreate(BaseModel):
+    """A claimant cancels their intake."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason_code: ClaimantCancelReason
+    reason_text: FreeText | None = Field(default=None, min_length=1, max_length=500)
+
+
+class ServiceCancelCreate(BaseModel):
+    """The service cancels an intake."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason_code: ServiceCancelReason
+    reason_text: FreeText | None = Field(default=None, min_length=1, max_length=500)
+
+
+class Topic(StrEnum):
+    """Rights and obligations explained in the intake."""
+
+    JOB_SEARCH_OBLIGATION = "job_search_obligation"
+    INCOME_REPORTING = "income_reporting"
+    SUITABLE_WORK = "suitable_work"
+    SANCTIONS = "sanctions"
+    STARTERS_SCHEME = "starters_scheme"
+
+
+class CompletionCreate(BaseModel):
+    """The outcome of a held intake."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    explained_topics: set[Topic] = Field(min_length=1)
+    obligation_regime: Literal["regular", "none", "individual"]
+    claimant_view: FreeText | None = Field(default=None, min_length=1, max_length=2000)
+    questionnaire_answers: dict[str, AnswerValue] | None = None
+    agreed_next_step: FreeText = Field(min_length=1, max_length=500)
+
+    @field_validator("explained_topics")
+    @classmethod
+    def _job_search_obligation(cls, value: set[Topic]) -> set[Topic]:
+        if Topic.JOB_SEARCH_OBLIGATION not in value:
+            raise ValueError("job_search_obligation must be explained")
+        return value
+
+    @field_validator("questionnaire_answers", mode="before")
+    @classmethod
+    def _questionnaire(cls, value: object) -> object:
+        return check_questionnaire(value)
+
+
+class CancellationRead(BaseModel):
+    """A cancelled appointment and what became of the claim."""
+
+    appointment: AppointmentRead
+    rebooked: AppointmentRead | None = None
+    unplanned: bool

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.exc import IntegrityError
 
 from intake.agendas import repository as slots_repository
+from intake.agendas.models import SLOT_OPEN, Slot
 from intake.agendas.rules import local_day, local_to_utc
 from intake.agendas.service import ensure_slots_until
-from intake.appointments import repository
-from intake.appointments.models import BOOKED, Appointment, UnplannedClaim
+from intake.appointments import repository, rules
+from intake.appointments.models import (
+    BOOKED,
+    CANCELLED_BY_CLAIMANT,
+    CANCELLED_BY_SERVICE,
+    COMPLETED,
+    NO_SHOW,
+    RESCHEDULED,
+    Appointment,
+    AppointmentCompletion,
+    UnplannedClaim,
+)
 from intake.appointments.rules import Candidate, rank
 from intake.calendar.service import WorkingDayCalendar, intake_deadline
 from intake.claims import repository as claims_repository
@@ -25,10 +36,17 @@ from intake.claims.models import Claim
 from intake.settings import IntakeSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
-from shared.events.intake import IntakeCapacityShortfall, IntakeScheduled
+from shared.events.intake import (
+    IntakeCancelled,
+    IntakeCapacityShortfall,
+    IntakeCompleted,
+    IntakeNoShow,
+    IntakeRescheduled,
+    IntakeScheduled,
+)
 from shared.reference import OfficeDirectory
 from shared.web.auth import Principal, Role
-from shared.web.problems import Forbidden, NotFound
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
 
 def search_offices(
@@ -68,6 +86,7 @@ def try_book(
     offices: OfficeDirectory,
     settings: IntakeSettings,
     now: dt.datetime,
+    exclude_slots: Collection[uuid.UUID] = (),
 ) -> tuple[Appointment | None, list[str]]:
     """Book the earliest feasible slot (home office first, then neighbours); no commit.
 
@@ -82,6 +101,8 @@ def try_book(
     )
     limit = settings.booking_max_attempts
     for c in _candidates(uow, reach, deadline=deadline, now=now, limit=limit)[:limit]:
+        if c.slot_id in exclude_slots:
+            continue
         appointment = Appointment(
             id=uuid.uuid4(),
             claim_id=claim_id,
@@ -130,6 +151,30 @@ def _scheduled(uow: UnitOfWork, appointment: Appointment, actor: Actor) -> None:
     )
 
 
+def _shortfall(
+    uow: UnitOfWork,
+    *,
+    claim_id: uuid.UUID,
+    office_code: str,
+    deadline: dt.date,
+    searched: list[str],
+    now: dt.datetime,
+) -> None:
+    uow.publish(
+        IntakeCapacityShortfall(
+            claim_id=claim_id,
+            office_code=office_code,
+            deadline=deadline,
+            offices_searched=searched,
+            detected_at=now,
+        )
+    )
+    repository.add_unplanned(
+        uow.session,
+        UnplannedClaim(claim_id=claim_id, office_code=office_code, deadline=deadline, since=now),
+    )
+
+
 def book_on_registration(
     *,
     uow: UnitOfWork,
@@ -166,20 +211,13 @@ def book_on_registration(
     if appointment is not None:
         _scheduled(uow, appointment, actor)
         return appointment
-    uow.publish(
-        IntakeCapacityShortfall(
-            claim_id=claim.id,
-            office_code=claim.office_code,
-            deadline=deadline,
-            offices_searched=searched,
-            detected_at=now,
-        )
-    )
-    repository.add_unplanned(
-        uow.session,
-        UnplannedClaim(
-            claim_id=claim.id, office_code=claim.office_code, deadline=deadline, since=now
-        ),
+    _shortfall(
+        uow,
+        claim_id=claim.id,
+        office_code=claim.office_code,
+        deadline=deadline,
+        searched=searched,
+        now=now,
     )
     return None
 
@@ -311,3 +349,387 @@ def list_unplanned(
     )
     uow.commit()
     return rows, total
+
+
+# Actions (issue 3, items 6 and 7) -----------------------------------------------------------
+
+
+def _is_staff_for(principal: Principal, appointment: Appointment, claim: Claim) -> bool:
+    if principal.has_role(Role.ADMIN):
+        return True
+    if principal.has_role(Role.TEAM_LEAD) and principal.office in (
+        appointment.office_code,
+        claim.office_code,
+    ):
+        return True
+    return principal.has_role(Role.COACH) and (
+        principal.subject == str(appointment.coach_id)
+        or principal.office == appointment.office_code
+    )
+
+
+def _is_owner(principal: Principal, claim: Claim) -> bool:
+    return (
+        principal.has_role(Role.CLAIMANT)
+        and claim.claimant_subject is not None
+        and claim.claimant_subject == principal.subject
+    )
+
+
+def _load(
+    uow: UnitOfWork, appointment_id: uuid.UUID, principal: Principal, *, claimant_ok: bool
+) -> tuple[Appointment, Claim, bool]:
+    """The locked appointment, its claim and whether the caller acts for the service.
+
+    Staff rights win over ownership; anyone else gets 404 as for a missing appointment.
+    """
+    appointment = repository.lock(uow.session, appointment_id)
+    claim = claims_repository.get(uow.session, appointment.claim_id) if appointment else None
+    if appointment is None or claim is None:
+        raise NotFound("no such appointment")
+    if _is_staff_for(principal, appointment, claim):
+        return appointment, claim, True
+    if claimant_ok and _is_owner(principal, claim):
+        return appointment, claim, False
+    raise NotFound("no such appointment")
+
+
+def _require(
+    action: str,
+    appointment: Appointment,
+    *,
+    staff: bool,
+    now: dt.datetime,
+    settings: IntakeSettings,
+) -> None:
+    allowed = rules.allowed_actions(
+        status=appointment.status,
+        starts_at=appointment.starts_at,
+        now=now,
+        staff=staff,
+        cutoff=dt.timedelta(hours=settings.reschedule_cutoff_hours),
+    )
+    if action not in allowed:
+        raise Conflict(
+            f"'{action}' is not allowed on a {appointment.status} appointment now",
+            current_status=appointment.status,
+            allowed=allowed,
+        )
+
+
+def _audit(
+    uow: UnitOfWork,
+    principal: Principal,
+    appointment: Appointment,
+    action: str,
+    old_status: str,
+    *,
+    reason: str | None = None,
+    extra: dict[str, object] | None = None,
+) -> None:
+    uow.audit(
+        actor=principal.as_actor(),
+        action=f"appointment.{action}",
+        resource_type="appointment",
+        resource_id=appointment.id,
+        old={"status": old_status},
+        new={"status": appointment.status, **(extra or {})},
+        reason=reason,
+    )
+
+
+def _reason(code: str, text: str | None) -> str:
+    return f"{code}: {text}" if text else code
+
+
+def alternatives(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    principal: Principal,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> list[Candidate]:
+    """Free slots at the claim's office and its neighbours until the deadline (max 20)."""
+    appointment, claim, _ = _load(uow, appointment_id, principal, claimant_ok=True)
+    reach = search_offices(
+        claim.office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
+    )
+    ensure_slots_until(
+        uow.session,
+        office_codes=sorted(reach),
+        until=appointment.deadline,
+        settings=settings,
+        now=now,
+    )
+    found = _candidates(uow, reach, deadline=appointment.deadline, now=now, limit=20)[:20]
+    uow.audit(
+        actor=principal.as_actor(),
+        action="appointment.alternatives",
+        resource_type="appointment",
+        resource_id=appointment.id,
+    )
+    uow.commit()
+    return found
+
+
+def reschedule(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    slot_id: uuid.UUID,
+    principal: Principal,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> Appointment:
+    """Move the appointment to a free slot on the same row; the database decides a race (409)."""
+    appointment, claim, staff = _load(uow, appointment_id, principal, claimant_ok=True)
+    _require(rules.RESCHEDULE, appointment, staff=staff, now=now, settings=settings)
+    slot = uow.session.get(Slot, slot_id)
+    reach = search_offices(
+        claim.office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
+    )
+    if slot is None or slot.state != SLOT_OPEN or slot.office_code not in reach:
+        raise InvalidField("slot_id", "no such free slot within reach of the claimant's office")
+    if slot.id == appointment.slot_id:
+        raise InvalidField("slot_id", "is the appointment's current slot")
+    if slot.starts_at <= now:
+        raise InvalidField("slot_id", "the slot has already started")
+    if local_day(slot.starts_at) > appointment.deadline:
+        raise InvalidField("slot_id", "the slot is after the intake deadline")
+    old_status, previous_start, old_slot = (
+        appointment.status,
+        appointment.starts_at,
+        appointment.slot_id,
+    )
+    try:
+        with uow.session.begin_nested():
+            appointment.slot_id = slot.id
+            appointment.coach_id = slot.coach_id
+            appointment.office_code = slot.office_code
+            appointment.starts_at = slot.starts_at
+            appointment.ends_at = slot.ends_at
+            appointment.status = RESCHEDULED
+            uow.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "the slot was just taken", current_status=old_status, allowed=[rules.RESCHEDULE]
+        ) from None
+    by = "service" if staff else "claimant"
+    uow.publish(
+        IntakeRescheduled(
+            claim_id=appointment.claim_id,
+            appointment_id=appointment.id,
+            coach_id=appointment.coach_id,
+            office_code=appointment.office_code,
+            previous_starts_at=previous_start,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            by=by,
+        )
+    )
+    _audit(
+        uow,
+        principal,
+        appointment,
+        "reschedule",
+        old_status,
+        extra={
+            "by": by,
+            "old_slot_id": str(old_slot),
+            "slot_id": str(slot.id),
+            "starts_at": slot.starts_at.isoformat(),
+        },
+    )
+    uow.commit()
+    return appointment
+
+
+def cancel_by_claimant(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    reason_code: str,
+    reason_text: str | None,
+    principal: Principal,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> Appointment:
+    """The claimant cancels their intake; the slot is freed and the claim goes on the list."""
+    appointment, claim, _ = _load(uow, appointment_id, principal, claimant_ok=True)
+    if not _is_owner(principal, claim):
+        raise NotFound("no such appointment")
+    _require(rules.CANCEL, appointment, staff=False, now=now, settings=settings)
+    old_status = appointment.status
+    appointment.status = CANCELLED_BY_CLAIMANT
+    if repository.unplanned(uow.session, claim.id) is None:
+        repository.add_unplanned(
+            uow.session,
+            UnplannedClaim(
+                claim_id=claim.id,
+                office_code=claim.office_code,
+                deadline=appointment.deadline,
+                since=now,
+            ),
+        )
+    uow.publish(
+        IntakeCancelled(
+            claim_id=claim.id,
+            appointment_id=appointment.id,
+            by="claimant",
+            reason_code=reason_code,
+            cancelled_at=now,
+        )
+    )
+    _audit(
+        uow, principal, appointment, "cancel", old_status, reason=_reason(reason_code, reason_text)
+    )
+    uow.commit()
+    return appointment
+
+
+def cancel_by_service(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    reason_code: str,
+    reason_text: str | None,
+    principal: Principal,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> tuple[Appointment, Appointment | None]:
+    """Staff cancel an intake and rebook the claim at once (another slot), else list it."""
+    appointment, claim, _ = _load(uow, appointment_id, principal, claimant_ok=False)
+    _require(rules.CANCEL_BY_SERVICE, appointment, staff=True, now=now, settings=settings)
+    old_status = appointment.status
+    appointment.status = CANCELLED_BY_SERVICE
+    uow.session.flush()
+    uow.publish(
+        IntakeCancelled(
+            claim_id=claim.id,
+            appointment_id=appointment.id,
+            by="service",
+            reason_code=reason_code,
+            cancelled_at=now,
+        )
+    )
+    _audit(
+        uow,
+        principal,
+        appointment,
+        "cancel_by_service",
+        old_status,
+        reason=_reason(reason_code, reason_text),
+    )
+    rebooked, searched = try_book(
+        uow,
+        claim_id=claim.id,
+        office_code=claim.office_code,
+        deadline=appointment.deadline,
+        offices=offices,
+        settings=settings,
+        now=now,
+        exclude_slots={appointment.slot_id},
+    )
+    if rebooked is not None:
+        _scheduled(uow, rebooked, principal.as_actor())
+    elif repository.unplanned(uow.session, claim.id) is None:
+        _shortfall(
+            uow,
+            claim_id=claim.id,
+            office_code=claim.office_code,
+            deadline=appointment.deadline,
+            searched=searched,
+            now=now,
+        )
+    uow.commit()
+    return appointment, rebooked
+
+
+def no_show(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    principal: Principal,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> Appointment:
+    """Staff record that the claimant did not attend (only after the start)."""
+    appointment, _, _ = _load(uow, appointment_id, principal, claimant_ok=False)
+    _require(rules.NO_SHOW, appointment, staff=True, now=now, settings=settings)
+    old_status = appointment.status
+    appointment.status = NO_SHOW
+    uow.publish(
+        IntakeNoShow(
+            claim_id=appointment.claim_id,
+            appointment_id=appointment.id,
+            coach_id=appointment.coach_id,
+            scheduled_at=appointment.starts_at,
+        )
+    )
+    _audit(uow, principal, appointment, "no_show", old_status)
+    uow.commit()
+    return appointment
+
+
+def complete(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    explained_topics: Collection[str],
+    obligation_regime: str,
+    claimant_view: str | None,
+    questionnaire_answers: dict[str, str | int | float | bool] | None,
+    agreed_next_step: str,
+    principal: Principal,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> Appointment:
+    """Staff record the held intake (only after the start, once); `claimant_view` stays here."""
+    appointment, _, _ = _load(uow, appointment_id, principal, claimant_ok=False)
+    _require(rules.COMPLETE, appointment, staff=True, now=now, settings=settings)
+    old_status = appointment.status
+    appointment.status = COMPLETED
+    topics = sorted(explained_topics)
+    within = local_day(appointment.starts_at) <= appointment.deadline
+    repository.add_completion(
+        uow.session,
+        AppointmentCompletion(
+            appointment_id=appointment.id,
+            held_at=appointment.starts_at,
+            within_deadline=within,
+            explained_topics=topics,
+            obligation_regime=obligation_regime,
+            claimant_view=claimant_view,
+            questionnaire_answers=questionnaire_answers,
+            agreed_next_step=agreed_next_step,
+            completed_by=principal.subject,
+            completed_at=now,
+        ),
+    )
+    uow.publish(
+        IntakeCompleted(
+            claim_id=appointment.claim_id,
+            appointment_id=appointment.id,
+            coach_id=appointment.coach_id,
+            held_at=appointment.starts_at,
+            explained_topics=topics,
+            agreed_next_step=agreed_next_step,
+            questionnaire_answers=questionnaire_answers,
+            within_deadline=within,
+            obligation_regime=obligation_regime,  # type: ignore[arg-type]
+        )
+    )
+    _audit(
+        uow,
+        principal,
+        appointment,
+        "complete",
+        old_status,
+        extra={"within_deadline": within, "explained_topics": topics},
+    )
+    uow.commit()
+    return appointment
