@@ -131,3 +131,18 @@ class IntakeCapacityShortfall(_IntakePayload):
     deadline: dt.date
     offices_searched: list[str]
     detected_at: AwareDatetime
+
+
+@REGISTRY.register
+class IntakeReminderDue(_IntakePayload):
+    """Remind the claimant of their intake (09:00 on the 2nd working day before it)."""
+
+    event_type: ClassVar[str] = "intake.reminder_due"
+
+    claim_id: uuid.UUID
+    appointment_id: uuid.UUID
+    starts_at: AwareDatetime
+    office_code: str
+    due_at: AwareDatetime = Field(
+        description="When the reminder became due: the rule's moment, or the booking if later"
+    )

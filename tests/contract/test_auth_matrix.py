@@ -84,6 +84,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "GET", "/v1/appointments/{appointment_id}"): Access(
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),
+    ("intake", "GET", "/v1/appointments/{appointment_id}.ics"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("intake", "POST", "/v1/admin/reminders/run"): Access(frozenset({"admin"})),
     ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"): Access(
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),

@@ -38,6 +38,8 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(24), default=BOOKED)
     deadline: Mapped[dt.date] = mapped_column(Date)
     booked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When intake.reminder_due went out; a reschedule resets it so the new time is reminded.
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     # Double booking is refused by the database, not by a check (ADR 0010). On PostgreSQL
     # the migration adds an exclusion constraint per coach over the time range as well.

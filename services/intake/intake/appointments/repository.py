@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.appointments.models import Appointment, AppointmentCompletion, UnplannedClaim
+from intake.appointments.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentCompletion,
+    UnplannedClaim,
+)
 
 
 def get(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
@@ -91,3 +96,24 @@ def lock(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
 def add_completion(session: Session, completion: AppointmentCompletion) -> None:
     """Stage the outcome of a held intake."""
     session.add(completion)
+
+
+def reminder_candidates(
+    session: Session, *, now: dt.datetime, until: dt.datetime
+) -> Sequence[Appointment]:
+    """Active, not yet reminded appointments starting after now and before `until`.
+
+    Rows are locked (skipping those another run holds) on PostgreSQL, so concurrent runs do not
+    remind twice; SQLite ignores the clause.
+    """
+    return session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.reminder_sent_at.is_(None),
+            Appointment.starts_at > now,
+            Appointment.starts_at < until,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .with_for_update(skip_locked=True)
+    ).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
@@ -15,6 +15,7 @@ from intake.appointments.schemas import (
     CancellationRead,
     ClaimantCancelCreate,
     CompletionCreate,
+    ReminderRunRead,
     RescheduleCreate,
     ServiceCancelCreate,
     UnplannedClaimRead,
@@ -98,6 +99,48 @@ def claim_appointments(
             office_code=_office_scope(principal),
         )
         return [to_read(a) for a in rows]
+
+
+# Declared before /v1/appointments/{appointment_id}, which would otherwise match "<id>.ics".
+@router.get(
+    "/v1/appointments/{appointment_id}.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"}},
+    summary="The intake appointment as an iCalendar (RFC 5545) file",
+)
+def appointment_ics(
+    appointment_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> Response:
+    """Same readers as the JSON appointment; audited as `appointment.ics`."""
+    with container.uow() as uow:
+        body = service.appointment_ics(
+            uow=uow,
+            appointment_id=appointment_id,
+            principal=principal,
+            offices=load_offices(),
+            now=_now(),
+        )
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="intake-{appointment_id}.ics"'},
+    )
+
+
+@router.post(
+    "/v1/admin/reminders/run",
+    response_model=ReminderRunRead,
+    summary="Emit the intake reminders that are due now (admin; called by a scheduler)",
+)
+def run_reminders(
+    principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
+    container: ServiceContainer = Depends(get_container),
+) -> ReminderRunRead:
+    """Idempotent: a cron job / Kubernetes CronJob calls this every few minutes."""
+    with container.uow() as uow:
+        return ReminderRunRead(emitted=service.emit_due_reminders(uow=uow, now=_now()))
 
 
 @router.get(

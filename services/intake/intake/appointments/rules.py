@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from intake.agendas.rules import local_day
+from intake.agendas.rules import local_day, local_to_utc
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,36 @@ def allowed_actions(
     if started:
         return [CANCEL_BY_SERVICE, NO_SHOW, COMPLETE]
     return [RESCHEDULE, CANCEL_BY_SERVICE]
+
+
+# Reminders ----------------------------------------------------------------------------------
+
+REMINDER_WORKING_DAYS_BEFORE = 2
+REMINDER_LOCAL_TIME = dt.time(9, 0)
+
+
+class WorkingDayLookup(Protocol):
+    """What the reminder rule needs of a calendar (WorkingDayCalendar fits)."""
+
+    def is_working_day(self, day: dt.date, office_code: str | None = None) -> bool: ...
+
+
+def reminder_due_at(
+    starts_at: dt.datetime,
+    calendar: WorkingDayLookup,
+    office_code: str | None,
+    *,
+    booked_at: dt.datetime | None = None,
+) -> dt.datetime:
+    """09:00 Europe/Amsterdam on the 2nd working day before the appointment's local date.
+
+    Weekends, holidays and the office's closures are skipped. An appointment booked (or moved)
+    after that moment is due at once: the result is never before `booked_at`.
+    """
+    day, found = local_day(starts_at), 0
+    while found < REMINDER_WORKING_DAYS_BEFORE:
+        day -= dt.timedelta(days=1)
+        if calendar.is_working_day(day, office_code):
+            found += 1
+    due = local_to_utc(day, REMINDER_LOCAL_TIME)
+    return max(due, booked_at) if booked_at is not None else due

@@ -132,3 +132,9 @@ class CancellationRead(BaseModel):
     appointment: AppointmentRead
     rebooked: AppointmentRead | None = None
     unplanned: bool
+
+
+class ReminderRunRead(BaseModel):
+    """How many intake.reminder_due events one run emitted."""
+
+    emitted: int

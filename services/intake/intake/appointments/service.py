@@ -17,7 +17,7 @@ from intake.agendas import repository as slots_repository
 from intake.agendas.models import SLOT_OPEN, Slot
 from intake.agendas.rules import local_day, local_to_utc
 from intake.agendas.service import ensure_slots_until
-from intake.appointments import repository, rules
+from intake.appointments import ics, repository, rules
 from intake.appointments.models import (
     BOOKED,
     CANCELLED_BY_CLAIMANT,
@@ -41,6 +41,7 @@ from shared.events.intake import (
     IntakeCapacityShortfall,
     IntakeCompleted,
     IntakeNoShow,
+    IntakeReminderDue,
     IntakeRescheduled,
     IntakeScheduled,
 )
@@ -307,7 +308,11 @@ def _may_see(principal: Principal, appointment: Appointment, claim: Claim | None
 
 
 def get_appointment(
-    *, uow: UnitOfWork, appointment_id: uuid.UUID, principal: Principal
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    principal: Principal,
+    action: str = "appointment.read",
 ) -> Appointment:
     """One appointment: the claimant, the coach, the office's team lead or an admin; audited."""
     appointment = repository.get(uow.session, appointment_id)
@@ -316,12 +321,71 @@ def get_appointment(
         raise NotFound("no such appointment")
     uow.audit(
         actor=principal.as_actor(),
-        action="appointment.read",
+        action=action,
         resource_type="appointment",
         resource_id=appointment.id,
     )
     uow.commit()
     return appointment
+
+
+def appointment_ics(
+    *,
+    uow: UnitOfWork,
+    appointment_id: uuid.UUID,
+    principal: Principal,
+    offices: OfficeDirectory,
+    now: dt.datetime,
+) -> str:
+    """The appointment as an iCalendar file; the same readers as the JSON, audited."""
+    appointment = get_appointment(
+        uow=uow, appointment_id=appointment_id, principal=principal, action="appointment.ics"
+    )
+    office = offices.get(appointment.office_code)
+    return ics.render(
+        ics.IcsEvent(
+            appointment_id=appointment.id,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            location=office.name if office is not None else appointment.office_code,
+            cancelled=appointment.status in (CANCELLED_BY_CLAIMANT, CANCELLED_BY_SERVICE),
+        ),
+        now=now,
+    )
+
+
+# Reminders ----------------------------------------------------------------------------------
+
+# The rule's moment lies at most this far before the start (2 working days back, across
+# weekends, Christmas and office closures); later appointments are not due yet.
+REMINDER_HORIZON = dt.timedelta(days=21)
+
+
+def emit_due_reminders(*, uow: UnitOfWork, now: dt.datetime) -> int:
+    """Emit intake.reminder_due for each active appointment now due and not yet reminded.
+
+    Idempotent: `reminder_sent_at` is set in the same transaction as the outbox row, so a
+    second run emits nothing. Appointments that have started are not reminded.
+    """
+    calendar = WorkingDayCalendar(uow.session)
+    sent = 0
+    for a in repository.reminder_candidates(uow.session, now=now, until=now + REMINDER_HORIZON):
+        due_at = rules.reminder_due_at(a.starts_at, calendar, a.office_code, booked_at=a.booked_at)
+        if due_at > now:
+            continue
+        a.reminder_sent_at = now
+        uow.publish(
+            IntakeReminderDue(
+                claim_id=a.claim_id,
+                appointment_id=a.id,
+                starts_at=a.starts_at,
+                office_code=a.office_code,
+                due_at=due_at,
+            )
+        )
+        sent += 1
+    uow.commit()
+    return sent
 
 
 def list_unplanned(
@@ -512,6 +576,7 @@ def reschedule(
             appointment.starts_at = slot.starts_at
             appointment.ends_at = slot.ends_at
             appointment.status = RESCHEDULED
+            appointment.reminder_sent_at = None  # the new time gets its own reminder
             uow.session.flush()
     except IntegrityError:
         raise Conflict(
