@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -63,6 +64,22 @@ def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> i
     return scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
 
 
+def _env_factory(state: Path, kafka: str, prefix: str) -> Callable[..., dict[str, str]]:
+    """Environments for `ww` processes of this test: one state dir, broker and topic prefix."""
+
+    def env_for(service: str, database_url: str, faults: str = "") -> dict[str, str]:
+        return service_env(
+            service,
+            state_dir=state,
+            database_url=database_url,
+            kafka=kafka,
+            topic_prefix=prefix,
+            faults=faults,
+        )
+
+    return env_for
+
+
 def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
     pg: PgDatabases, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
@@ -72,29 +89,17 @@ def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
     intake_db, coaching_db = pg.create("intake"), pg.create("coaching")
     events = _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
     topic = f"{topic_prefix}.intake"
+    env_for = _env_factory(state, kafka_bootstrap, topic_prefix)
 
     with processes(tmp_path) as procs:
-        env = service_env(
-            "intake",
-            state_dir=state,
-            database_url=intake_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-            faults="relay.after_publish",
-        )
+        env = env_for("intake", intake_db, faults="relay.after_publish")
         relay = procs.start("relay-crash", ["relay", "intake"], env)
         assert relay.wait_exit(60) == -signal.SIGKILL, relay.text()[-2000:]
         # The batch reached Kafka, but the outbox still says unpublished.
         assert len(read_all(kafka_bootstrap, topic, expect=events)) == events
         assert scalar(intake_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == events
 
-        env = service_env(
-            "intake",
-            state_dir=state,
-            database_url=intake_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-        )
+        env = env_for("intake", intake_db)
         procs.start("relay", ["relay", "intake"], env)
         wait_until(
             lambda: (
@@ -107,13 +112,7 @@ def test_relay_killed_after_produce_before_mark_resends_and_consumers_dedupe(
             len(read_all(kafka_bootstrap, topic, expect=2 * events)) == 2 * events
         )  # every event twice on the topic
 
-        env = service_env(
-            "coaching",
-            state_dir=state,
-            database_url=coaching_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-        )
+        env = env_for("coaching", coaching_db)
         consumer = procs.start("coaching-consumer", ["consume", "coaching"], env)
         wait_until(
             lambda: (
@@ -140,16 +139,12 @@ def test_consumer_killed_after_db_commit_before_offset_commit_has_no_second_effe
     intake_db, coaching_db = pg.create("intake"), pg.create("coaching")
     events = _register_in_outbox(intake_db, state, kafka_bootstrap, topic_prefix)
     topic = f"{topic_prefix}.intake"
+    env_for = _env_factory(state, kafka_bootstrap, topic_prefix)
+
     group = f"{topic_prefix}-coaching"
 
     with processes(tmp_path) as procs:
-        env = service_env(
-            "intake",
-            state_dir=state,
-            database_url=intake_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-        )
+        env = env_for("intake", intake_db)
         procs.start("relay", ["relay", "intake"], env)
         wait_until(
             lambda: len(read_all(kafka_bootstrap, topic)) == events,
@@ -157,14 +152,7 @@ def test_consumer_killed_after_db_commit_before_offset_commit_has_no_second_effe
             message="every outbox event on the topic",
         )
 
-        env = service_env(
-            "coaching",
-            state_dir=state,
-            database_url=coaching_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-            faults="consumer.after_db_commit",
-        )
+        env = env_for("coaching", coaching_db, faults="consumer.after_db_commit")
         crashing = procs.start("consumer-crash", ["consume", "coaching"], env)
         assert crashing.wait_exit(60) == -signal.SIGKILL, crashing.text()[-2000:]
         applied_before_crash = scalar(coaching_db, "SELECT count(*) FROM processed_events")
@@ -178,13 +166,7 @@ def test_consumer_killed_after_db_commit_before_offset_commit_has_no_second_effe
             "no offset was committed before the crash"
         )
 
-        env = service_env(
-            "coaching",
-            state_dir=state,
-            database_url=coaching_db,
-            kafka=kafka_bootstrap,
-            topic_prefix=topic_prefix,
-        )
+        env = env_for("coaching", coaching_db)
         consumer = procs.start("consumer", ["consume", "coaching"], env)
         ends = end_offsets(kafka_bootstrap, topic)
         wait_until(
