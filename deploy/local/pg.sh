@@ -14,7 +14,21 @@ set -euo pipefail
 # shellcheck source=_lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/_lib.sh"
 
-PG_DIR="$WW_STATE_DIR_RESOLVED/pg"
+# The cluster lives in <state>/pg, unless the postgres user cannot reach that folder (a
+# checkout under a private 0700 directory, as mktemp -d makes): then in /var/tmp. The
+# choice is written down once, so every later up/env/down/status agrees on it.
+PG_LOCATION_FILE="$WW_STATE_DIR_RESOLVED/pg.location"
+if [ -n "${WW_PG_DIR:-}" ]; then
+  PG_DIR="$WW_PG_DIR"
+elif [ -f "$PG_LOCATION_FILE" ]; then
+  PG_DIR="$(cat "$PG_LOCATION_FILE")"
+else
+  PG_DIR="$WW_STATE_DIR_RESOLVED/pg"
+  if [ "$(id -u)" = 0 ] && ! { id postgres >/dev/null 2>&1 \
+      && runuser -u postgres -- test -x "$WW_REPO_ROOT" 2>/dev/null; }; then
+    PG_DIR="/var/tmp/ww-pg-$(printf '%s' "$WW_STATE_DIR_RESOLVED" | sha1sum | cut -c1-12)"
+  fi
+fi
 PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/postgres.log"
 PG_PORT_FILE="$PG_DIR/port"
@@ -188,6 +202,9 @@ cmd_up() {
   setup_run_user
   ww_init_state_dir
   mkdir -p "$PG_DIR"
+  if [ "$PG_DIR" != "$WW_STATE_DIR_RESOLVED/pg" ] && [ -z "${WW_PG_DIR:-}" ]; then
+    printf '%s' "$PG_DIR" >"$PG_LOCATION_FILE"
+  fi
   if ww_is_root; then chown "$RUN_USER": "$PG_DIR"; fi
   chmod 755 "$PG_DIR"   # data/ itself is 0700; this lets any user read port/socket_dir
   if ww_is_root && ! runuser -u "$RUN_USER" -- test -w "$PG_DIR"; then
@@ -277,6 +294,7 @@ cmd_reset() {
   local sock
   sock="$(current_socket_dir)"
   rm -rf "$PG_DIR"
+  rm -f "$PG_LOCATION_FILE"
   case "$sock" in /tmp/ww-pg-*) rm -rf "$sock" ;; esac
   ww_log "pg: state deleted ($PG_DIR)"
 }
