@@ -55,6 +55,10 @@ class IntakeScheduled(_IntakePayload):
     ends_at: AwareDatetime
     deadline: dt.date = Field(description="Last working day on which the intake may take place")
     channel: Channel = Channel.FACE_TO_FACE
+    summoned: bool = Field(
+        default=False,
+        description="A summons after a no-show: missing it can affect the benefit",
+    )
 
 
 @REGISTRY.register
@@ -96,6 +100,10 @@ class IntakeNoShow(_IntakePayload):
     appointment_id: uuid.UUID
     coach_id: uuid.UUID
     scheduled_at: AwareDatetime
+    no_show_count: int = Field(default=1, ge=1, description="No-shows of this claim so far")
+    flagged_for_coach: bool = Field(
+        default=False, description="A repeated no-show: the case needs the coach's attention"
+    )
 
 
 @REGISTRY.register

@@ -40,6 +40,8 @@ class Appointment(Base):
     booked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When intake.reminder_due went out; a reschedule resets it so the new time is reminded.
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A summons after a no-show: the invitation says that missing it can affect the benefit.
+    summoned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     # Double booking is refused by the database, not by a check (ADR 0010). On PostgreSQL
     # the migration adds an exclusion constraint per coach over the time range as well.
@@ -72,6 +74,23 @@ class UnplannedClaim(Base):
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_unplanned_claims_office_code_deadline", "office_code", "deadline"),)
+
+
+class CapacityShortfall(Base):
+    """Every time no slot before a claim's deadline was free (the week-one KPIs count them)."""
+
+    __tablename__ = "capacity_shortfalls"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("claims.id"), index=True)
+    office_code: Mapped[str] = mapped_column(String(10))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_capacity_shortfalls_office_code_detected_at", "office_code", "detected_at"),
+        Index("ix_capacity_shortfalls_detected_at", "detected_at"),
+    )
 
 
 class AppointmentCompletion(Base):

@@ -46,6 +46,13 @@ class Claim(Base):
     registered_by: Mapped[str] = mapped_column(String(200))
     claimant_subject: Mapped[str | None] = mapped_column(String(200), index=True)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Times the claimant declared they cannot attend: a list of {"weekday" | "date",
+    # "start_time", "end_time"} (local time); booking skips slots overlapping them.
+    unavailable: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # No-shows so far (item 8): the first books a summons, the second flags the case.
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attention_reason: Mapped[str | None] = mapped_column(String(40))
+    attention_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index(
