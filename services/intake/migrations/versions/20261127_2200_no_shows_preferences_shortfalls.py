@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import shared.db.types
-from sqlalchemy.dialects import postgresql
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -52,9 +52,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_capacity_shortfalls")),
     )
-    op.create_index(
-        op.f("ix_capacity_shortfalls_claim_id"), "capacity_shortfalls", ["claim_id"]
-    )
+    op.create_index(op.f("ix_capacity_shortfalls_claim_id"), "capacity_shortfalls", ["claim_id"])
     op.create_index(
         "ix_capacity_shortfalls_office_code_detected_at",
         "capacity_shortfalls",
