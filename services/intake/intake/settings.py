@@ -67,3 +67,20 @@ class IntakeSettings(ServiceSettings):
         le=168,
         description="A claimant may reschedule an intake until this many hours before its start",
     )
+    no_show_rebook_working_days: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="After a no-show, the summons is booked within this many working days",
+    )
+    no_shows_before_attention: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="At this many no-shows the claim is flagged for the coach's attention",
+    )
+    prefer_known_coach: bool = Field(
+        default=True,
+        description="Among feasible slots at the nearest office, prefer a coach the claimant "
+        "has met in an earlier held intake",
+    )
