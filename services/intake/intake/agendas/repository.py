@@ -76,8 +76,11 @@ def free_slots(
     after: dt.datetime,
     before: dt.datetime,
     limit: int | None = None,
+    offset: int = 0,
+    coach_ids: Sequence[uuid.UUID] | None = None,
 ) -> Sequence[Slot]:
-    """Open slots without an active appointment at these offices, earliest first."""
+    """Open slots without an active appointment at these offices (of these coaches, when
+    given), earliest first."""
     query = (
         select(Slot)
         .where(
@@ -89,8 +92,12 @@ def free_slots(
         )
         .order_by(Slot.starts_at, Slot.id)
     )
+    if coach_ids is not None:
+        query = query.where(Slot.coach_id.in_(coach_ids))
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return session.scalars(query).all()
 
 

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from intake.appointments.models import (
     ACTIVE_STATUSES,
+    COMPLETED,
     Appointment,
     AppointmentCompletion,
+    CapacityShortfall,
     UnplannedClaim,
 )
+from intake.claims.models import Claim
 
 
 def get(session: Session, appointment_id: uuid.UUID) -> Appointment | None:
@@ -117,3 +120,20 @@ def reminder_candidates(
         .order_by(Appointment.starts_at, Appointment.id)
         .with_for_update(skip_locked=True)
     ).all()
+
+
+def coaches_met(session: Session, bsn_hash: str) -> set[uuid.UUID]:
+    """Coaches who held an intake with this person, over all their claims."""
+    return set(
+        session.scalars(
+            select(Appointment.coach_id)
+            .join(Claim, Claim.id == Appointment.claim_id)
+            .where(Claim.bsn_hash == bsn_hash, Appointment.status == COMPLETED)
+            .distinct()
+        ).all()
+    )
+
+
+def add_shortfall(session: Session, row: CapacityShortfall) -> None:
+    """Log a capacity shortfall (kept after the claim is booked: the KPIs count them)."""
+    session.add(row)

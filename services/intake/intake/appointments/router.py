@@ -15,6 +15,7 @@ from intake.appointments.schemas import (
     CancellationRead,
     ClaimantCancelCreate,
     CompletionCreate,
+    NoShowRead,
     ReminderRunRead,
     RescheduleCreate,
     ServiceCancelCreate,
@@ -69,6 +70,7 @@ def to_read(a: Appointment) -> AppointmentRead:
         status=a.status,
         deadline=a.deadline,
         booked_at=a.booked_at,
+        summoned=a.summoned,
     )
 
 
@@ -303,24 +305,32 @@ def cancel_by_service(
 
 @router.post(
     "/v1/appointments/{appointment_id}/no-show",
-    response_model=AppointmentRead,
-    summary="Record that the claimant did not attend (after the start)",
+    response_model=NoShowRead,
+    summary="Record that the claimant did not attend (after the start); books a summons",
 )
 def no_show(
     appointment_id: uuid.UUID,
     principal: Principal = Depends(requires(roles=ACTION_ROLES)),
     container: ServiceContainer = Depends(get_container),
-) -> AppointmentRead:
-    """Only after the start time of an active appointment."""
+) -> NoShowRead:
+    """Only after the start time of an active appointment. The first no-show books a summons
+    within 3 working days (configurable); a second flags the claim for the coach."""
+    settings = _settings(container)
     with container.uow() as uow:
-        return to_read(
-            service.no_show(
-                uow=uow,
-                appointment_id=appointment_id,
-                principal=principal,
-                settings=_settings(container),
-                now=_now(),
-            )
+        outcome = service.no_show(
+            uow=uow,
+            appointment_id=appointment_id,
+            principal=principal,
+            offices=load_offices(),
+            settings=settings,
+            now=_now(),
+        )
+        return NoShowRead(
+            appointment=to_read(outcome.appointment),
+            summons=to_read(outcome.summons) if outcome.summons is not None else None,
+            no_show_count=outcome.no_show_count,
+            flagged_for_coach=outcome.flagged_for_coach,
+            unplanned=outcome.summons is None and not outcome.flagged_for_coach,
         )
 
 

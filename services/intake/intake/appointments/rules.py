@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from intake.agendas.rules import local_day, local_to_utc
+from intake.agendas.rules import LOCAL_TZ, local_day, local_to_utc
 
 
 @dataclass(frozen=True)
@@ -23,19 +23,77 @@ class Candidate:
     travel_minutes: int
 
 
-def feasible(candidate: Candidate, *, now: dt.datetime, deadline: dt.date) -> bool:
-    """Strictly in the future and on or before the deadline (local day)."""
-    return candidate.starts_at > now and local_day(candidate.starts_at) <= deadline
+@dataclass(frozen=True)
+class UnavailableTime:
+    """A time the claimant declared they cannot attend, in local (Europe/Amsterdam) time:
+    every week on `weekday` (0 = Monday), or on one `date`; from `start` to `end`."""
+
+    start: dt.time
+    end: dt.time
+    weekday: int | None = None
+    date: dt.date | None = None
+
+    def overlaps(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        """True when a slot (aware datetimes) overlaps this time on its local day."""
+        local_start = starts_at.astimezone(LOCAL_TZ)
+        day = local_start.date()
+        if self.date is not None and day != self.date:
+            return False
+        if self.weekday is not None and day.weekday() != self.weekday:
+            return False
+        local_end = ends_at.astimezone(LOCAL_TZ)
+        # A slot never spans midnight; compare wall-clock times on the slot's day.
+        end_time = local_end.time() if local_end.date() == day else dt.time.max
+        return local_start.time() < self.end and self.start < end_time
+
+    @classmethod
+    def from_json(cls, item: dict[str, object]) -> UnavailableTime:
+        """From the stored form: {"weekday" | "date", "start_time", "end_time"}."""
+        weekday, date = item.get("weekday"), item.get("date")
+        return cls(
+            start=dt.time.fromisoformat(str(item["start_time"])),
+            end=dt.time.fromisoformat(str(item["end_time"])),
+            weekday=int(str(weekday)) if weekday is not None else None,
+            date=dt.date.fromisoformat(str(date)) if date is not None else None,
+        )
+
+
+def feasible(
+    candidate: Candidate,
+    *,
+    now: dt.datetime,
+    deadline: dt.date,
+    unavailable: Sequence[UnavailableTime] = (),
+) -> bool:
+    """Strictly in the future, on or before the deadline (local day), and not at a time the
+    claimant declared unavailable."""
+    return (
+        candidate.starts_at > now
+        and local_day(candidate.starts_at) <= deadline
+        and not any(u.overlaps(candidate.starts_at, candidate.ends_at) for u in unavailable)
+    )
 
 
 def rank(
-    candidates: Iterable[Candidate], *, now: dt.datetime, deadline: dt.date
+    candidates: Iterable[Candidate],
+    *,
+    now: dt.datetime,
+    deadline: dt.date,
+    unavailable: Sequence[UnavailableTime] = (),
+    known_coaches: Collection[uuid.UUID] = (),
 ) -> list[Candidate]:
-    """Feasible candidates in booking order: home office first, then nearer offices; earliest
-    start within an office distance; the slot id breaks ties so the order is total."""
+    """Feasible candidates in booking order: home office first, then nearer offices; within
+    an office distance a coach the claimant has met before the others (continuity; every
+    candidate is before the deadline anyway), then the earliest start; the slot id breaks
+    ties so the order is total."""
     return sorted(
-        (c for c in candidates if feasible(c, now=now, deadline=deadline)),
-        key=lambda c: (c.travel_minutes, c.starts_at, str(c.slot_id)),
+        (c for c in candidates if feasible(c, now=now, deadline=deadline, unavailable=unavailable)),
+        key=lambda c: (
+            c.travel_minutes,
+            c.coach_id not in known_coaches,
+            c.starts_at,
+            str(c.slot_id),
+        ),
     )
 
 
@@ -45,9 +103,17 @@ def choose(
     now: dt.datetime,
     deadline: dt.date,
     taken: Collection[uuid.UUID] = (),
+    unavailable: Sequence[UnavailableTime] = (),
+    known_coaches: Collection[uuid.UUID] = (),
 ) -> Candidate | None:
     """The first ranked candidate whose slot is not taken, or None (a capacity shortfall)."""
-    for c in rank(candidates, now=now, deadline=deadline):
+    for c in rank(
+        candidates,
+        now=now,
+        deadline=deadline,
+        unavailable=unavailable,
+        known_coaches=known_coaches,
+    ):
         if c.slot_id not in taken:
             return c
     return None

@@ -26,6 +26,10 @@ class AppointmentRead(BaseModel):
     status: str
     deadline: dt.date
     booked_at: dt.datetime
+    summoned: bool = Field(
+        default=False,
+        description="A summons after a no-show: missing it can affect the benefit",
+    )
 
 
 class UnplannedClaimRead(BaseModel):
@@ -138,3 +142,17 @@ class ReminderRunRead(BaseModel):
     """How many intake.reminder_due events one run emitted."""
 
     emitted: int
+
+
+class NoShowRead(BaseModel):
+    """A recorded no-show and what followed: a summons, the unplanned list, or a flag."""
+
+    appointment: AppointmentRead
+    summons: AppointmentRead | None = Field(
+        default=None, description="The new intake booked as a summons (first no-show)"
+    )
+    no_show_count: int
+    flagged_for_coach: bool = Field(
+        description="Repeated no-show: no automatic summons, the coach decides what follows"
+    )
+    unplanned: bool = Field(description="No summons slot was free: the claim is on the list")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from intake.agendas import repository as slots_repository
 from intake.agendas.models import SLOT_OPEN, Slot
@@ -27,9 +29,10 @@ from intake.appointments.models import (
     RESCHEDULED,
     Appointment,
     AppointmentCompletion,
+    CapacityShortfall,
     UnplannedClaim,
 )
-from intake.appointments.rules import Candidate, rank
+from intake.appointments.rules import Candidate, UnavailableTime, rank
 from intake.calendar.service import WorkingDayCalendar, intake_deadline
 from intake.claims import repository as claims_repository
 from intake.claims.models import Claim
@@ -61,21 +64,85 @@ def search_offices(
     return reach
 
 
+@dataclass(frozen=True)
+class Preferences:
+    """What the claimant asked for or the history suggests (item 4)."""
+
+    unavailable: Sequence[UnavailableTime] = ()
+    known_coaches: frozenset[uuid.UUID] = frozenset()
+
+    @classmethod
+    def of(cls, session: Session, claim: Claim, settings: IntakeSettings) -> Preferences:
+        """The claim's declared unavailable times and, if enabled, the coaches met before."""
+        unavailable = tuple(UnavailableTime.from_json(u) for u in (claim.unavailable or []))
+        known: frozenset[uuid.UUID] = frozenset()
+        if settings.prefer_known_coach:
+            known = frozenset(repository.coaches_met(session, claim.bsn_hash))
+        return cls(unavailable, known)
+
+
+# Pages of free slots read per office while declared unavailable times filter them out.
+_MAX_PAGES = 10
+
+
 def _candidates(
-    uow: UnitOfWork, reach: dict[str, int], *, deadline: dt.date, now: dt.datetime, limit: int
+    uow: UnitOfWork,
+    reach: dict[str, int],
+    *,
+    deadline: dt.date,
+    now: dt.datetime,
+    limit: int,
+    prefs: Preferences = Preferences(),
 ) -> list[Candidate]:
+    """Up to `limit` feasible candidates per office distance, in booking order.
+
+    Offices are searched nearest first and the search stops at the first distance that
+    yields enough; the coaches met before are looked up separately so a later slot of
+    theirs is not cut off by the limit.
+    """
     before = local_to_utc(deadline + dt.timedelta(days=1), dt.time(0))
+
+    def fetch(office: str, coach_ids: Sequence[uuid.UUID] | None) -> list[Candidate]:
+        out: list[Candidate] = []
+        for page in range(_MAX_PAGES):
+            rows = slots_repository.free_slots(
+                uow.session,
+                [office],
+                after=now,
+                before=before,
+                limit=limit,
+                offset=page * limit,
+                coach_ids=coach_ids,
+            )
+            out.extend(
+                c
+                for c in (
+                    Candidate(
+                        s.id, s.coach_id, s.office_code, s.starts_at, s.ends_at, reach[office]
+                    )
+                    for s in rows
+                )
+                if rules.feasible(c, now=now, deadline=deadline, unavailable=prefs.unavailable)
+            )
+            if len(out) >= limit or len(rows) < limit:
+                break
+        return out
+
     found: list[Candidate] = []
     for office in sorted(reach, key=lambda o: (reach[o], o)):
         if len(found) >= limit:
             break
-        for s in slots_repository.free_slots(
-            uow.session, [office], after=now, before=before, limit=limit - len(found)
-        ):
-            found.append(
-                Candidate(s.id, s.coach_id, s.office_code, s.starts_at, s.ends_at, reach[office])
-            )
-    return rank(found, now=now, deadline=deadline)
+        if prefs.known_coaches:
+            found.extend(fetch(office, sorted(prefs.known_coaches)))
+        found.extend(fetch(office, None))
+    unique = {c.slot_id: c for c in found}
+    return rank(
+        unique.values(),
+        now=now,
+        deadline=deadline,
+        unavailable=prefs.unavailable,
+        known_coaches=prefs.known_coaches,
+    )
 
 
 def try_book(
@@ -88,6 +155,8 @@ def try_book(
     settings: IntakeSettings,
     now: dt.datetime,
     exclude_slots: Collection[uuid.UUID] = (),
+    prefs: Preferences = Preferences(),
+    summoned: bool = False,
 ) -> tuple[Appointment | None, list[str]]:
     """Book the earliest feasible slot (home office first, then neighbours); no commit.
 
@@ -101,7 +170,7 @@ def try_book(
         session, office_codes=sorted(reach), until=deadline, settings=settings, now=now
     )
     limit = settings.booking_max_attempts
-    for c in _candidates(uow, reach, deadline=deadline, now=now, limit=limit)[:limit]:
+    for c in _candidates(uow, reach, deadline=deadline, now=now, limit=limit, prefs=prefs)[:limit]:
         if c.slot_id in exclude_slots:
             continue
         appointment = Appointment(
@@ -115,6 +184,7 @@ def try_book(
             status=BOOKED,
             deadline=deadline,
             booked_at=now,
+            summoned=summoned,
         )
         try:
             with session.begin_nested():
@@ -136,6 +206,7 @@ def _scheduled(uow: UnitOfWork, appointment: Appointment, actor: Actor) -> None:
             starts_at=appointment.starts_at,
             ends_at=appointment.ends_at,
             deadline=appointment.deadline,
+            summoned=appointment.summoned,
         )
     )
     uow.audit(
@@ -148,6 +219,7 @@ def _scheduled(uow: UnitOfWork, appointment: Appointment, actor: Actor) -> None:
             "slot_id": str(appointment.slot_id),
             "starts_at": appointment.starts_at.isoformat(),
             "office_code": appointment.office_code,
+            "summoned": appointment.summoned,
         },
     )
 
@@ -170,10 +242,26 @@ def _shortfall(
             detected_at=now,
         )
     )
-    repository.add_unplanned(
+    repository.add_shortfall(
         uow.session,
-        UnplannedClaim(claim_id=claim_id, office_code=office_code, deadline=deadline, since=now),
+        CapacityShortfall(
+            id=uuid.uuid4(),
+            claim_id=claim_id,
+            office_code=office_code,
+            deadline=deadline,
+            detected_at=now,
+        ),
     )
+    existing = repository.unplanned(uow.session, claim_id)
+    if existing is None:
+        repository.add_unplanned(
+            uow.session,
+            UnplannedClaim(
+                claim_id=claim_id, office_code=office_code, deadline=deadline, since=now
+            ),
+        )
+    else:
+        existing.deadline = deadline
 
 
 def book_on_registration(
@@ -208,6 +296,7 @@ def book_on_registration(
         offices=offices,
         settings=settings,
         now=now,
+        prefs=Preferences.of(uow.session, claim, settings),
     )
     if appointment is not None:
         _scheduled(uow, appointment, actor)
@@ -247,6 +336,9 @@ def book_unplanned(
     for row in repository.unplanned_of(
         uow.session, sorted(reachable_from), deadline_from=local_day(now)
     ):
+        claim = claims_repository.get(uow.session, row.claim_id)
+        if claim is None or claim.status != "open":
+            continue
         appointment, _ = try_book(
             uow,
             claim_id=row.claim_id,
@@ -255,6 +347,8 @@ def book_unplanned(
             offices=offices,
             settings=settings,
             now=now,
+            prefs=Preferences.of(uow.session, claim, settings),
+            summoned=claim.no_show_count > 0,
         )
         if appointment is not None:
             repository.remove_unplanned(uow.session, row)
@@ -698,6 +792,8 @@ def cancel_by_service(
         settings=settings,
         now=now,
         exclude_slots={appointment.slot_id},
+        prefs=Preferences.of(uow.session, claim, settings),
+        summoned=appointment.summoned,
     )
     if rebooked is not None:
         _scheduled(uow, rebooked, principal.as_actor())
@@ -714,30 +810,90 @@ def cancel_by_service(
     return appointment, rebooked
 
 
+@dataclass(frozen=True)
+class NoShowOutcome:
+    """A recorded no-show and what followed."""
+
+    appointment: Appointment
+    summons: Appointment | None
+    no_show_count: int
+    flagged_for_coach: bool
+
+
 def no_show(
     *,
     uow: UnitOfWork,
     appointment_id: uuid.UUID,
     principal: Principal,
+    offices: OfficeDirectory,
     settings: IntakeSettings,
     now: dt.datetime,
-) -> Appointment:
-    """Staff record that the claimant did not attend (only after the start)."""
-    appointment, _, _ = _load(uow, appointment_id, principal, claimant_ok=False)
+) -> NoShowOutcome:
+    """Staff record that the claimant did not attend (only after the start), item 8.
+
+    The first no-show books a summons within `no_show_rebook_working_days` working days
+    (the invitation says missing it can affect the benefit; nothing free -> a shortfall
+    with that deadline and the unplanned list). At `no_shows_before_attention` no-shows
+    the claim is flagged for the coach instead: what follows is the coach's decision.
+    """
+    appointment, claim, _ = _load(uow, appointment_id, principal, claimant_ok=False)
     _require(rules.NO_SHOW, appointment, staff=True, now=now, settings=settings)
     old_status = appointment.status
     appointment.status = NO_SHOW
+    claim.no_show_count = (claim.no_show_count or 0) + 1
+    flagged = claim.no_show_count >= settings.no_shows_before_attention
+    if flagged and claim.attention_reason is None:
+        claim.attention_reason = "repeated_no_show"
+        claim.attention_since = now
+    uow.session.flush()
     uow.publish(
         IntakeNoShow(
             claim_id=appointment.claim_id,
             appointment_id=appointment.id,
             coach_id=appointment.coach_id,
             scheduled_at=appointment.starts_at,
+            no_show_count=claim.no_show_count,
+            flagged_for_coach=flagged,
         )
     )
-    _audit(uow, principal, appointment, "no_show", old_status)
+    _audit(
+        uow,
+        principal,
+        appointment,
+        "no_show",
+        old_status,
+        extra={"no_show_count": claim.no_show_count, "flagged_for_coach": flagged},
+    )
+    summons: Appointment | None = None
+    if not flagged and claim.status == "open":
+        deadline = WorkingDayCalendar(uow.session).add_working_days(
+            local_day(now), settings.no_show_rebook_working_days, claim.office_code
+        )
+        summons, searched = try_book(
+            uow,
+            claim_id=claim.id,
+            office_code=claim.office_code,
+            deadline=deadline,
+            offices=offices,
+            settings=settings,
+            now=now,
+            exclude_slots={appointment.slot_id},
+            prefs=Preferences.of(uow.session, claim, settings),
+            summoned=True,
+        )
+        if summons is not None:
+            _scheduled(uow, summons, principal.as_actor())
+        else:
+            _shortfall(
+                uow,
+                claim_id=claim.id,
+                office_code=claim.office_code,
+                deadline=deadline,
+                searched=searched,
+                now=now,
+            )
     uow.commit()
-    return appointment
+    return NoShowOutcome(appointment, summons, claim.no_show_count, flagged)
 
 
 def complete(

@@ -72,6 +72,12 @@ def list_claims(
         conditions.append(Claim.registered_at < f.registered_to)
     if f.channel:
         conditions.append(Claim.channel == f.channel.value)
+    if f.needs_attention is not None:
+        conditions.append(
+            Claim.attention_reason.is_not(None)
+            if f.needs_attention
+            else Claim.attention_reason.is_(None)
+        )
     if f.family_name:
         prefix = _escape_like(f.family_name.lower()) + "%"
         conditions.append(func.lower(Claim.family_name).like(prefix, escape="\\"))

@@ -180,6 +180,9 @@ def list_claims(
     family_name: str | None = Query(
         None, min_length=1, max_length=100, description="Case-insensitive prefix"
     ),
+    needs_attention: bool | None = Query(
+        None, description="Only claims flagged for the coach (e.g. a repeated no-show), or not"
+    ),
     sort: ClaimSort = "-registered_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
@@ -195,6 +198,7 @@ def list_claims(
         registered_to=registered_to,
         channel=channel,
         family_name=family_name,
+        needs_attention=needs_attention,
     )
     with container.uow() as uow:
         rows, total = service.list_claims(

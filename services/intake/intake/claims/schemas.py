@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from shared.bsn import BSN, FreeText, mask_bsn_in_text
@@ -118,6 +119,33 @@ def check_questionnaire(value: object) -> object:
     return value
 
 
+MAX_UNAVAILABLE_TIMES = 20
+
+
+class UnavailableTime(BaseModel):
+    """A time the claimant cannot attend an intake (local Europe/Amsterdam time): every
+    week on `weekday` (0 = Monday ... 6 = Sunday), or on one `date`; not both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    date: dt.date | None = None
+    start_time: dt.time = Field(default=dt.time(0, 0), description="Local time, e.g. 09:00")
+    end_time: dt.time = Field(
+        default=dt.time(23, 59, 59), description="Local time after start_time, e.g. 12:30"
+    )
+
+    @model_validator(mode="after")
+    def _one_day_and_an_interval(self) -> UnavailableTime:
+        if (self.weekday is None) == (self.date is None):
+            raise ValueError("give either a weekday or a date")
+        if self.end_time <= self.start_time:
+            raise ValueError("end_time must be after start_time")
+        if self.start_time.tzinfo is not None or self.end_time.tzinfo is not None:
+            raise ValueError("times are local wall-clock times without an offset")
+        return self
+
+
 class ClaimCreate(BaseModel):
     """A new WW claim, registered by the claimant or on their behalf."""
 
@@ -149,6 +177,12 @@ class ClaimCreate(BaseModel):
         default=None,
         description="Optional triage questionnaire: at most 40 answers, keys snake_case "
         "(max 40 chars), values booleans, numbers or text of at most 200 characters",
+    )
+
+    unavailable: list[UnavailableTime] = Field(
+        default_factory=list,
+        max_length=MAX_UNAVAILABLE_TIMES,
+        description="Times the claimant cannot attend; the intake is booked outside them",
     )
 
     @field_validator("questionnaire_answers", mode="before")
@@ -186,6 +220,12 @@ class ClaimRead(BaseModel):
     years_work_history: int | None
     education_level: str | None
     questionnaire_answers: dict[str, Any] | None
+    unavailable: list[UnavailableTime] = Field(default_factory=list)
+    no_show_count: int = 0
+    attention_reason: str | None = Field(
+        default=None, description="Why the coach should look at this claim, e.g. repeated_no_show"
+    )
+    attention_since: dt.datetime | None = None
     channel: str
     registered_at: dt.datetime
 
@@ -211,6 +251,7 @@ class ClaimFilter(BaseModel):
     registered_to: dt.datetime | None = None
     channel: RegistrationChannel | None = None
     family_name: str | None = None
+    needs_attention: bool | None = None
 
 
 class ClaimSearch(BaseModel):

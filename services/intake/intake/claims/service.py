@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from intake.appointments import service as booking
 from intake.claims import repository
 from intake.claims.models import Claim, IdempotencyKey
-from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead
+from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, UnavailableTime
 from intake.settings import IntakeSettings
 from shared.bsn import BsnVault, mask_bsn
 from shared.db.audit import Actor
@@ -87,6 +87,10 @@ def read_model(claim: Claim, *, bsn_masked: str) -> ClaimRead:
         years_work_history=claim.years_work_history,
         education_level=claim.education_level,
         questionnaire_answers=claim.questionnaire_answers,
+        unavailable=[UnavailableTime.model_validate(u) for u in claim.unavailable or []],
+        no_show_count=claim.no_show_count or 0,
+        attention_reason=claim.attention_reason,
+        attention_since=claim.attention_since,
         channel=claim.channel,
         registered_at=claim.registered_at,
     )
@@ -218,6 +222,9 @@ def register_claim(
         years_work_history=data.years_work_history,
         education_level=data.education_level,
         questionnaire_answers=data.questionnaire_answers,
+        unavailable=[u.model_dump(mode="json", exclude_none=True) for u in data.unavailable]
+        or None,
+        no_show_count=0,
         channel=channel.value,
         registered_by=actor.subject,
         claimant_subject=claimant_subject,

@@ -427,3 +427,78 @@ def test_100_concurrent_registrations_for_10_slots(
             assert scalar("SELECT count(*) FROM claims") == 100
     finally:
         engine.dispose()
+
+
+# --- preferences: declared unavailable times, a coach met before ----------------------------
+
+
+def test_registration_respects_declared_unavailable_times(intake: Intake) -> None:
+    intake.put_agenda(intake.coach(), _block("09:00", "12:00"))  # 09:00, 10:00, 11:00
+    body = {
+        **_claim(synthetic_bsn(intake.rng)),
+        "unavailable": [{"weekday": D1.weekday(), "start_time": "08:00", "end_time": "10:30"}],
+    }
+    r = intake.client.post("/v1/claims", json=body, headers=intake.as_("benefits_officer"))
+    assert r.status_code == 201, r.text
+    assert r.json()["unavailable"][0]["end_time"] == "10:30:00"
+    (appointment,) = intake.appointments(r.json()["id"])
+    assert dt.datetime.fromisoformat(appointment["starts_at"]) == _local(D1, 11)
+    # A whole day declared unavailable by date: nothing fits, a shortfall (not a silent miss).
+    whole_day = {**_claim(synthetic_bsn(intake.rng)), "unavailable": [{"date": D1.isoformat()}]}
+    r = intake.client.post("/v1/claims", json=whole_day, headers=intake.as_("benefits_officer"))
+    assert r.status_code == 201, r.text
+    assert intake.appointments(r.json()["id"]) == []
+    (shortfall,) = intake.events("intake.capacity_shortfall")
+    assert shortfall["data"]["claim_id"] == r.json()["id"]
+
+
+@pytest.mark.parametrize(
+    "unavailable",
+    [
+        [{"weekday": 0, "date": "2026-12-01"}],
+        [{"start_time": "09:00", "end_time": "10:00"}],
+        [{"weekday": 7}],
+        [{"weekday": 1, "start_time": "11:00", "end_time": "10:00"}],
+        [{"weekday": 1, "start_time": "09:00+01:00", "end_time": "10:00+01:00"}],
+        [{"weekday": 1, "colour": "red"}],
+        [{"weekday": 1}] * 21,
+        {"weekday": 1},
+    ],
+)
+def test_bad_unavailable_times_are_refused_naming_the_field(
+    intake: Intake, unavailable: Any
+) -> None:
+    body = {**_claim(synthetic_bsn(intake.rng)), "unavailable": unavailable}
+    problem = _problem(
+        intake.client.post("/v1/claims", json=body, headers=intake.as_("benefits_officer")), 422
+    )
+    assert {e["field"].split(".")[0] for e in problem["errors"]} == {"unavailable"}
+    assert intake.sql("SELECT count(*) FROM claims")[0][0] == 0
+
+
+def test_a_coach_met_in_an_earlier_intake_is_preferred(intake: Intake) -> None:
+    early, met = intake.coach(), intake.coach()
+    intake.put_agenda(early, _block("09:00", "09:45"))
+    intake.put_agenda(met, _block("11:00", "11:45"))
+    bsn = synthetic_bsn(intake.rng)
+    headers = intake.as_("benefits_officer")
+    first = intake.client.post("/v1/claims", json=_claim(bsn), headers=headers).json()["id"]
+    (a,) = intake.appointments(first)
+    assert a["coach_id"] == str(early)  # no history yet: the earliest slot
+    # History: that claim's intake was held by `met` last month, and the claim is closed.
+    intake.sql(
+        "UPDATE appointments SET status = 'completed', coach_id = :met, "
+        "starts_at = starts_at - interval '30 days', ends_at = ends_at - interval '30 days' "
+        "WHERE id = :id",
+        met=met,
+        id=uuid.UUID(a["id"]),
+    )
+    intake.sql("UPDATE claims SET status = 'closed' WHERE id = :id", id=uuid.UUID(first))
+    again = intake.client.post("/v1/claims", json=_claim(bsn), headers=headers)
+    assert again.status_code == 201, again.text
+    (b,) = intake.appointments(again.json()["id"])
+    assert b["coach_id"] == str(met)  # continuity, though 09:00 with `early` is free
+    assert dt.datetime.fromisoformat(b["starts_at"]) == _local(D1, 11)
+    # Someone else, with no history, still gets the earliest slot.
+    (c,) = intake.appointments(intake.register())
+    assert c["coach_id"] == str(early)

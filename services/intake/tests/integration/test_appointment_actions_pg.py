@@ -391,9 +391,10 @@ def test_no_show_only_after_the_start(intake: Intake) -> None:
     intake.move_to(a, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
     r = intake.post(a, "no-show", None, intake.coach)
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == "no_show"
+    assert r.json()["appointment"]["status"] == "no_show"
     (event,) = intake.events("intake.no_show")
     assert event["data"]["coach_id"] == str(intake.coach_id)
+    assert (event["data"]["no_show_count"], event["data"]["flagged_for_coach"]) == (1, False)
     assert len(_audit(intake, "appointment.no_show")) == 1
     again = _problem(intake.post(a, "complete", COMPLETION, intake.coach), 409)
     assert (again["current_status"], again["allowed"]) == ("no_show", [])
@@ -453,3 +454,136 @@ def test_completion_after_the_deadline_is_not_within_it(intake: Intake) -> None:
     r = intake.post(a, "complete", COMPLETION, intake.lead())
     assert r.status_code == 200, r.text
     assert intake.events("intake.completed")[0]["data"]["within_deadline"] is False
+
+
+# No-shows (item 8) ---------------------------------------------------------------------
+#
+# - The first no-show books a summons within `no_show_rebook_working_days` working days of the
+#   day it is recorded (`summoned: true` on the appointment and in `intake.scheduled`).
+# - No slot free for the summons: a capacity shortfall with the summons deadline, and the claim
+#   on the unplanned list (never silently dropped).
+# - The second no-show books nothing and flags the claim for the coach
+#   (`attention_reason = repeated_no_show`, `intake.no_show.flagged_for_coach`), findable with
+#   `GET /v1/claims?needs_attention=true`.
+
+
+def _missed(intake: Intake, a: dict[str, Any]) -> dict[str, Any]:
+    """Put the appointment ten minutes in the past and record a no-show by its coach."""
+    intake.move_to(a, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    r = intake.post(a, "no-show", None, intake.coach)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _all_weekdays_agenda(intake: Intake) -> None:
+    blocks = [
+        {"weekday": d, "start_time": "09:00", "end_time": "12:00", "office_code": "AMS"}
+        for d in range(5)
+    ]
+    r = intake.client.put(
+        f"/v1/coaches/{intake.coach_id}/agenda", json={"blocks": blocks}, headers=intake.lead()
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_first_no_show_books_a_summons_within_three_working_days(intake: Intake) -> None:
+    _all_weekdays_agenda(intake)
+    a = intake.register()
+    body = _missed(intake, a)
+
+    assert body["appointment"]["status"] == "no_show"
+    assert (body["no_show_count"], body["flagged_for_coach"], body["unplanned"]) == (
+        1,
+        False,
+        False,
+    )
+    summons = body["summons"]
+    assert summons is not None
+    assert summons["summoned"] is True
+    assert summons["claim_id"] == a["claim_id"]
+    assert summons["id"] != a["id"]
+    limit = WorkingDays().add_working_days(TODAY, 3)
+    assert dt.date.fromisoformat(summons["deadline"]) == limit
+    starts = dt.datetime.fromisoformat(summons["starts_at"])
+    assert dt.datetime.now(dt.UTC) < starts
+    assert starts.astimezone(dt.timezone(dt.timedelta(hours=1))).date() <= limit + dt.timedelta(1)
+
+    scheduled = [e["data"] for e in intake.events("intake.scheduled")]
+    assert [e["summoned"] for e in scheduled] == [False, True]
+    (event,) = intake.events("intake.no_show")
+    assert (event["data"]["no_show_count"], event["data"]["flagged_for_coach"]) == (1, False)
+    # The claimant sees the summons among their appointments.
+    listed = intake.client.get(f"/v1/claims/{a['claim_id']}/appointments", headers=intake.me)
+    assert {x["status"] for x in listed.json()} == {"no_show", "booked"}
+    claim = intake.client.get(f"/v1/claims/{a['claim_id']}", headers=intake.me).json()
+    assert (claim["no_show_count"], claim["attention_reason"]) == (1, None)
+
+
+def test_second_no_show_flags_the_claim_and_books_nothing(intake: Intake) -> None:
+    _all_weekdays_agenda(intake)
+    a = intake.register()
+    summons = _missed(intake, a)["summons"]
+    second = _missed(intake, summons)
+
+    assert second["appointment"]["status"] == "no_show"
+    assert (second["no_show_count"], second["flagged_for_coach"]) == (2, True)
+    assert second["summons"] is None
+    assert second["unplanned"] is False
+    events = [e["data"] for e in intake.events("intake.no_show")]
+    assert [(e["no_show_count"], e["flagged_for_coach"]) for e in events] == [(1, False), (2, True)]
+    assert len(intake.events("intake.scheduled")) == 2  # the first booking and the summons
+    claim = intake.client.get(f"/v1/claims/{a['claim_id']}", headers=intake.me).json()
+    assert claim["attention_reason"] == "repeated_no_show"
+    assert claim["attention_since"]
+    flagged = intake.client.get("/v1/claims?needs_attention=true", headers=intake.lead()).json()
+    assert [c["id"] for c in flagged["items"]] == [a["claim_id"]]
+    other = intake.register()
+    unflagged = intake.client.get("/v1/claims?needs_attention=false", headers=intake.lead())
+    assert [c["id"] for c in unflagged.json()["items"]] == [other["claim_id"]]
+    (_, audited, _) = _audit(intake, "appointment.no_show")[-1]
+    assert audited["flagged_for_coach"] is True
+
+
+def test_no_summons_slot_means_a_shortfall_and_the_unplanned_list(intake: Intake) -> None:
+    _agenda(intake)  # one weekday only, three slots
+    a = intake.register()
+    intake.move_to(a, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    # Fill every slot (the moved appointment's old one too): nothing is free for the summons.
+    while "id" in intake.register():
+        pass
+    before = len(intake.events("intake.capacity_shortfall"))
+    r = intake.post(a, "no-show", None, intake.coach)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["summons"] is None
+    assert body["unplanned"] is True
+    shortfalls = intake.events("intake.capacity_shortfall")
+    assert len(shortfalls) == before + 1
+    limit = WorkingDays().add_working_days(TODAY, 3)
+    assert shortfalls[-1]["data"]["deadline"] == limit.isoformat()
+    assert shortfalls[-1]["data"]["claim_id"] == a["claim_id"]
+    unplanned = intake.client.get("/v1/offices/AMS/unplanned", headers=intake.lead()).json()
+    row = next(u for u in unplanned["items"] if u["claim_id"] == a["claim_id"])
+    assert row["deadline"] == limit.isoformat()
+    logged = intake.sql(
+        "SELECT deadline FROM capacity_shortfalls WHERE claim_id = :c", c=uuid.UUID(a["claim_id"])
+    )
+    assert [r[0] for r in logged] == [limit]
+
+
+def test_no_show_bad_input_and_roles(intake: Intake) -> None:
+    _all_weekdays_agenda(intake)
+    a = intake.register()
+    intake.move_to(a, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    _problem(intake.post(a, "no-show", None, intake.me), 403)
+    _problem(intake.post(a, "no-show", None, intake.lead("RTM")), 404)
+    missing = {"id": str(uuid.uuid4())}
+    _problem(intake.post(missing, "no-show", None, intake.coach), 404)
+    r = intake.client.post("/v1/appointments/not-a-uuid/no-show", headers=intake.coach)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "appointment_id"
+    assert _missed(intake, a)["no_show_count"] == 1
+    again = _problem(intake.post(a, "no-show", None, intake.coach), 409)
+    assert again["current_status"] == "no_show"
+    assert len(intake.events("intake.no_show")) == 1

@@ -13,8 +13,16 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.agendas.rules import BlockSpec, DayRange, SlotSpec, block_problems, cut_slots, local_day
-from intake.appointments.rules import Candidate, choose, feasible, rank
+from intake.agendas.rules import (
+    BlockSpec,
+    DayRange,
+    SlotSpec,
+    block_problems,
+    cut_slots,
+    local_day,
+    local_to_utc,
+)
+from intake.appointments.rules import Candidate, UnavailableTime, choose, feasible, rank
 from intake.calendar.rules import WorkingDays
 
 T = dt.time
@@ -166,4 +174,116 @@ def test_booking_model_never_double_books_and_books_whenever_possible(
             and (c.travel_minutes, c.starts_at) < (chosen.travel_minutes, chosen.starts_at)
             for c in free
         )
+        taken.add(chosen.slot_id)
+
+
+# Preferences: declared unavailable times and coaches met before ------------------------------
+
+
+def _at(
+    hh: int, mm: int = 0, *, day: dt.date = D(2026, 6, 1), travel: int = 0, office: str = "AMS"
+) -> Candidate:
+    """A 45-minute candidate at a local (Europe/Amsterdam) time; 1 June 2026 is a Monday."""
+    start = local_to_utc(day, T(hh, mm))
+    return Candidate(
+        uuid.uuid4(), uuid.uuid4(), office, start, start + dt.timedelta(minutes=45), travel
+    )
+
+
+def _hits(u: UnavailableTime, c: Candidate) -> bool:
+    return u.overlaps(c.starts_at, c.ends_at)
+
+
+def test_unavailable_times_overlap_on_local_wall_clock_time() -> None:
+    monday_morning = UnavailableTime(start=T(9), end=T(12), weekday=0)
+    assert _hits(monday_morning, _at(9))
+    assert _hits(monday_morning, _at(11, 30))
+    assert _hits(monday_morning, _at(8, 30))  # 08:30-09:15 reaches into the morning
+    assert not _hits(monday_morning, _at(12))  # starts when it ends
+    assert not _hits(monday_morning, _at(8, 15))  # 08:15-09:00 ends when it starts
+    assert not _hits(monday_morning, _at(9, day=D(2026, 6, 2)))  # a Tuesday
+    one_day = UnavailableTime(start=T(0), end=T(23, 59, 59), date=D(2026, 6, 2))
+    assert _hits(one_day, _at(15, day=D(2026, 6, 2)))
+    assert not _hits(one_day, _at(15))
+    # After the clocks go back (25 October 2026) 09:00 local is 08:00 UTC, not 07:00.
+    autumn = _at(9, day=D(2026, 10, 26))
+    assert autumn.starts_at == dt.datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+    assert _hits(monday_morning, autumn)
+    assert not _hits(monday_morning, _at(8, day=D(2026, 10, 26)))
+
+
+def test_booking_skips_unavailable_times_and_prefers_a_known_coach_at_the_same_distance() -> None:
+    now, deadline = dt.datetime(2026, 6, 1, 5, tzinfo=UTC), D(2026, 6, 5)
+    morning = UnavailableTime(start=T(9), end=T(12), weekday=0)
+    at_nine, at_one = _at(9), _at(13)
+    assert rank([at_nine, at_one], now=now, deadline=deadline, unavailable=[morning]) == [at_one]
+    known = _at(10, day=D(2026, 6, 3))
+    assert rank([at_nine, known], now=now, deadline=deadline, known_coaches={known.coach_id}) == [
+        known,
+        at_nine,
+    ]
+    # Continuity never beats distance: a known coach at a neighbour office comes after home.
+    known_far = _at(8, travel=25, office="ZAA")
+    assert rank(
+        [known_far, at_one], now=now, deadline=deadline, known_coaches={known_far.coach_id}
+    ) == [at_one, known_far]
+    # Nor the deadline: a known coach's slot after it is not a candidate.
+    late_known = _at(9, day=D(2026, 6, 8))
+    assert rank([late_known], now=now, deadline=deadline, known_coaches={late_known.coach_id}) == []
+
+
+unavailable_strategy = st.lists(
+    st.builds(
+        lambda wd, start, length: UnavailableTime(
+            start=T(start), end=T(min(start + length, 23)), weekday=wd
+        ),
+        st.integers(0, 6),
+        st.integers(0, 20),
+        st.integers(1, 6),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    slots=st.lists(slot_strategy, max_size=25),
+    arrivals=st.lists(arrival_strategy, max_size=20),
+    unavailable=unavailable_strategy,
+)
+def test_with_preferences_a_booking_is_feasible_whenever_a_feasible_slot_existed(
+    slots: list[tuple[int, tuple[str, int]]],
+    arrivals: list[tuple[int, int]],
+    unavailable: list[UnavailableTime],
+) -> None:
+    candidates = [_cand(h, travel, office) for h, (office, travel) in slots]
+    known = {c.coach_id for c in candidates[::3]}
+    taken: set[uuid.UUID] = set()
+    for arrival_hours, deadline_days in sorted(arrivals):
+        now = NOW + dt.timedelta(hours=arrival_hours)
+        deadline = local_day(now) + dt.timedelta(days=deadline_days)
+        free = [c for c in candidates if c.slot_id not in taken]
+
+        def ok(c: Candidate, now: dt.datetime = now, deadline: dt.date = deadline) -> bool:
+            return (
+                c.starts_at > now
+                and local_day(c.starts_at) <= deadline
+                and not any(u.overlaps(c.starts_at, c.ends_at) for u in unavailable)
+            )
+
+        chosen = choose(
+            candidates,
+            now=now,
+            deadline=deadline,
+            taken=taken,
+            unavailable=unavailable,
+            known_coaches=known,
+        )
+        if chosen is None:
+            assert not any(ok(c) for c in free)
+            continue
+        assert chosen.slot_id not in taken
+        assert ok(chosen)
+        nearest = min(c.travel_minutes for c in free if ok(c))
+        assert chosen.travel_minutes == nearest  # continuity never costs distance
         taken.add(chosen.slot_id)
