@@ -128,3 +128,10 @@ def claim_horizon(session: Session, coach_id: uuid.UUID, until: dt.date) -> bool
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def agendas_behind(session: Session, until: dt.date) -> Sequence[Agenda]:
+    """Agenda headers whose slots do not reach `until` yet, by coach id."""
+    return session.scalars(
+        select(Agenda).where(Agenda.slots_until < until).order_by(Agenda.coach_id)
+    ).all()

@@ -171,6 +171,30 @@ def ensure_slots_until(
             )
 
 
+def extend_horizons(
+    session: Session, *, until: dt.date, settings: IntakeSettings, now: dt.datetime
+) -> tuple[int, set[str]]:
+    """Roll every agenda's slots forward to `until` (the periodic planning run).
+
+    Returns how many agendas moved and the offices that gained free slots. Concurrent runs
+    are safe: `claim_horizon` lets one transaction generate a coach's slots.
+    """
+    today = local_day(now)
+    moved, gained = 0, set()
+    for agenda in repository.agendas_behind(session, until):
+        if repository.claim_horizon(session, agenda.coach_id, until):
+            moved += 1
+            gained |= generate_slots(
+                session,
+                coach_id=agenda.coach_id,
+                first=today,
+                last=until,
+                settings=settings,
+                now=now,
+            )
+    return moved, gained
+
+
 # Access -----------------------------------------------------------------------------------
 
 

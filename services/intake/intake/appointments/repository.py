@@ -55,17 +55,30 @@ def remove_unplanned(session: Session, row: UnplannedClaim) -> None:
 
 
 def unplanned_of(
-    session: Session, office_codes: Sequence[str], *, deadline_from: dt.date
+    session: Session, office_codes: Sequence[str], *, deadline_from: dt.date | None
 ) -> Sequence[UnplannedClaim]:
-    """Unplanned claims of these offices whose deadline has not passed, in deadline order."""
+    """Unplanned claims of these offices (deadline on or after `deadline_from`, when given),
+    in deadline order."""
+    query = select(UnplannedClaim).where(UnplannedClaim.office_code.in_(office_codes))
+    if deadline_from is not None:
+        query = query.where(UnplannedClaim.deadline >= deadline_from)
     return session.scalars(
-        select(UnplannedClaim)
-        .where(
-            UnplannedClaim.office_code.in_(office_codes),
-            UnplannedClaim.deadline >= deadline_from,
-        )
-        .order_by(UnplannedClaim.deadline, UnplannedClaim.since, UnplannedClaim.claim_id)
+        query.order_by(UnplannedClaim.deadline, UnplannedClaim.since, UnplannedClaim.claim_id)
     ).all()
+
+
+def unplanned_offices(session: Session) -> list[str]:
+    """Offices with at least one claim on their unplanned list."""
+    return list(
+        session.scalars(
+            select(UnplannedClaim.office_code).distinct().order_by(UnplannedClaim.office_code)
+        ).all()
+    )
+
+
+def count_unplanned(session: Session) -> int:
+    """Claims on any unplanned list."""
+    return int(session.execute(select(func.count()).select_from(UnplannedClaim)).scalar_one())
 
 
 def list_unplanned(

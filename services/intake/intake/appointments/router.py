@@ -16,6 +16,7 @@ from intake.appointments.schemas import (
     ClaimantCancelCreate,
     CompletionCreate,
     NoShowRead,
+    PlanningRunRead,
     ReminderRunRead,
     RescheduleCreate,
     ServiceCancelCreate,
@@ -145,6 +146,33 @@ def run_reminders(
         return ReminderRunRead(emitted=service.emit_due_reminders(uow=uow, now=_now()))
 
 
+@router.post(
+    "/v1/admin/planning/run",
+    response_model=PlanningRunRead,
+    summary="Roll slot horizons forward and book waiting claims (admin; called by a scheduler)",
+)
+def run_planning(
+    principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
+    container: ServiceContainer = Depends(get_container),
+) -> PlanningRunRead:
+    """Idempotent and safe to overlap: call it every few minutes and at least daily. Overdue
+    unplanned claims are booked as soon as possible, their missed deadline kept."""
+    with container.uow() as uow:
+        run = service.run_planning(
+            uow=uow,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=_now(),
+            actor=principal.as_actor(),
+        )
+    return PlanningRunRead(
+        agendas_extended=run.agendas_extended,
+        slots_until=run.slots_until,
+        booked=run.booked,
+        still_unplanned=run.still_unplanned,
+    )
+
+
 @router.get(
     "/v1/appointments/{appointment_id}",
     response_model=AppointmentRead,
@@ -267,6 +295,7 @@ def cancel(
                 reason_code=body.reason_code.value,
                 reason_text=body.reason_text,
                 principal=principal,
+                offices=load_offices(),
                 settings=_settings(container),
                 now=_now(),
             )

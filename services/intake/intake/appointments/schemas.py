@@ -156,3 +156,12 @@ class NoShowRead(BaseModel):
         description="Repeated no-show: no automatic summons, the coach decides what follows"
     )
     unplanned: bool = Field(description="No summons slot was free: the claim is on the list")
+
+
+class PlanningRunRead(BaseModel):
+    """What one planning run did."""
+
+    agendas_extended: int = Field(description="Agendas whose slots were rolled forward")
+    slots_until: dt.date = Field(description="The last day with generated slots")
+    booked: int = Field(description="Claims booked from the unplanned lists")
+    still_unplanned: int = Field(description="Claims still on an unplanned list")

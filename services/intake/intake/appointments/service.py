@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from intake.agendas import repository as slots_repository
 from intake.agendas.models import SLOT_OPEN, Slot
 from intake.agendas.rules import local_day, local_to_utc
-from intake.agendas.service import ensure_slots_until
+from intake.agendas.service import ensure_slots_until, extend_horizons
 from intake.appointments import ics, repository, rules
 from intake.appointments.models import (
     BOOKED,
@@ -157,20 +157,24 @@ def try_book(
     exclude_slots: Collection[uuid.UUID] = (),
     prefs: Preferences = Preferences(),
     summoned: bool = False,
+    search_until: dt.date | None = None,
 ) -> tuple[Appointment | None, list[str]]:
     """Book the earliest feasible slot (home office first, then neighbours); no commit.
 
-    Returns the appointment (None when nothing fits) and the offices searched.
+    Slots up to `search_until` (default: the deadline) are searched; the appointment records
+    `deadline`. Returns the appointment (None when nothing fits) and the offices searched.
     """
     session = uow.session
     reach = search_offices(
         office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
     )
+    last_day = search_until or deadline
     ensure_slots_until(
-        session, office_codes=sorted(reach), until=deadline, settings=settings, now=now
+        session, office_codes=sorted(reach), until=last_day, settings=settings, now=now
     )
     limit = settings.booking_max_attempts
-    for c in _candidates(uow, reach, deadline=deadline, now=now, limit=limit, prefs=prefs)[:limit]:
+    found = _candidates(uow, reach, deadline=last_day, now=now, limit=limit, prefs=prefs)
+    for c in found[:limit]:
         if c.slot_id in exclude_slots:
             continue
         appointment = Appointment(
@@ -320,9 +324,15 @@ def book_unplanned(
     settings: IntakeSettings,
     now: dt.datetime,
     actor: Actor,
+    late_until: dt.date | None = None,
 ) -> int:
     """Capacity appeared at these offices: book waiting claims that can reach them, in deadline
-    order (no commit). Returns how many were booked."""
+    order (no commit). Returns how many were booked.
+
+    Claims whose deadline has already passed are booked only when `late_until` is given (the
+    planning run): then the earliest slot up to that day, and the appointment keeps the missed
+    deadline so the KPIs count it as late.
+    """
     gained = set(office_codes)
     reachable_from = {
         o.code
@@ -332,18 +342,23 @@ def book_unplanned(
             search_offices(o.code, offices=offices, max_minutes=settings.intake_max_travel_minutes)
         )
     } | gained
+    today = local_day(now)
     booked = 0
     for row in repository.unplanned_of(
-        uow.session, sorted(reachable_from), deadline_from=local_day(now)
+        uow.session,
+        sorted(reachable_from),
+        deadline_from=None if late_until is not None else today,
     ):
         claim = claims_repository.get(uow.session, row.claim_id)
         if claim is None or claim.status != "open":
             continue
+        overdue = row.deadline < today
         appointment, _ = try_book(
             uow,
             claim_id=row.claim_id,
             office_code=row.office_code,
             deadline=row.deadline,
+            search_until=late_until if overdue else None,
             offices=offices,
             settings=settings,
             now=now,
@@ -356,6 +371,62 @@ def book_unplanned(
             booked += 1
     uow.session.flush()
     return booked
+
+
+@dataclass(frozen=True)
+class PlanningRun:
+    """What one planning run did."""
+
+    agendas_extended: int
+    slots_until: dt.date
+    booked: int
+    still_unplanned: int
+
+
+def run_planning(
+    *,
+    uow: UnitOfWork,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+    actor: Actor,
+) -> PlanningRun:
+    """The periodic planning run (a scheduler calls it, like the reminders).
+
+    Rolls every agenda's slot horizon forward, then tries every claim on an unplanned list,
+    including claims whose deadline has passed (booked as soon as possible, within one more
+    deadline period): a claim is never left without an intake because a date went by.
+    """
+    session = uow.session
+    today = local_day(now)
+    calendar = WorkingDayCalendar(session)
+    until = calendar.add_working_days(today, settings.slot_horizon_working_days)
+    late_until = calendar.add_working_days(today, settings.intake_deadline_working_days)
+    moved, _ = extend_horizons(session, until=until, settings=settings, now=now)
+    waiting = repository.unplanned_offices(session)
+    booked = (
+        book_unplanned(
+            uow=uow,
+            office_codes=waiting,
+            offices=offices,
+            settings=settings,
+            now=now,
+            actor=actor,
+            late_until=late_until,
+        )
+        if waiting
+        else 0
+    )
+    left = repository.count_unplanned(session)
+    uow.audit(
+        actor=actor,
+        action="planning.run",
+        resource_type="planning",
+        resource_id=today.isoformat(),
+        new={"agendas_extended": moved, "booked": booked, "still_unplanned": left},
+    )
+    uow.commit()
+    return PlanningRun(moved, until, booked, left)
 
 
 # Reads --------------------------------------------------------------------------------------
@@ -676,6 +747,17 @@ def reschedule(
         raise Conflict(
             "the slot was just taken", current_status=old_status, allowed=[rules.RESCHEDULE]
         ) from None
+    # The freed slot may serve a claim waiting on an unplanned list.
+    old_office = uow.session.get(Slot, old_slot)
+    if old_office is not None:
+        book_unplanned(
+            uow=uow,
+            office_codes=[old_office.office_code],
+            offices=offices,
+            settings=settings,
+            now=now,
+            actor=principal.as_actor(),
+        )
     by = "service" if staff else "claimant"
     uow.publish(
         IntakeRescheduled(
@@ -713,6 +795,7 @@ def cancel_by_claimant(
     reason_code: str,
     reason_text: str | None,
     principal: Principal,
+    offices: OfficeDirectory,
     settings: IntakeSettings,
     now: dt.datetime,
 ) -> Appointment:
@@ -723,6 +806,16 @@ def cancel_by_claimant(
     _require(rules.CANCEL, appointment, staff=False, now=now, settings=settings)
     old_status = appointment.status
     appointment.status = CANCELLED_BY_CLAIMANT
+    uow.session.flush()
+    # The freed slot goes to a claim already waiting, before this claim joins the list.
+    book_unplanned(
+        uow=uow,
+        office_codes=[appointment.office_code],
+        offices=offices,
+        settings=settings,
+        now=now,
+        actor=principal.as_actor(),
+    )
     if repository.unplanned(uow.session, claim.id) is None:
         repository.add_unplanned(
             uow.session,

@@ -502,3 +502,59 @@ def test_a_coach_met_in_an_earlier_intake_is_preferred(intake: Intake) -> None:
     # Someone else, with no history, still gets the earliest slot.
     (c,) = intake.appointments(intake.register())
     assert c["coach_id"] == str(early)
+
+
+# --- the planning run and capacity that appears -------------------------------------------
+
+
+def test_the_planning_run_rolls_horizons_forward_and_books_overdue_claims(
+    intake: Intake,
+) -> None:
+    waiting = intake.register()  # no agenda anywhere: a shortfall, on the AMS list
+    yesterday = TODAY - dt.timedelta(days=1)
+    intake.sql("UPDATE unplanned_claims SET deadline = :d", d=yesterday)
+    coach = intake.coach()
+    intake.put_agenda(coach, _block("09:00", "09:45"))
+    # The agenda change books only claims whose deadline lies ahead: this one is overdue.
+    assert intake.appointments(waiting) == []
+    # Pretend the horizon lags (no run for a while): slots only until today.
+    intake.sql("UPDATE agendas SET slots_until = :d", d=TODAY)
+
+    _problem(intake.client.post("/v1/admin/planning/run", headers=intake.lead()), 403)
+    r = intake.client.post("/v1/admin/planning/run", headers=intake.admin)
+    assert r.status_code == 200, r.text
+    run = r.json()
+    horizon = WorkingDays().add_working_days(TODAY, 20)
+    assert run == {
+        "agendas_extended": 1,
+        "slots_until": horizon.isoformat(),
+        "booked": 1,
+        "still_unplanned": 0,
+    }
+    (a,) = intake.appointments(waiting)
+    assert a["deadline"] == yesterday.isoformat()  # the missed deadline is kept (KPIs: late)
+    assert dt.datetime.fromisoformat(a["starts_at"]) == _local(D1, 9)
+    last = intake.sql("SELECT max(starts_at) FROM slots WHERE coach_id = :c", c=coach)[0][0]
+    assert last.date() > WorkingDays().add_working_days(TODAY, 15)
+    # A second run finds nothing to do.
+    again = intake.client.post("/v1/admin/planning/run", headers=intake.admin).json()
+    assert (again["agendas_extended"], again["booked"]) == (0, 0)
+    assert len(intake.sql("SELECT 1 FROM audit_log WHERE action = 'planning.run'")) == 2
+
+
+def test_a_slot_freed_by_a_claimant_goes_to_a_waiting_claim(intake: Intake) -> None:
+    intake.put_agenda(intake.coach(), _block("09:00", "09:45"))  # one slot
+    me = intake.as_("claimant", sub="claimant-noor")
+    r = intake.client.post("/v1/claims", json=_claim(synthetic_bsn(intake.rng)), headers=me)
+    mine = r.json()["id"]
+    waiting = intake.register()
+    assert intake.appointments(waiting) == []
+    (a,) = intake.appointments(mine)
+    r = intake.client.post(
+        f"/v1/appointments/{a['id']}/cancel", json={"reason_code": "illness"}, headers=me
+    )
+    assert r.status_code == 200, r.text
+    (b,) = intake.appointments(waiting)
+    assert b["slot_id"] == a["slot_id"]
+    listed = intake.client.get("/v1/offices/AMS/unplanned", headers=intake.lead()).json()
+    assert [i["claim_id"] for i in listed["items"]] == [mine]
