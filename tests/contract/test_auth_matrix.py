@@ -88,6 +88,7 @@ MATRIX: dict[tuple[str, str, str], Access] = {
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),
     ("intake", "POST", "/v1/admin/reminders/run"): Access(frozenset({"admin"})),
+    ("intake", "POST", "/v1/admin/planning/run"): Access(frozenset({"admin"})),
     ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"): Access(
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),
@@ -103,6 +104,14 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ),
     ("intake", "POST", "/v1/appointments/{appointment_id}/complete"): Access(
         frozenset({"coach", "team_lead", "admin"})
+    ),
+    # Row-level: team leads and coaches get the national figures and their own office's.
+    ("intake", "GET", "/v1/kpis/week-one"): Access(
+        frozenset({"coach", "team_lead", "benefits_officer", "admin"})
+    ),
+    # Row-level: a team lead plans for their own office only.
+    ("intake", "POST", "/v1/planning/intake-capacity"): Access(
+        frozenset({"team_lead", "benefits_officer", "admin"})
     ),
     # triage
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
@@ -211,6 +220,13 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = {"reason_code": "illness"}
     elif template.endswith("/cancel-by-service"):
         body = {"reason_code": "coach_unavailable"}
+    elif template == "/v1/planning/intake-capacity":
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        body = {
+            "offices": [
+                {"office_code": "AMS", "days": [{"date": tomorrow.isoformat(), "registrations": 3}]}
+            ]
+        }
     elif template.endswith("/complete"):
         body = {
             "explained_topics": ["job_search_obligation"],

@@ -17,6 +17,9 @@ from intake.claims.router import router as claims_router
 from intake.coaches import models as _coach_models  # noqa: F401
 from intake.db import TABLES
 from intake.handlers import HANDLERS
+from intake.kpis.metrics import install as install_kpi_metrics
+from intake.kpis.router import router as kpis_router
+from intake.planning.router import router as planning_router
 from intake.settings import IntakeSettings
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
@@ -32,10 +35,18 @@ SPEC = ServiceSpec(
     name="intake",
     settings_cls=IntakeSettings,
     tables=TABLES,
-    routers=[claims_router, calendar_router, agendas_router, appointments_router],
+    routers=[
+        claims_router,
+        calendar_router,
+        agendas_router,
+        appointments_router,
+        kpis_router,
+        planning_router,
+    ],
     handlers=HANDLERS,
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
+    extra_init=install_kpi_metrics,
     title="WW intake service",
     description="Claim registration and the face-to-face intake in the first week.",
     openapi_tags=[
@@ -43,6 +54,8 @@ SPEC = ServiceSpec(
         {"name": "calendar", "description": "Working days, closures and the intake deadline"},
         {"name": "agendas", "description": "Coach agendas, intake slots and office capacity"},
         {"name": "appointments", "description": "Intake appointments and unplanned claims"},
+        {"name": "kpis", "description": "Week-one intake KPIs per office and nationally"},
+        {"name": "planning", "description": "Intake capacity planning against the agendas"},
     ],
 )
 

@@ -84,3 +84,11 @@ class IntakeSettings(ServiceSettings):
         description="Among feasible slots at the nearest office, prefer a coach the claimant "
         "has met in an earlier held intake",
     )
+    # Week-one KPIs and capacity planning
+    kpi_metrics_cache_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=86400,
+        description="The week-one KPI gauges on /metrics are recomputed at most this often "
+        "(0: on every scrape)",
+    )

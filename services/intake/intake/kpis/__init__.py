@@ -1,0 +1,1 @@
+"""Week-one KPIs per office and nationally (issue 3, item 10)."""
