@@ -19,6 +19,17 @@ events_app = typer.Typer(help="The event catalogue.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 simulate_app = typer.Typer(help="Simulations for capacity planning.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
+
+
+def _add_service_commands() -> None:
+    # Service command groups register lazily-importing commands; the import of the group
+    # itself is cheap (heavy libraries are imported inside the commands).
+    from triage.cli import app as triage_app
+
+    app.add_typer(triage_app, name="triage")
+
+
+_add_service_commands()
 console = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"one of: {', '.join(SERVICE_NAMES)}")]
