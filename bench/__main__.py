@@ -2,6 +2,9 @@
 
 1. Registration throughput: POST /v1/claims on `ww serve intake` vs a bare FastAPI +
    SQLAlchemy insert endpoint (bench/baseline_app.py), same uvicorn settings, same client.
+1b. Registration with booking (`booking`): the same load on intake databases seeded with
+   agendas, free slots and 10k / 1M existing appointments (bench/booking.py); throughput
+   and p50/p95/p99 as ratios to the bare-insert baseline of figure 1, and 1M / 10k.
 2. Event throughput: outbox -> `ww relay intake` -> Kafka -> `ww consume coaching` vs raw
    kafka-python produce -> consume on the same broker.
 3. End-to-end latency: all four services (`ww run`) at steady open-loop rates (5 and 20
@@ -32,13 +35,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.booking import BookingConfig, run_booking
 from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
 from bench.registration import RegistrationConfig, run_registration
 from tests.support.system import REPO
 
-PHASES = ("registration", "events", "e2e")
+PHASES = ("registration", "booking", "events", "e2e")
 console = Console()
 
 
@@ -154,6 +158,47 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
                 reg[f"ratio_{q}"],
                 "lower",
             )
+    book = phases.get("booking")
+    if isinstance(book, dict) and "sizes" in book:
+        b = book["baseline"]
+        for size in book["sizes"]:
+            i, at = size["intake"], f"{size['label']} appts"
+            add(
+                f"Booking throughput @ {at}",
+                "req/s",
+                i["rps"],
+                b["rps"],
+                size["ratio_rps"],
+                "higher",
+            )
+            for q in ("p50", "p95", "p99"):
+                add(
+                    f"Booking latency {q} @ {at}",
+                    "ms",
+                    i["latency_ms"].get(q),
+                    b["latency_ms"].get(q),
+                    size[f"ratio_{q}"],
+                    "lower",
+                )
+        flat, small, large = book["flatness"], book["sizes"][0], book["sizes"][-1]
+        if large is not small:
+            li, si = large["intake"], small["intake"]
+            add(
+                f"Booking flatness: throughput {flat['label']}",
+                "req/s",
+                li["rps"],
+                si["rps"],
+                flat["ratio_rps"],
+                "flat",
+            )
+            add(
+                f"Booking flatness: p99 {flat['label']}",
+                "ms",
+                li["latency_ms"].get("p99"),
+                si["latency_ms"].get("p99"),
+                flat["ratio_p99"],
+                "flat",
+            )
     ev = phases.get("events")
     if isinstance(ev, dict) and "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -202,6 +247,7 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
                     + ", ".join(str(s["before"]["background_busy_cores"]) for s in segs),
                 )
             )
+    out.extend(booking_details(phases.get("booking", {})))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -239,6 +285,78 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def booking_details(book: dict[str, Any]) -> list[tuple[str, str]]:
+    """Detail rows of the booking phase: load, outcome, seed, profile."""
+    if "sizes" not in book:
+        return []
+    plan, base = book["plan"], book["baseline"]
+    out = [
+        (
+            "booking baseline",
+            f"{base['rps']:.1f} req/s, {book['baseline_source']}; seeded roster "
+            f"{plan['coaches']} coaches, slots until {plan['horizon_end']}; "
+            f"{plan['returning_claimants_in_load']} returning claimants in the load",
+        )
+    ]
+    for size in book["sizes"]:
+        d, sd, oc = size["intake"], size["seed"], size["outcome"]
+        segs = d["segments"]
+
+        def each(key: str, segs: list[dict[str, Any]] = segs) -> str:
+            return ", ".join(str(s["cpu"].get(key)) for s in segs)
+
+        out.append(
+            (
+                f"booking @ {size['label']}",
+                f"{d['ok']}/{d['requests']} x 201 in {d['elapsed_s']:.2f}s; p99 "
+                f"{d['latency_ms'].get('p99')} ms; req/s per segment "
+                + ", ".join(f"{s['rps']:.0f}" for s in segs)
+                + f"; server cores {each('server_cores')}; machine cores "
+                + each("machine_busy_cores")
+                + "; new PG connections "
+                + ", ".join(str(s.get("pg_sessions_opened", "-")) for s in segs)
+                + "; background before "
+                + ", ".join(str(s["before"]["background_busy_cores"]) for s in segs),
+            )
+        )
+        out.append(
+            (
+                f"booking @ {size['label']} outcome",
+                f"{oc['booked']}/{oc['registered']} registrations booked, "
+                f"{oc['shortfalls']} shortfalls, {oc['unplanned']} unplanned, "
+                f"{oc['booked_after_deadline']} after the deadline, "
+                f"{oc['booked_at_a_neighbour']} at a neighbour office; "
+                f"{oc['returning_with_known_coach']}/{oc['returning_claimants']} returning "
+                "claimants with the coach they met"
+                + ("" if oc["all_booked"] else " [NOT ALL BOOKED: see results.json]"),
+            )
+        )
+        t = sd["timings"]
+        out.append(
+            (
+                f"booking @ {size['label']} seed",
+                f"{sd['history']:,} past + {sd['upcoming']:,} upcoming appointments since "
+                f"{sd['history_from']}, {sd['rows']['slots']:,} slots, "
+                f"{sd['rows']['claims']:,} claims; {sd['database_mb']} MB; seeded in "
+                f"{sd['seed_s']}s (rows {t.get('slots_s', 0) + t.get('claims_s', 0) + t.get('appointments_s', 0):.1f}s, "
+                f"indexes {t.get('indexes_constraints_s')}s, vacuum {t.get('vacuum_analyze_s')}s)",
+            )
+        )
+    prof = book.get("profile")
+    if isinstance(prof, dict) and prof.get("inclusive_pct"):
+        top = list(prof["inclusive_pct"].items())[:14]
+        out.append(
+            (
+                "booking profile",
+                f"{prof['file']} ({prof['samples']} GIL samples): "
+                + "; ".join(f"{k} {v}%" for k, v in top),
+            )
+        )
+    elif isinstance(prof, dict):
+        out.append(("booking profile", str(prof.get("error"))))
+    return out
+
+
 def disturbed(node: Any, path: str = "") -> list[str]:
     """Segments that started while foreign load was above the settle threshold."""
     out: list[str] = []
@@ -272,12 +390,13 @@ def print_report(results: dict[str, Any]) -> None:
             _fmt(r["system"]),
             _fmt(r["baseline"]),
             _ratio(r["ratio"]),
-            f"{r['better']} is better",
+            "1.0 = flat" if r["better"] == "flat" else f"{r['better']} is better",
         )
     console.print(table)
     console.print(
         "system: intake API | relay+consumer | all four services.  baseline: bare "
         "FastAPI+SQLAlchemy insert | raw kafka-python produce->consume.  ratio = system / baseline"
+        ".  Booking flatness rows: system = the largest size, baseline = the smallest"
     )
     details = Table(title="details", show_header=False)
     details.add_column("what")
@@ -313,6 +432,18 @@ def main() -> int:
     parser.add_argument(
         "--client", choices=["stdlib", "httpx"], default="stdlib", help="closed-loop HTTP client"
     )
+    parser.add_argument(
+        "--appointments",
+        help="booking: existing appointments per seeded database, comma-separated "
+        "(default 10000,1000000; with --quick 10000,100000)",
+    )
+    parser.add_argument(
+        "--profile-booking",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="booking: py-spy the largest size's server during its last segment",
+    )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
     parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
@@ -331,6 +462,8 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown phase(s): {', '.join(sorted(unknown))}")
     rates = tuple(float(r) for r in args.rates.split(",") if r.strip())
+    appointments = args.appointments or ("10000,100000" if args.quick else "10000,1000000")
+    sizes = tuple(int(float(a)) for a in appointments.split(",") if a.strip())
 
     def on_term(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
@@ -351,11 +484,25 @@ def main() -> int:
             client=args.client,
             settle_s=args.settle,
         ),
+        "booking": BookingConfig(
+            appointments=sizes,
+            requests=args.requests,
+            warmup=args.warmup,
+            concurrency=args.concurrency,
+            segments=args.segments,
+            client=args.client,
+            settle_s=args.settle,
+            profile_s=args.profile_booking,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
     runners: dict[str, Callable[..., dict[str, Any]]] = {
         "registration": run_registration,
+        # The booking figures are ratios to the registration phase's baseline of this run.
+        "booking": lambda run, cfg, rng: run_booking(
+            run, cfg, rng, reference=results["phases"].get("registration")
+        ),
         "events": run_events,
         "e2e": run_e2e,
     }

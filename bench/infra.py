@@ -151,6 +151,11 @@ class BenchRun:
         with self.engine(url).connect() as conn:
             return conn.execute(text(sql), params).scalar()
 
+    def execute(self, url: str, sql: str) -> None:
+        """One statement outside a transaction (VACUUM, CHECKPOINT)."""
+        with self.engine(url).connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(sql))
+
     def rows(self, url: str, sql: str, **params: Any) -> list[Any]:
         """All rows of a query."""
         with self.engine(url).connect() as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.common import child_env, claim_bodies, run_loadgen
@@ -36,14 +37,16 @@ class RegistrationConfig:
     time_limit_s: float = 120.0
 
 
-def _healthy(url: str, proc: Proc) -> None:
+def healthy(url: str, proc: Proc) -> None:
+    """Wait until a server answers /health (BenchError if it does not or dies)."""
     try:
         wait_healthy(url, timeout=90, proc=proc)
     except AssertionError as exc:
         raise BenchError(str(exc)) from None
 
 
-def _combine(segments: list[dict[str, Any]]) -> dict[str, Any]:
+def combine(segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's figure: its total 201s over its total timed seconds, latencies pooled."""
     ok = sum(s["ok"] for s in segments)
     elapsed = sum(s["elapsed_s"] for s in segments)
     latencies = [x for s in segments for x in s.pop("latencies_s")]
@@ -62,22 +65,55 @@ def _combine(segments: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def start_baseline(run: BenchRun) -> tuple[str, str, str, Proc]:
+    """Start the bare-insert baseline app on a fresh schema: (db url, schema, url, process)."""
+    db_url, schema = run.baseline_schema()
+    port = free_port()
+    proc = run.start_python(
+        "baseline-app",
+        "bench.baseline_app",
+        ["--database-url", db_url, "--schema", schema, "--port", str(port)],
+        child_env(),
+    )
+    return db_url, schema, f"http://127.0.0.1:{port}", proc
+
+
+def segment_plan(requests: int, warmup: int, segments: int) -> tuple[int, list[int]]:
+    """Timed requests per segment and the warm-up of each segment."""
+    return requests // segments, [warmup if k == 0 else REWARM for k in range(segments)]
+
+
+def closed_args(
+    url: str,
+    bodies: Path,
+    *,
+    client: str,
+    concurrency: int,
+    warmup: int,
+    pid: int,
+    token: str | None,
+) -> list[str]:
+    """Arguments of one closed-loop `bench.loadgen` segment."""
+    args = [
+        "--url", url,
+        "--bodies", str(bodies),
+        "--client", client,
+        "--concurrency", str(concurrency),
+        "--warmup", str(warmup),
+        "--server-pid", str(pid),
+    ]  # fmt: skip
+    if token:
+        args += ["--token", token]
+    return args
+
+
 def run_registration(run: BenchRun, cfg: RegistrationConfig, rng: random.Random) -> dict[str, Any]:
     """Start both servers, then measure them in interleaved segments."""
-    per_segment = cfg.requests // cfg.segments
-    warmups = [cfg.warmup if k == 0 else REWARM for k in range(cfg.segments)]
+    per_segment, warmups = segment_plan(cfg.requests, cfg.warmup, cfg.segments)
     bodies = claim_bodies(rng, sum(warmups) + per_segment * cfg.segments)
 
     # Baseline: bare FastAPI + SQLAlchemy, one insert.
-    db_url, schema = run.baseline_schema()
-    b_port = free_port()
-    b_url = f"http://127.0.0.1:{b_port}"
-    b_proc = run.start_python(
-        "baseline-app",
-        "bench.baseline_app",
-        ["--database-url", db_url, "--schema", schema, "--port", str(b_port)],
-        child_env(),
-    )
+    db_url, schema, b_url, b_proc = start_baseline(run)
     # The intake service's API only (kafka transport; the API writes the outbox, never Kafka).
     token = Tokens(run.state_dir / "dev-jwt-key.pem").user("admin", sub="bench-admin")
     intake_db = run.database("intake", "reg")
@@ -92,8 +128,8 @@ def run_registration(run: BenchRun, cfg: RegistrationConfig, rng: random.Random)
         port=i_port,
     )
     i_proc = run.procs.start("intake-serve", ["serve", "intake"], env)
-    _healthy(b_url, b_proc)
-    _healthy(i_url, i_proc)
+    healthy(b_url, b_proc)
+    healthy(i_url, i_proc)
 
     sides = {
         "baseline": (b_url, None, b_proc),
@@ -108,21 +144,20 @@ def run_registration(run: BenchRun, cfg: RegistrationConfig, rng: random.Random)
         chunk_file.write_text(json.dumps(chunk))
         for side, (url, tok, proc) in sides.items():
             quiet = settle(max_wait_s=cfg.settle_s, pids=[b_proc.popen.pid, i_proc.popen.pid])
-            args = [
-                "--url", url,
-                "--bodies", str(chunk_file),
-                "--client", cfg.client,
-                "--concurrency", str(cfg.concurrency),
-                "--warmup", str(warmups[k]),
-                "--server-pid", str(proc.popen.pid),
-            ]  # fmt: skip
-            if tok:
-                args += ["--token", tok]
+            args = closed_args(
+                url,
+                chunk_file,
+                client=cfg.client,
+                concurrency=cfg.concurrency,
+                warmup=warmups[k],
+                pid=proc.popen.pid,
+                token=tok,
+            )
             seg = run_loadgen(run, f"load-{side}-{k}", "closed", args, time_limit=cfg.time_limit_s)
             seg["before"] = quiet
             results[side].append(seg)
-    baseline = _combine(results["baseline"])
-    intake = _combine(results["intake"])
+    baseline = combine(results["baseline"])
+    intake = combine(results["intake"])
     baseline["rows"] = run.scalar(db_url, f'SELECT count(*) FROM "{schema}".claims')
     intake["rows"] = {
         "claims": run.scalar(intake_db, "SELECT count(*) FROM claims"),
