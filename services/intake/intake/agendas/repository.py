@@ -101,17 +101,19 @@ def free_slots(
     return session.scalars(query).all()
 
 
-def coaches_with_agenda_at(session: Session, office_codes: Sequence[str]) -> Sequence[Agenda]:
-    """Agenda headers of the coaches with a block at any of these offices, by coach id."""
-    return session.scalars(
-        select(Agenda)
-        .where(
-            Agenda.coach_id.in_(
-                select(AgendaBlock.coach_id).where(AgendaBlock.office_code.in_(office_codes))
-            )
+def coaches_with_agenda_at(
+    session: Session, office_codes: Sequence[str], *, behind: dt.date | None = None
+) -> Sequence[Agenda]:
+    """Agenda headers of the coaches with a block at any of these offices, by coach id;
+    with `behind`, only those whose slots do not reach that day (none in steady state)."""
+    query = select(Agenda).where(
+        Agenda.coach_id.in_(
+            select(AgendaBlock.coach_id).where(AgendaBlock.office_code.in_(office_codes))
         )
-        .order_by(Agenda.coach_id)
-    ).all()
+    )
+    if behind is not None:
+        query = query.where(Agenda.slots_until < behind)
+    return session.scalars(query.order_by(Agenda.coach_id)).all()
 
 
 def claim_horizon(session: Session, coach_id: uuid.UUID, until: dt.date) -> bool:

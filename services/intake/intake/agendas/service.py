@@ -157,9 +157,7 @@ def ensure_slots_until(
 ) -> None:
     """Lazily extend the slots of every coach with a block at these offices up to `until`."""
     today = local_day(now)
-    for agenda in repository.coaches_with_agenda_at(session, office_codes):
-        if agenda.slots_until >= until:
-            continue
+    for agenda in repository.coaches_with_agenda_at(session, office_codes, behind=until):
         if repository.claim_horizon(session, agenda.coach_id, until):
             generate_slots(
                 session,
