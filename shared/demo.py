@@ -55,8 +55,9 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
         if existing.get("total", 0) > 0:
             print("  demo data already present", flush=True)
             return
+        coach_ids: list[tuple[str, str]] = []
         for name, office, specialisms, hours in DEMO_COACHES:
-            client.post(
+            r = client.post(
                 f"{urls['coaching']}/v1/coaches",
                 json={
                     "display_name": name,
@@ -64,7 +65,10 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
                     "specialisms": specialisms,
                     "contract_hours": hours,
                 },
-            ).raise_for_status()
+            )
+            r.raise_for_status()
+            coach_ids.append((r.json()["id"], office))
+        _demo_agendas(client, urls["intake"], coach_ids)
         claim_ids = []
         for postcode, year, given, family in DEMO_CLAIMS:
             r = client.post(
@@ -89,11 +93,40 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
             if client.get(f"{urls['coaching']}/v1/cases/{claim_ids[-1]}").status_code == 200:
                 break
             time.sleep(0.1)
+        booked = sum(
+            1
+            for c in claim_ids
+            if client.get(f"{urls['intake']}/v1/claims/{c}/appointments").json()
+        )
         print(
-            f"  demo data loaded: {len(DEMO_COACHES)} coaches, {len(claim_ids)} claims", flush=True
+            f"  demo data loaded: {len(DEMO_COACHES)} coaches with intake agendas, "
+            f"{len(claim_ids)} claims ({booked} with an intake booked in week one)",
+            flush=True,
         )
         if claim_ids:
             print(
                 f"  try: curl -H 'Authorization: Bearer <token>' {urls['coaching']}/v1/cases/{claim_ids[0]}",
                 flush=True,
             )
+
+
+# Weekly intake hours of every demo coach: Monday to Friday, 09:00-12:00 and 13:00-16:00.
+DEMO_BLOCKS = [
+    (d, start, end) for d in range(5) for start, end in (("09:00", "12:00"), ("13:00", "16:00"))
+]
+
+
+def _demo_agendas(client: httpx.Client, intake_url: str, coaches: list[tuple[str, str]]) -> None:
+    """Give every demo coach intake hours, once intake has them on its roster (an event)."""
+    for coach_id, office in coaches:
+        url = f"{intake_url}/v1/coaches/{coach_id}/agenda"
+        deadline = time.monotonic() + 10
+        while client.get(url).status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        blocks = [
+            {"weekday": d, "start_time": start, "end_time": end, "office_code": office}
+            for d, start, end in DEMO_BLOCKS
+        ]
+        r = client.put(url, json={"blocks": blocks})
+        if r.status_code != 200:
+            log.warning("demo.agenda_failed", status=r.status_code)
