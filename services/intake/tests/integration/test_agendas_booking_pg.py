@@ -24,13 +24,11 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.agendas.rules import local_to_utc
 from intake.calendar.rules import WorkingDays
-from intake.coaches.models import RosterCoach
-from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
+from tests.support.intake import add_roster_coach, intake_on_pg
 from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
 from tests.support.system import free_port, processes, service_env, wait_healthy
 from tests.support.tokens import Tokens
 
@@ -57,27 +55,14 @@ def _block(start: str, end: str, office: str = "AMS", day: dt.date = D1) -> dict
 
 
 def add_coach(url_or_engine: Any, office: str = "AMS", *, active: bool = True) -> uuid.UUID:
-    """A roster coach, as coaching's coach.registered would leave it."""
-    from sqlalchemy.orm import Session
-
-    engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    coach_id = uuid.uuid4()
-    with Session(engine) as s:
-        s.add(
-            RosterCoach(
-                id=coach_id,
-                display_name="Sanne de Boer",
-                office_code=office,
-                specialisms=[],
-                contract_hours=32.0,
-                holds_intakes=True,
-                active=active,
-            )
-        )
-        s.commit()
-    if isinstance(url_or_engine, str):
+    """A roster coach, as coaching's coach.registered would leave it (a URL or an engine)."""
+    if not isinstance(url_or_engine, str):
+        return add_roster_coach(url_or_engine, office, active=active)
+    engine = create_engine(url_or_engine)
+    try:
+        return add_roster_coach(engine, office, active=active)
+    finally:
         engine.dispose()
-    return coach_id
 
 
 @dataclass
@@ -136,14 +121,7 @@ class Intake:
 
 @pytest.fixture
 def intake(pg: PgDatabases, state_dir: Path) -> Iterator[Intake]:
-    c = build_container(
-        "intake",
-        database_url=pg.create("intake"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
+    c = intake_on_pg(pg, state_dir)
     yield Intake(
         c,
         TestClient(build_app(c, manage_lifecycle=False)),

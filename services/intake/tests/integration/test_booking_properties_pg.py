@@ -26,16 +26,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from intake.agendas.rules import local_day
 from intake.calendar.rules import WorkingDays
-from intake.coaches.models import RosterCoach
-from shared.messaging.embedded import EmbeddedBroker
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
+from tests.support.intake import add_roster_coach, intake_on_pg
 from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
@@ -90,32 +87,12 @@ def test_random_agendas_and_arrivals_against_brute_force(
 ) -> None:
     state_dir = tmp_path / uuid.uuid4().hex
     state_dir.mkdir()
-    c = build_container(
-        "intake",
-        database_url=pg.create("intake"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
+    c = intake_on_pg(pg, state_dir)
     try:
         client = TestClient(build_app(c, manage_lifecycle=False))
         tokens = Tokens(state_dir / "dev-jwt-key.pem")
         for office, drawn in coaches:
-            coach_id = uuid.uuid4()
-            with Session(c.engine) as s:
-                s.add(
-                    RosterCoach(
-                        id=coach_id,
-                        display_name="Coach",
-                        office_code=office,
-                        specialisms=[],
-                        contract_hours=36.0,
-                        holds_intakes=True,
-                        active=True,
-                    )
-                )
-                s.commit()
+            coach_id = add_roster_coach(c.engine, office, name="Coach", contract_hours=36.0)
             lead = Tokens.header(tokens.user("team_lead", sub=f"lead-{office}", office=office))
             r = client.put(
                 f"/v1/coaches/{coach_id}/agenda",

@@ -29,14 +29,12 @@ from intake.appointments import ics, service
 from intake.appointments.rules import reminder_due_at
 from intake.calendar.rules import WorkingDays
 from intake.calendar.service import WorkingDayCalendar
-from intake.coaches.models import RosterCoach
-from shared.messaging.embedded import EmbeddedBroker
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
+from tests.support.intake import add_roster_coach, intake_on_pg
 from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
@@ -120,28 +118,8 @@ class Intake:
 
 @pytest.fixture
 def intake(pg: PgDatabases, state_dir: Path) -> Iterator[Intake]:
-    c = build_container(
-        "intake",
-        database_url=pg.create("intake"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
-    coach_id = uuid.uuid4()
-    with Session(c.engine) as s:
-        s.add(
-            RosterCoach(
-                id=coach_id,
-                display_name="Sanne de Boer",
-                office_code="AMS",
-                specialisms=[],
-                contract_hours=32.0,
-                holds_intakes=True,
-                active=True,
-            )
-        )
-        s.commit()
+    c = intake_on_pg(pg, state_dir)
+    coach_id = add_roster_coach(c.engine)
     it = Intake(
         c,
         TestClient(build_app(c, manage_lifecycle=False)),
