@@ -39,6 +39,13 @@ class ClaimRegistered(_IntakePayload):
         description="Optional triage questionnaire given at registration: at most 40 answers, "
         "snake_case keys, text of at most 200 characters (added within v1, optional)",
     )
+    claimant_subject: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The identity-provider subject of a claimant who registered themselves, "
+        "so other services can let them see their own claim; opaque, never a BSN (added "
+        "within v1, optional)",
+    )
 
 
 @REGISTRY.register

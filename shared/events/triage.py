@@ -22,6 +22,17 @@ class FactorContribution(BaseModel):
     contribution: float
 
 
+class HinderingFactor(BaseModel):
+    """One of the factors that lower the chance of work most, in plain Dutch and English."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    factor: str
+    contribution: float = Field(description="On the log-odds scale (negative)")
+    nl: str
+    en: str
+
+
 class _TriagePayload(EventPayload):
     producer: ClassVar[str] = "triage"
 
@@ -43,7 +54,27 @@ class TriageScored(_TriagePayload):
     over_55: bool
     under_27: bool
     scored_at: AwareDatetime
-    trigger: str = Field(description="claim_registered, questionnaire, intake_completed, ...")
+    trigger: str = Field(
+        description="claim_registered, questionnaire, intake_completed, time_in_ww, batch"
+    )
+    logit: float | None = Field(
+        default=None, description="intercept + the factors' contributions (added within v1)"
+    )
+    intercept: float | None = Field(default=None, description="(added within v1)")
+    hindering: list[HinderingFactor] | None = Field(
+        default=None, description="The top three hindering factors (added within v1)"
+    )
+    questionnaire_version: str | None = Field(
+        default=None, description="The questionnaire the score used; none if provisional"
+    )
+    current_segment: Segment | None = Field(
+        default=None,
+        description="The segment in force after this scoring: `segment`, unless an earlier "
+        "override still prevails (a re-score without new answers keeps it; added within v1)",
+    )
+    override_in_force: bool | None = Field(
+        default=None, description="True when current_segment comes from an override"
+    )
 
 
 @REGISTRY.register
@@ -59,3 +90,4 @@ class TriageOverridden(_TriagePayload):
     reason_category: str
     overridden_by_role: str
     overridden_at: AwareDatetime
+    override_id: uuid.UUID | None = Field(default=None, description="(added within v1)")

@@ -29,6 +29,7 @@ from shared.web.auth import Role, mint_token
 from tests.support.fakes import iter_routes
 from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
+from triage.scoring import model as core
 
 OPS_PATHS = {
     "/health",
@@ -41,6 +42,32 @@ OPS_PATHS = {
 }
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF_READ = frozenset({"coach", "team_lead", "benefits_officer", "triage_analyst", "admin"})
+TRIAGE_CLAIM_READ = frozenset({"claimant", "coach", "team_lead", "triage_analyst", "admin"})
+QUESTIONNAIRE_ANSWERS: dict[str, Any] = {
+    "education_level": "upper_secondary",
+    "years_work_history": 10,
+    "last_sector": "other",
+    "last_occupation_level": "middle",
+    "hours_per_week": 32,
+    "self_rated_health": 4,
+    "work_limitations": "none",
+    "job_search_intention": 4,
+    "self_efficacy": 4,
+    "expectation": 4,
+    "social_network": 3,
+    "dutch_language": "native",
+    "digital_skills": 3,
+    "mobility": "car",
+    "driving_licence": False,
+    "previous_unemployment_spells": 0,
+    "severance_received": False,
+    "reservation_wage_ratio": 1.0,
+}
+SEGMENT_OVERRIDE = {
+    "segment": "personal",
+    "reason_category": "health",
+    "reason_text": "Needs a coach from the start",
+}
 
 
 @dataclass(frozen=True)
@@ -113,10 +140,28 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "POST", "/v1/planning/intake-capacity"): Access(
         frozenset({"team_lead", "benefits_officer", "admin"})
     ),
-    # triage
-    ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(
-        frozenset({"triage_analyst", "coach", "team_lead", "admin"})
+    # triage. Row-level (claim routes): a claimant their own claim, a coach the claims whose
+    # intake they hold, a team lead their office, triage analysts and admins every claim.
+    ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(TRIAGE_CLAIM_READ),
+    ("triage", "GET", "/v1/claims/{claim_id}/explanation"): Access(TRIAGE_CLAIM_READ),
+    ("triage", "GET", "/v1/claims/{claim_id}/overrides"): Access(TRIAGE_CLAIM_READ),
+    ("triage", "PUT", "/v1/claims/{claim_id}/questionnaire"): Access(
+        frozenset({"claimant", "coach", "triage_analyst"})
     ),
+    ("triage", "POST", "/v1/claims/{claim_id}/override"): Access(
+        frozenset({"coach", "triage_analyst"})
+    ),
+    ("triage", "GET", "/v1/questionnaire"): Access(ALL_ROLES),
+    ("triage", "GET", "/v1/models"): Access(frozenset({"triage_analyst", "admin"})),
+    ("triage", "GET", "/v1/models/{version}"): Access(STAFF_READ),
+    ("triage", "POST", "/v1/models"): Access(frozenset({"admin"})),
+    ("triage", "POST", "/v1/models/{version}/activate"): Access(frozenset({"admin"})),
+    ("triage", "POST", "/v1/admin/retriage/run"): Access(frozenset({"admin"})),
+    # Row-level: a team lead gets their own office's figures only.
+    ("triage", "GET", "/v1/reports/overrides"): Access(
+        frozenset({"triage_analyst", "team_lead", "admin"})
+    ),
+    ("triage", "GET", "/v1/reports/monitoring"): Access(frozenset({"triage_analyst", "admin"})),
     # coaching: roster
     ("coaching", "POST", "/v1/coaches"): Access(frozenset({"team_lead", "admin"})),
     ("coaching", "GET", "/v1/coaches"): Access(frozenset({"coach", "team_lead", "admin"})),
@@ -189,7 +234,7 @@ def _coach_body(office: str = "AMS") -> dict[str, Any]:
 def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, Any] | None]:
     """A concrete URL and a valid body for a route (fresh ids and BSNs each time)."""
     _, method, template = route
-    url = template.replace("{office_code}", "AMS")
+    url = template.replace("{office_code}", "AMS").replace("{version}", "matrix-none")
     for name in ("claim_id", "coach_id", "exception_id", "appointment_id"):
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
@@ -227,6 +272,15 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
                 {"office_code": "AMS", "days": [{"date": tomorrow.isoformat(), "registrations": 3}]}
             ]
         }
+    elif template.endswith("/questionnaire") and method == "PUT":
+        body = {"questionnaire_version": "1", "answers": QUESTIONNAIRE_ANSWERS}
+    elif template.endswith("/override"):
+        body = SEGMENT_OVERRIDE
+    elif template == "/v1/models" and method == "POST":
+        body = core.shipped()[core.DEFAULT_VERSION].model_dump(mode="json")
+        body["version"] = "matrix-1"
+    elif template.endswith("/activate"):
+        body = {"reason": "the auth matrix"}
     elif template.endswith("/complete"):
         body = {
             "explained_topics": ["job_search_obligation"],
@@ -512,3 +566,52 @@ def test_team_lead_lists_only_own_office(system: System) -> None:
     admin = _bearer(system.user("admin", office=None))
     everything = client.get("/v1/cases", params={"limit": 200}, headers=admin).json()["items"]
     assert {ams_claim, rtd_claim} <= {c["claim_id"] for c in everything}
+
+
+def test_triage_claim_rows_claimant_coach_and_team_lead(system: System) -> None:
+    """A claimant sees and answers for their own claim only (intake passes their subject in
+    claim.registered); a coach only claims whose intake they hold; a team lead their office."""
+    intake, triage = system.clients["intake"], system.clients["triage"]
+    noor = _bearer(system.user("claimant", sub="claimant-noor", office=None))
+    piet = _bearer(system.user("claimant", sub="claimant-piet", office=None))
+    r = intake.post("/v1/claims", json=_claim_body(system.bsn()), headers=noor)
+    assert r.status_code == 201, r.text
+    claim_id = r.json()["id"]
+    system.drain_all()
+
+    for path in ("scores", "explanation", "overrides"):
+        url = f"/v1/claims/{claim_id}/{path}"
+        assert triage.get(url, headers=noor).status_code == 200, path
+        _assert_problem(triage.get(url, headers=piet), 404, f"piet reads noor's {path}")
+        _assert_problem(
+            triage.get(url, headers=_bearer(system.user("coach"))), 404, f"another coach {path}"
+        )
+        _assert_problem(
+            triage.get(url, headers=_bearer(system.user("team_lead", office="RTD"))),
+            404,
+            f"RTD lead {path}",
+        )
+        assert triage.get(url, headers=_bearer(system.user("team_lead"))).status_code == 200
+        assert triage.get(url, headers=_bearer(system.user("triage_analyst"))).status_code == 200
+
+    put = {"questionnaire_version": "1", "answers": QUESTIONNAIRE_ANSWERS}
+    url = f"/v1/claims/{claim_id}/questionnaire"
+    _assert_problem(triage.put(url, json=put, headers=piet), 404, "piet answers for noor")
+    _assert_problem(
+        triage.put(url, json=put, headers=_bearer(system.user("coach"))), 404, "another coach"
+    )
+    assert triage.put(url, json=put, headers=noor).status_code == 200
+    _assert_problem(
+        triage.post(
+            f"/v1/claims/{claim_id}/override",
+            json=SEGMENT_OVERRIDE,
+            headers=_bearer(system.user("coach")),
+        ),
+        404,
+        "a coach without the claim overrides",
+    )
+    _assert_problem(
+        triage.get("/v1/reports/overrides", headers=_bearer(system.user("team_lead", office=None))),
+        403,
+        "team lead without office",
+    )

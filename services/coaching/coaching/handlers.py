@@ -20,7 +20,13 @@ def handle_triage_scored(event: Event[Any], uow: UnitOfWork) -> None:
     cases.apply_score(uow=uow, scored=event.data)
 
 
+def handle_triage_overridden(event: Event[Any], uow: UnitOfWork) -> None:
+    """A person overrode the segment: the case follows the human decision."""
+    cases.apply_override(uow=uow, overridden=event.data)
+
+
 HANDLERS: dict[str, Handler] = {
     "claim.registered": handle_claim_registered,
     "triage.scored": handle_triage_scored,
+    "triage.overridden": handle_triage_overridden,
 }

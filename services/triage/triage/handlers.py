@@ -4,17 +4,66 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
+from shared.events.intake import ClaimRegistered, IntakeCompleted
 from shared.messaging.consumer import Handler
-from triage.scores import service
+from triage.claims import service as claims
+from triage.questionnaires import service as questionnaires
+from triage.scores import service as scores
 
 
 def make_handlers(*, threshold: float) -> dict[str, Handler]:
     """Handlers bound to this service's settings."""
 
     def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
-        """Give every new claim a provisional score and segment."""
-        service.score_registered_claim(uow=uow, claim=event.data, threshold=threshold)
+        """Keep the claim's facts and score it: the active model when the registration
+        carried a complete questionnaire, otherwise the provisional rule."""
+        data = event.data
+        assert isinstance(data, ClaimRegistered)
+        claim = claims.record_registration(uow=uow, claim=data)
+        if claim is None:
+            return
+        now = utcnow()
+        questionnaires.record_event_answers(
+            uow=uow,
+            claim=claim,
+            answers=data.questionnaire_answers,
+            source=questionnaires.REGISTRATION,
+            now=now,
+        )
+        scores.score_claim(
+            uow=uow, claim=claim, trigger=scores.CLAIM_REGISTERED, threshold=threshold, now=now
+        )
 
-    return {"claim.registered": handle_claim_registered}
+    def handle_intake_completed(event: Event[Any], uow: UnitOfWork) -> None:
+        """Re-triage after the intake: its answers merged onto the latest ones."""
+        data = event.data
+        assert isinstance(data, IntakeCompleted)
+        claim = claims.record_intake_event(uow=uow, event=data)
+        now = utcnow()
+        questionnaires.record_event_answers(
+            uow=uow,
+            claim=claim,
+            answers=data.questionnaire_answers,
+            source=questionnaires.INTAKE,
+            now=now,
+        )
+        if claim.registered:  # otherwise claim.registered scores it, answers included
+            scores.score_claim(
+                uow=uow, claim=claim, trigger=scores.INTAKE_COMPLETED, threshold=threshold, now=now
+            )
+
+    def handle_intake_coach(event: Event[Any], uow: UnitOfWork) -> None:
+        """Remember the coach holding the claim's intake (their caseload for triage)."""
+        claims.record_intake_event(uow=uow, event=event.data)
+
+    return {
+        "claim.registered": handle_claim_registered,
+        "intake.completed": handle_intake_completed,
+        "intake.scheduled": handle_intake_coach,
+        "intake.rescheduled": handle_intake_coach,
+        "intake.no_show": handle_intake_coach,
+        "intake.cancelled": handle_intake_coach,
+    }

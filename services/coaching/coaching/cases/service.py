@@ -11,7 +11,7 @@ from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseOpened
 from shared.events.intake import ClaimRegistered
-from shared.events.triage import TriageScored
+from shared.events.triage import TriageOverridden, TriageScored
 from shared.web.auth import Principal, Role
 from shared.web.problems import NotFound
 
@@ -50,18 +50,38 @@ def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
 
 
 def apply_score(*, uow: UnitOfWork, scored: Any) -> Case:
-    """triage.scored: keep the latest score and segment on the case."""
+    """triage.scored: keep the latest score and the segment in force on the case.
+
+    The segment is triage's `current_segment` when given: a re-score without new answers
+    keeps an earlier override (the human decision), which only triage knows about.
+    """
     assert isinstance(scored, TriageScored)
     case = _get_or_new(uow, scored.claim_id)
     if case.scored_at is not None and case.scored_at > scored.scored_at:
         return case  # an older score arriving late does not overwrite a newer one
-    case.segment = scored.segment.value
+    case.segment = (scored.current_segment or scored.segment).value
     case.probability = scored.probability
     case.band = scored.band.value
     case.score_model_version = scored.model_version
     case.score_provisional = scored.provisional
     case.score_factors = [f.model_dump() for f in scored.factors]
     case.scored_at = scored.scored_at
+    case.updated_at = utcnow()
+    return case
+
+
+def apply_override(*, uow: UnitOfWork, overridden: Any) -> Case:
+    """triage.overridden: the coach's or analyst's decision sets the case's segment.
+
+    Triage publishes scores and overrides of a claim on one topic with the claim as key, so
+    they arrive in order; an override older than the case's latest score is already
+    reflected in that score's `current_segment` and is not applied again.
+    """
+    assert isinstance(overridden, TriageOverridden)
+    case = _get_or_new(uow, overridden.claim_id)
+    if case.scored_at is not None and case.scored_at > overridden.overridden_at:
+        return case
+    case.segment = overridden.segment.value
     case.updated_at = utcnow()
     return case
 

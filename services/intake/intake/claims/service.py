@@ -246,6 +246,7 @@ def register_claim(
             hours_lost_per_week=data.hours_lost_per_week,
             preferred_language=data.preferred_language,
             questionnaire_answers=data.questionnaire_answers,
+            claimant_subject=claimant_subject,
         )
     )
     uow.audit(

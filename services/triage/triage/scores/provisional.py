@@ -25,6 +25,12 @@ AGE_EFFECTS: tuple[tuple[int, int, float, str], ...] = (
 )
 WORK_HISTORY_PER_YEAR = 0.03  # relative to 10 years, capped at +-0.3
 HOURS_LOST_FULL_TIME = -0.10  # losing a full-time job is slightly harder to replace
+# Plain-language labels of the provisional factors (the model files carry their own).
+LABELS: dict[str, tuple[str, str]] = {
+    "age": ("Leeftijd", "Age"),
+    "years_work_history": ("Werkervaring (jaren)", "Work experience (years)"),
+    "hours_lost_per_week": ("Verloren uren per week", "Hours lost per week"),
+}
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,20 @@ def score(
         over_55=age is not None and age >= 55,
         under_27=age is not None and age < 27,
     )
+
+
+def hindering(result: ProvisionalScore, *, top: int = 3) -> list[tuple[str, float, str, str]]:
+    """The `top` most negative contributions as (factor, contribution, nl, en) texts."""
+    worst = sorted((c for c in result.factors if c.contribution < 0), key=lambda c: c.contribution)
+    out = []
+    for c in worst[:top]:
+        nl, en = LABELS[c.factor]
+        out.append(
+            (
+                c.factor,
+                c.contribution,
+                f"{nl} ({c.value}) verlaagt uw kans op werk binnen een jaar.",
+                f"{en} ({c.value}) lowers your chance of work within a year.",
+            )
+        )
+    return out

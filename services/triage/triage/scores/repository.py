@@ -21,3 +21,13 @@ def history(session: Session, claim_id: uuid.UUID) -> Sequence[Score]:
     return session.scalars(
         select(Score).where(Score.claim_id == claim_id).order_by(Score.scored_at.desc(), Score.id)
     ).all()
+
+
+def latest(session: Session, claim_id: uuid.UUID) -> Score | None:
+    """The newest score of a claim."""
+    return session.scalars(
+        select(Score)
+        .where(Score.claim_id == claim_id)
+        .order_by(Score.scored_at.desc(), Score.id)
+        .limit(1)
+    ).first()

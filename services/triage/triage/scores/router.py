@@ -1,21 +1,24 @@
-"""HTTP API for scores (`/v1/claims/{claim_id}/scores`)."""
+"""HTTP API for scores and explanations (`/v1/claims/{claim_id}/scores`, `/explanation`)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
-from triage.scores import service
-from triage.scores.schemas import ScoreRead
+from triage.scores import explain, service
+from triage.scores.schemas import ExplanationRead, ScoreRead
 
 router = APIRouter(prefix="/v1/claims", tags=["scores"], responses=PROBLEM_RESPONSES)
 
-READ_ROLES = (Role.TRIAGE_ANALYST, Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
+# Row-level (triage.claims.service): a claimant their own claim, a coach their caseload,
+# a team lead their office, triage analysts and admins every claim.
+READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 
 
 @router.get(
@@ -28,5 +31,22 @@ def get_scores(
 ) -> list[ScoreRead]:
     """All scorings of a claim, newest first, each with its factor contributions."""
     with container.uow() as uow:
-        rows = service.score_history(uow=uow, claim_id=claim_id, actor=principal.as_actor())
-    return [ScoreRead.model_validate(r, from_attributes=True) for r in rows]
+        rows = service.score_history(uow=uow, claim_id=claim_id, principal=principal)
+        return [explain.to_read(r) for r in rows]
+
+
+@router.get(
+    "/{claim_id}/explanation",
+    response_model=ExplanationRead,
+    summary="The current score explained in plain language",
+)
+def get_explanation(
+    claim_id: uuid.UUID,
+    lang: Literal["nl", "en"] = Query("nl", description="Language of labels and texts"),
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ExplanationRead:
+    """Every factor's contribution (they add up to the logit), the top three hindering
+    factors, and the segment in force (an override prevails over the score)."""
+    with container.uow() as uow:
+        return explain.explain(uow=uow, claim_id=claim_id, principal=principal, lang=lang)

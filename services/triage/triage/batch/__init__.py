@@ -1,0 +1,1 @@
+"""Batch re-scoring of the running stock with the active model (`ww triage score-all`)."""

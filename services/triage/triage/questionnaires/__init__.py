@@ -1,0 +1,1 @@
+"""Questionnaires: the current definition and every submitted answer set of a claim (history)."""

@@ -1,0 +1,1 @@
+"""Reports: override rates per coach and office; monitoring of segments, overrides and drift."""
