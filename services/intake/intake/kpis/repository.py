@@ -50,7 +50,10 @@ def _local_date_pg(element: local_date, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
-    c = compiler.process(next(iter(element.clauses)), **kw)
+    # Whole seconds of the stored text ('YYYY-MM-DD HH:MM:SS.ffffff'): SQLite's date
+    # functions round fractions to milliseconds, which would carry 23:59:59.9995 into the
+    # next day.
+    c = f"substr({compiler.process(next(iter(element.clauses)), **kw)}, 1, 19)"
     start = f"date(strftime('%Y', {c}) || '-03-25', 'weekday 0') || ' 01:00:00'"
     end = f"date(strftime('%Y', {c}) || '-10-25', 'weekday 0') || ' 01:00:00'"
     return (

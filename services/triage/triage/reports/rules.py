@@ -17,73 +17,23 @@ Definitions (docs/api.md, triage section):
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+from shared.isoweek import InvalidWeekError, IsoWeek, weeks_between
+
+__all__ = ["InvalidWeekError", "IsoWeek"]
+
 ALL = "all"
 UNKNOWN = "unknown"
 DIMENSIONS = ("age_band", "region", "education")
 
 
-class InvalidWeekError(ValueError):
-    """Not an ISO week like 2026-W48, or a week the year does not have."""
-
-
-def weeks_in_year(year: int) -> int:
-    """52 or 53."""
-    return dt.date(year, 12, 28).isocalendar().week
-
-
-@dataclass(frozen=True, order=True)
-class IsoWeek:
-    """An ISO 8601 week, written `2026-W48`."""
-
-    year: int
-    week: int
-
-    @classmethod
-    def parse(cls, text: str) -> IsoWeek:
-        """`2026-W48` -> IsoWeek(2026, 48)."""
-        m = _ISO_WEEK.match(text)
-        if m is None:
-            raise InvalidWeekError("must be an ISO week like 2026-W48")
-        year, week = int(m.group(1)), int(m.group(2))
-        if not 1900 <= year <= 2100:
-            raise InvalidWeekError("the year must lie between 1900 and 2100")
-        if not 1 <= week <= weeks_in_year(year):
-            raise InvalidWeekError(f"{year} has weeks 1 to {weeks_in_year(year)}")
-        return cls(year, week)
-
-    @classmethod
-    def of(cls, day: dt.date) -> IsoWeek:
-        """The week a day falls in."""
-        iso = day.isocalendar()
-        return cls(iso.year, iso.week)
-
-    @property
-    def monday(self) -> dt.date:
-        """First day."""
-        return dt.date.fromisocalendar(self.year, self.week, 1)
-
-    def plus(self, weeks: int) -> IsoWeek:
-        """The week `weeks` later (or earlier)."""
-        return IsoWeek.of(self.monday + dt.timedelta(weeks=weeks))
-
-    def __str__(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
-
-
 def week_range(first: IsoWeek, last: IsoWeek) -> list[IsoWeek]:
     """Every week from first to last, inclusive."""
-    out, week = [], first
-    while week <= last:
-        out.append(week)
-        week = week.plus(1)
-    return out
+    return weeks_between(first, last)
 
 
 def age_band(age: int | None) -> str:
