@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from shared.services import SERVICE_NAMES
+
+if TYPE_CHECKING:
+    from shared.db.audit import Actor
+    from shared.runtime import ServiceContainer
 
 app = typer.Typer(
     help="WW case handling: operations and development commands.", no_args_is_help=True
@@ -19,6 +23,104 @@ events_app = typer.Typer(help="The event catalogue.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 simulate_app = typer.Typer(help="Simulations for capacity planning.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
+
+
+jobs_app = typer.Typer(
+    help="Scheduled jobs, run once against the service's database (for cron / CronJobs).",
+    no_args_is_help=True,
+)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _job_container(service: str) -> ServiceContainer:
+    from shared.messaging.embedded import EmbeddedBroker
+    from shared.runtime import ServiceContainer
+    from shared.services import load_spec
+
+    spec = load_spec(service)
+    # Events go to the outbox; the service's relay process publishes them.
+    return ServiceContainer(spec, spec.settings_cls(), broker=EmbeddedBroker())
+
+
+def _job_actor(job: str) -> Actor:
+    from shared.db.audit import Actor
+
+    return Actor(subject=f"job:{job}", kind="system", roles=("admin",))
+
+
+@jobs_app.command("reminders")
+def job_reminders() -> None:
+    """Intake: emit the intake.reminder_due events due now (idempotent; every few minutes)."""
+    from intake.appointments import service
+    from shared.db.types import utcnow
+
+    container = _job_container("intake")
+    try:
+        with container.uow() as uow:
+            emitted = service.emit_due_reminders(uow=uow, now=utcnow())
+    finally:
+        container.stop()
+    console.print(f"reminders emitted: {emitted}")
+
+
+@jobs_app.command("planning")
+def job_planning() -> None:
+    """Intake: roll slot horizons forward and book the unplanned lists (idempotent)."""
+    from intake.appointments import service
+    from intake.settings import IntakeSettings
+    from shared.db.types import utcnow
+    from shared.reference import load_offices
+
+    container = _job_container("intake")
+    try:
+        assert isinstance(container.settings, IntakeSettings)
+        with container.uow() as uow:
+            run = service.run_planning(
+                uow=uow,
+                offices=load_offices(),
+                settings=container.settings,
+                now=utcnow(),
+                actor=_job_actor("planning"),
+            )
+    finally:
+        container.stop()
+    console.print(
+        f"agendas extended: {run.agendas_extended}, slots until {run.slots_until}, "
+        f"booked: {run.booked}, still unplanned: {run.still_unplanned}"
+    )
+
+
+@jobs_app.command("retriage")
+def job_retriage() -> None:
+    """Triage: re-triage the claims due after the configured time in WW (idempotent; daily)."""
+    from zoneinfo import ZoneInfo
+
+    from shared.db.types import utcnow
+    from triage.retriage import service
+    from triage.settings import TriageSettings
+
+    container = _job_container("triage")
+    try:
+        settings = container.settings
+        assert isinstance(settings, TriageSettings)
+        more, total = True, 0
+        while more:
+            now = utcnow()
+            with container.uow() as uow:
+                run = service.run_time_retriage(
+                    uow=uow,
+                    today=now.astimezone(ZoneInfo("Europe/Amsterdam")).date(),
+                    weeks=settings.retriage_after_weeks,
+                    limit=settings.retriage_run_limit,
+                    threshold=settings.segment_threshold,
+                    actor=_job_actor("retriage"),
+                    now=now,
+                )
+            total += run.rescored
+            more = run.more and run.rescored > 0
+    finally:
+        container.stop()
+    console.print(f"re-triaged: {total}")
 
 
 def _add_service_commands() -> None:
