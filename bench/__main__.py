@@ -5,6 +5,10 @@
 1b. Registration with booking (`booking`): the same load on intake databases seeded with
    agendas, free slots and 10k / 1M existing appointments (bench/booking.py); throughput
    and p50/p95/p99 as ratios to the bare-insert baseline of figure 1, and 1M / 10k.
+1c. Triage scoring (`triage`): one claimant in-process (`model.score` + `hindering`) vs a
+   NumPy dot product of the same model; PUT questionnaire on `ww serve triage` vs the
+   bare-insert baseline of figure 1; batch scoring claimants/s (`triage.batch`) vs plain
+   NumPy on the same claimants (bench/triage.py).
 2. Event throughput: outbox -> `ww relay intake` -> Kafka -> `ww consume coaching` vs raw
    kafka-python produce -> consume on the same broker.
 3. End-to-end latency: all four services (`ww run`) at steady open-loop rates (5 and 20
@@ -40,9 +44,10 @@ from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
 from bench.registration import RegistrationConfig, run_registration
+from bench.triage import TriageConfig, run_triage
 from tests.support.system import REPO
 
-PHASES = ("registration", "booking", "events", "e2e")
+PHASES = ("registration", "booking", "triage", "events", "e2e")
 console = Console()
 
 
@@ -126,7 +131,9 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def _ratio(value: Any) -> str:
-    return "-" if value is None else f"{value:.2f}x"
+    if value is None:
+        return "-"
+    return f"{value:.2g}x" if 0 < abs(value) < 0.01 else f"{value:.2f}x"
 
 
 def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
@@ -199,6 +206,9 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
                 flat["ratio_p99"],
                 "flat",
             )
+    tri = phases.get("triage")
+    if isinstance(tri, dict):
+        triage_summary(tri, add)
     ev = phases.get("events")
     if isinstance(ev, dict) and "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -225,6 +235,141 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def triage_summary(tri: dict[str, Any], add: Callable[..., None]) -> None:
+    """Headline rows of the triage phase (each part only if it was measured)."""
+    ip = tri.get("in_process")
+    if isinstance(ip, dict):
+        s, b = ip["latency_us"]["service"], ip["latency_us"]["numpy"]
+        for q in ("p50", "p99"):
+            add(
+                f"Triage score in-process {q} (score + hindering vs NumPy dot)",
+                "µs",
+                s.get(q),
+                b.get(q),
+                ip[f"ratio_{q}"],
+                "lower",
+            )
+    api = tri.get("api")
+    if isinstance(api, dict):
+        t, b = api["triage"], api["baseline"]
+        add(
+            "Triage PUT questionnaire throughput",
+            "req/s",
+            t["rps"],
+            b["rps"],
+            api["ratio_rps"],
+            "higher",
+        )
+        for q in ("p50", "p99"):
+            add(
+                f"Triage PUT questionnaire latency {q}",
+                "ms",
+                t["latency_ms"].get(q),
+                b["latency_ms"].get(q),
+                api[f"ratio_{q}"],
+                "lower",
+            )
+    bt = tri.get("batch")
+    if isinstance(bt, dict):
+        add(
+            f"Triage batch scoring ({bt['claimants']:,} claimants, vs NumPy)",
+            "claimants/s",
+            bt["service"]["claimants_per_s"],
+            bt["numpy"]["claimants_per_s"],
+            bt["ratio"],
+            "higher",
+        )
+        vp = bt.get("vectorised_probabilities")
+        if isinstance(vp, dict):
+            add(
+                "Triage vectorised decision (p + segment, from answers), vs NumPy incl. encoding",
+                "claimants/s",
+                vp["claimants_per_s"],
+                bt["numpy_with_encoding_claimants_per_s"],
+                vp["ratio_to_numpy_with_encoding"],
+                "higher",
+            )
+
+
+def triage_details(tri: dict[str, Any]) -> list[tuple[str, str]]:
+    """Detail rows of the triage phase."""
+    out: list[tuple[str, str]] = []
+    ip = tri.get("in_process")
+    if isinstance(ip, dict):
+        lat = ip["latency_us"]
+        out.append(
+            (
+                "triage in-process",
+                f"{ip['calls']:,} calls per side after {ip['warmup']:,} warm-up, "
+                f"{ip['features']} features / {ip['design_columns']} design columns; "
+                "mean / p50 / p99 µs: "
+                + "; ".join(
+                    f"{k} {v.get('mean')} / {v.get('p50')} / {v.get('p99')}" for k, v in lat.items()
+                )
+                + f"; mean ratio {_ratio(ip.get('ratio_mean'))}; max |Δp| "
+                f"{ip['max_abs_diff_probability']:.1e}; background before "
+                + ", ".join(str(r["background_busy_cores"]) for r in ip["rounds_before"]),
+            )
+        )
+    api = tri.get("api")
+    if isinstance(api, dict):
+        t, rows = api["triage"], api["triage"]["rows"]
+        segs = t["segments"]
+        out.append(
+            (
+                "triage API",
+                f"{t['ok']}/{t['requests']} x 200 in {t['elapsed_s']:.2f}s; p95 "
+                f"{t['latency_ms'].get('p95')} ms; req/s per segment "
+                + ", ".join(f"{s['rps']:.0f}" for s in segs)
+                + "; server cores "
+                + ", ".join(str(c) for c in api["server_cores"])
+                + "; server CPU ms/req "
+                + ", ".join(str(c) for c in t["server_cpu_ms_per_request"])
+                + "; background before "
+                + ", ".join(str(s["before"]["background_busy_cores"]) for s in segs)
+                + f"; baseline {api['baseline']['rps']:.1f} req/s, {api['baseline_source']}",
+            )
+        )
+        out.append(
+            (
+                "triage API rows",
+                f"{rows['claims']} claims (claim.registered via the consumer path in "
+                f"{api['claims_setup']['seconds']}s), {rows['questionnaire_responses']} answer "
+                f"sets, {rows['model_scores']} model scores + {rows['provisional_scores']} "
+                f"provisional, {rows['outbox']} outbox, {rows['audit_log']} audit; stored vs "
+                f"core max |Δp| {_fmt(api['stored_vs_core_max_abs_diff'])} over "
+                f"{api['stored_checked']}",
+            )
+        )
+    bt = tri.get("batch")
+    if isinstance(bt, dict):
+        sv, pp, npy, enc = (
+            bt["service"],
+            bt["service_pure_python"],
+            bt["numpy"],
+            bt["numpy_encoding"],
+        )
+        out.append(
+            (
+                "triage batch",
+                f"{bt['claimants']:,} claimants in chunks of {bt['chunk_size']}: "
+                f"score_many ({sv['path']}) {sv['seconds']}s = {sv['us_per_claimant']} µs each; "
+                f"pure-Python path {_fmt(pp['claimants_per_s'])}/s vs NumPy path "
+                f"{_fmt(pp['numpy_path_claimants_per_s_same_claimants'])}/s on the same "
+                f"{pp['claimants']:,}; "
+                f"NumPy {npy['ns_per_claimant']} ns each (median of {npy['repeats']}); "
+                f"encoding (design_row) {enc['us_per_claimant']} µs each -> NumPy incl. "
+                f"encoding {_fmt(bt['numpy_with_encoding_claimants_per_s'])}/s, ratio "
+                f"{_ratio(bt['ratio_to_numpy_with_encoding'])}; max |Δp| "
+                f"{bt['max_abs_diff_probability']:.1e}; {bt['segment_mismatches']} segment "
+                f"mismatches ({bt['segment_mismatches_off_threshold']} off the threshold; "
+                f"{bt['at_threshold']} claimants at p = threshold exactly); background before "
+                f"{bt['before']['background_busy_cores']}",
+            )
+        )
+    return out
+
+
 def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     """What explains the figures: CPU use, stages, background load, completeness."""
     out: list[tuple[str, str]] = []
@@ -248,6 +393,9 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
                 )
             )
     out.extend(booking_details(phases.get("booking", {})))
+    tri = phases.get("triage")
+    if isinstance(tri, dict):
+        out.extend(triage_details(tri))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -394,9 +542,10 @@ def print_report(results: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print(
-        "system: intake API | relay+consumer | all four services.  baseline: bare "
-        "FastAPI+SQLAlchemy insert | raw kafka-python produce->consume.  ratio = system / baseline"
-        ".  Booking flatness rows: system = the largest size, baseline = the smallest"
+        "system: intake API | triage | relay+consumer | all four services.  baseline: bare "
+        "FastAPI+SQLAlchemy insert | plain NumPy (triage in-process, batch) | raw kafka-python "
+        "produce->consume.  ratio = system / baseline.  Booking flatness rows: system = the "
+        "largest size, baseline = the smallest"
     )
     details = Table(title="details", show_header=False)
     details.add_column("what")
@@ -443,6 +592,16 @@ def main() -> int:
         default=0.0,
         metavar="SECONDS",
         help="booking: py-spy the largest size's server during its last segment",
+    )
+    parser.add_argument(
+        "--triage-calls",
+        type=int,
+        help="triage: in-process single-claimant calls per side (default 20000; --quick 3000)",
+    )
+    parser.add_argument(
+        "--triage-batch",
+        type=int,
+        help="triage: claimants scored in memory per side (default 100000; --quick 10000)",
     )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
@@ -494,6 +653,18 @@ def main() -> int:
             settle_s=args.settle,
             profile_s=args.profile_booking,
         ),
+        "triage": TriageConfig(
+            calls=args.triage_calls or (3_000 if args.quick else 20_000),
+            call_warmup=300 if args.quick else 1_000,
+            batch=args.triage_batch or (10_000 if args.quick else 100_000),
+            batch_pure_python=2_000 if args.quick else 10_000,
+            requests=args.requests,
+            warmup=args.warmup,
+            concurrency=args.concurrency,
+            segments=args.segments,
+            client=args.client,
+            settle_s=args.settle,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -501,6 +672,10 @@ def main() -> int:
         "registration": run_registration,
         # The booking figures are ratios to the registration phase's baseline of this run.
         "booking": lambda run, cfg, rng: run_booking(
+            run, cfg, rng, reference=results["phases"].get("registration")
+        ),
+        # So are the triage API figures (the same bare-insert baseline app).
+        "triage": lambda run, cfg, rng: run_triage(
             run, cfg, rng, reference=results["phases"].get("registration")
         ),
         "events": run_events,
@@ -522,6 +697,9 @@ def main() -> int:
                 run.failed = True
                 console.print(traceback.format_exc())
                 results["phases"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            if "error" in results["phases"][name]:  # a phase that kept some figures
+                failed = True
+                run.failed = True
             results["phases"][name]["phase_wall_s"] = round(time.monotonic() - t, 1)
             console.print(f"  {name} done in {time.monotonic() - t:.1f}s")
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@
 Two modes, both bounded in count and in time:
 
 * `closed`: N threads, each with its own keep-alive connection, send a fixed number of
-  POSTs back to back after a warm-up; reports requests/s, every latency, and the CPU used
+  requests back to back after a warm-up (POST /v1/claims unless `--method`, `--path` or
+  `--paths` say otherwise; `--paths` gives one path per body, e.g. a claim's
+  questionnaire; `--ok-status` is the status that counts as done, default 201); reports requests/s, every latency, and the CPU used
   by the client, the server process and the whole machine during the timed part.
   `--client stdlib` (default) sends with http.client; `--client httpx` with one shared
   httpx.Client. On this 2-core machine the client's CPU per request decides how much CPU
@@ -14,6 +16,7 @@ Two modes, both bounded in count and in time:
   wall-clock send and answer times and the created claim id, for end-to-end latency.
 
     python -m bench.loadgen closed --url U --bodies F --out O [--token T] --concurrency 16
+    python -m bench.loadgen closed ... --method PUT --paths P --ok-status 200
     python -m bench.loadgen open   --url U --bodies F --out O [--token T] --rate 20
 """
 
@@ -46,7 +49,7 @@ from bench.cpu import CpuWindow
 
 PATH = "/v1/claims"
 
-Sender = Callable[[bytes], tuple[int, bytes]]
+Sender = Callable[[str, bytes], tuple[int, bytes]]
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -64,6 +67,7 @@ def _client_cpu_s() -> float:
 def _sender_factory(args: argparse.Namespace) -> Callable[[], Sender]:
     """A function that makes one sender per thread."""
     headers = _headers(args.token)
+    method = args.method
     if args.client == "httpx":
         shared = httpx.Client(
             base_url=args.url,
@@ -75,8 +79,8 @@ def _sender_factory(args: argparse.Namespace) -> Callable[[], Sender]:
         )
 
         def make_httpx() -> Sender:
-            def send(body: bytes) -> tuple[int, bytes]:
-                r = shared.post(PATH, content=body)
+            def send(path: str, body: bytes) -> tuple[int, bytes]:
+                r = shared.request(method, path, content=body)
                 return r.status_code, r.content
 
             return send
@@ -89,8 +93,8 @@ def _sender_factory(args: argparse.Namespace) -> Callable[[], Sender]:
     def make_stdlib() -> Sender:
         conn = http.client.HTTPConnection(host, port, timeout=args.request_timeout)
 
-        def send(body: bytes) -> tuple[int, bytes]:
-            conn.request("POST", PATH, body=body, headers=headers)
+        def send(path: str, body: bytes) -> tuple[int, bytes]:
+            conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()
             return r.status, r.read()
 
@@ -100,20 +104,24 @@ def _sender_factory(args: argparse.Namespace) -> Callable[[], Sender]:
 
 
 def _closed_batch(
-    make: Callable[[], Sender], bodies: list[bytes], concurrency: int, deadline: float
+    make: Callable[[], Sender],
+    requests: list[tuple[str, bytes]],
+    concurrency: int,
+    deadline: float,
 ) -> tuple[list[float], dict[str, int]]:
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     lock = threading.Lock()
-    it = iter(bodies)
+    it = iter(requests)
 
     def worker() -> None:
         send = make()
         while True:
             with lock:
-                body = next(it, None)
-            if body is None:
+                item = next(it, None)
+            if item is None:
                 return
+            path, body = item
             if time.monotonic() > deadline:
                 key = "not_sent_time_limit"
                 with lock:
@@ -121,7 +129,7 @@ def _closed_batch(
                 continue
             t = time.perf_counter()
             try:
-                key = str(send(body)[0])
+                key = str(send(path, body)[0])
             except (OSError, http.client.HTTPException, httpx.HTTPError) as exc:
                 key = type(exc).__name__
                 send = make()  # a fresh connection after an error
@@ -138,9 +146,9 @@ def _closed_batch(
     return latencies, statuses
 
 
-def closed_loop(args: argparse.Namespace, bodies: list[bytes]) -> dict[str, Any]:
+def closed_loop(args: argparse.Namespace, requests: list[tuple[str, bytes]]) -> dict[str, Any]:
     """Fixed count, fixed concurrency, after a warm-up."""
-    warm, timed = bodies[: args.warmup], bodies[args.warmup :]
+    warm, timed = requests[: args.warmup], requests[args.warmup :]
     deadline = time.monotonic() + args.time_limit
     make = _sender_factory(args)
     _closed_batch(make, warm, args.concurrency, deadline)
@@ -152,12 +160,14 @@ def closed_loop(args: argparse.Namespace, bodies: list[bytes]) -> dict[str, Any]
     elapsed = time.perf_counter() - t0
     c1 = _client_cpu_s()
     usage = cpu.stop()
-    ok = statuses.get("201", 0)
+    ok = statuses.get(str(args.ok_status), 0)
     usage["client_cores"] = round((c1 - c0) / elapsed, 3)
     usage["client_cpu_ms_per_request"] = round(1000 * (c1 - c0) / max(len(timed), 1), 3)
     return {
         "mode": "closed",
         "client": args.client,
+        "method": args.method,
+        "ok_status": args.ok_status,
         "concurrency": args.concurrency,
         "warmup": len(warm),
         "requests": len(timed),
@@ -220,6 +230,14 @@ def main() -> None:
     parser.add_argument("--bodies", type=Path, required=True, help="JSON list of request bodies")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--token")
+    parser.add_argument("--method", default="POST", help="closed loop: the HTTP method")
+    parser.add_argument("--path", default=PATH, help="closed loop: the path of every request")
+    parser.add_argument(
+        "--paths", type=Path, help="closed loop: JSON list of paths, one per body (over --path)"
+    )
+    parser.add_argument(
+        "--ok-status", type=int, default=201, help="closed loop: the status counted as done"
+    )
     parser.add_argument("--client", choices=["stdlib", "httpx"], default="stdlib")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=200)
@@ -231,7 +249,10 @@ def main() -> None:
     raw = json.loads(args.bodies.read_text())
     bodies = [json.dumps(b, separators=(",", ":")).encode() for b in raw]
     if args.mode == "closed":
-        result = closed_loop(args, bodies)
+        paths = json.loads(args.paths.read_text()) if args.paths else [args.path] * len(bodies)
+        if len(paths) != len(bodies):
+            parser.error(f"--paths has {len(paths)} paths for {len(bodies)} bodies")
+        result = closed_loop(args, list(zip(paths, bodies, strict=True)))
     else:
         try:
             import uvloop

@@ -71,3 +71,26 @@ def test_empty_batch() -> None:
 def test_numpy_is_used_when_installed() -> None:
     # numpy is a dependency (pyproject); the pure path remains for a build without it.
     assert vectorised.numpy_available()
+
+
+def test_probabilities_many_agrees_with_the_core(
+    rows: list[tuple[dict[str, Any], int | None]],
+) -> None:
+    p, personal = vectorised.probabilities_many(MODEL, rows)
+    for (answers, age), got_p, got_personal in zip(
+        rows, p.tolist(), personal.tolist(), strict=True
+    ):
+        want = core.score(MODEL, answers, age=age)
+        assert got_p == pytest.approx(want.probability, abs=1e-12)
+        assert got_personal == (want.segment.value == "personal")
+
+
+def test_the_threshold_is_decided_by_the_exact_sum() -> None:
+    # The reference person of the default model sits at logit 0.55; shift the intercept so
+    # that a claimant lands exactly on p = 0.5, where a sum in another order could flip it.
+    at_half = MODEL.model_copy(update={"intercept": 0.0})
+    answers = {"self_efficacy": 4, "expectation": 4}
+    p, personal = vectorised.probabilities_many(at_half, [(answers, 35)])
+    assert p.tolist() == [0.5]
+    assert personal.tolist() == [True]
+    assert core.score(at_half, answers, age=35).segment.value == "personal"
