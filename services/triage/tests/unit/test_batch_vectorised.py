@@ -89,7 +89,7 @@ def test_the_threshold_is_decided_by_the_exact_sum() -> None:
     # The reference person of the default model sits at logit 0.55; shift the intercept so
     # that a claimant lands exactly on p = 0.5, where a sum in another order could flip it.
     at_half = MODEL.model_copy(update={"intercept": 0.0})
-    answers = {"self_efficacy": 4, "expectation": 4}
+    answers: dict[str, Any] = {"self_efficacy": 4, "expectation": 4}
     p, personal = vectorised.probabilities_many(at_half, [(answers, 35)])
     assert p.tolist() == [0.5]
     assert personal.tolist() == [True]

@@ -1,0 +1,1 @@
+"""Case assignment and redistribution rules (issue 5, items 2 and 3); see `rules`."""
