@@ -84,6 +84,33 @@ class CaseAssigned(_CoachingPayload):
     segment: Segment
     assigned_at: AwareDatetime
     rule: str = Field(description="continuity, specialism, office_load, digital, ...")
+    reason: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Why the rule decided, e.g. the specialisms matched, or why the intake "
+        "coach was passed over (intake_coach_at_maximum, ...) (added within v1, optional)",
+    )
+    checkin_on: dt.date | None = Field(
+        default=None,
+        description="Digital service: the re-triage check-in date (added within v1, optional)",
+    )
+
+
+@REGISTRY.register
+class CaseUnassigned(_CoachingPayload):
+    """Alert: a personal-service case found no coach; it waits in the team lead's queue."""
+
+    event_type: ClassVar[str] = "case.unassigned"
+
+    claim_id: uuid.UUID
+    case_id: uuid.UUID
+    office_code: str
+    segment: Segment
+    reason: str = Field(description="no_active_coach_in_office or all_coaches_at_maximum")
+    continuity: str | None = Field(
+        default=None, description="Why the intake coach could not take it, when there was one"
+    )
+    unassigned_at: AwareDatetime
 
 
 @REGISTRY.register

@@ -175,6 +175,9 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     # coaching: cases
     ("coaching", "GET", "/v1/cases"): Access(frozenset({"coach", "team_lead", "admin"})),
     ("coaching", "GET", "/v1/cases/{claim_id}"): Access(frozenset({"coach", "team_lead", "admin"})),
+    ("coaching", "GET", "/v1/offices/{office_code}/unassigned-cases"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     # starters has no API routes yet (it only consumes events)
 }
 ROUTES = sorted(MATRIX)
@@ -615,3 +618,18 @@ def test_triage_claim_rows_claimant_coach_and_team_lead(system: System) -> None:
         403,
         "team lead without office",
     )
+
+
+def test_team_lead_sees_only_own_offices_unassigned_queue(system: System) -> None:
+    client = system.clients["coaching"]
+    url = "/v1/offices/{}/unassigned-cases"
+    ams_lead = _bearer(system.user("team_lead", office="AMS"))
+    assert client.get(url.format("AMS"), headers=ams_lead).status_code == 200
+    _assert_problem(client.get(url.format("RTD"), headers=ams_lead), 403, "AMS lead, RTD queue")
+    _assert_problem(
+        client.get(url.format("AMS"), headers=_bearer(system.user("team_lead", office=None))),
+        403,
+        "lead without office",
+    )
+    admin = _bearer(system.user("admin"))
+    assert client.get(url.format("RTD"), headers=admin).status_code == 200

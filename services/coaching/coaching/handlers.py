@@ -4,29 +4,61 @@ from __future__ import annotations
 
 from typing import Any
 
+from coaching.assignment import service as assignment
+from coaching.assignment.rules import DEFAULT_POLICY, AssignmentPolicy
 from coaching.cases import service as cases
+from coaching.cases.models import Case
+from coaching.settings import CoachingSettings
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
 from shared.messaging.consumer import Handler
+from shared.settings import ServiceSettings
 
 
-def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
-    """Open a case for every new claim."""
-    cases.open_case(uow=uow, claim=event.data)
+def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
+    """Handlers bound to the assignment policy of the service's settings.
+
+    After each event that can make a case due for assignment (registration, segment,
+    intake coach), the case is decided when due (`coaching.assignment.service`). The
+    envelope's time is the decision's `today` (a redelivery decides alike).
+    """
+
+    def _then_assign(event: Event[Any], uow: UnitOfWork, case: Case) -> None:
+        assignment.maybe_assign(uow=uow, case=case, policy=policy, today=event.time.date())
+
+    def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
+        """Open a case for every new claim."""
+        _then_assign(event, uow, cases.open_case(uow=uow, claim=event.data))
+
+    def handle_triage_scored(event: Event[Any], uow: UnitOfWork) -> None:
+        """Keep the case's score and segment current."""
+        _then_assign(event, uow, cases.apply_score(uow=uow, scored=event.data))
+
+    def handle_triage_overridden(event: Event[Any], uow: UnitOfWork) -> None:
+        """A person overrode the segment: the case follows the human decision."""
+        _then_assign(event, uow, cases.apply_override(uow=uow, overridden=event.data))
+
+    def handle_intake_coach(event: Event[Any], uow: UnitOfWork) -> None:
+        """intake.completed / intake.scheduled: the intake's coach, for continuity."""
+        _then_assign(event, uow, cases.record_intake_coach(uow=uow, intake=event.data))
+
+    return {
+        "claim.registered": handle_claim_registered,
+        "triage.scored": handle_triage_scored,
+        "triage.overridden": handle_triage_overridden,
+        "intake.completed": handle_intake_coach,
+        "intake.scheduled": handle_intake_coach,
+    }
 
 
-def handle_triage_scored(event: Event[Any], uow: UnitOfWork) -> None:
-    """Keep the case's score and segment current."""
-    cases.apply_score(uow=uow, scored=event.data)
+def handlers_for(settings: ServiceSettings) -> dict[str, Handler]:
+    """The handlers for these settings (the ServiceSpec's factory)."""
+    assert isinstance(settings, CoachingSettings)
+    return make_handlers(settings.assignment_policy())
 
 
-def handle_triage_overridden(event: Event[Any], uow: UnitOfWork) -> None:
-    """A person overrode the segment: the case follows the human decision."""
-    cases.apply_override(uow=uow, overridden=event.data)
-
-
-HANDLERS: dict[str, Handler] = {
-    "claim.registered": handle_claim_registered,
-    "triage.scored": handle_triage_scored,
-    "triage.overridden": handle_triage_overridden,
-}
+# With the default policy (tests and tools that need the handlers without settings).
+HANDLERS: dict[str, Handler] = make_handlers(DEFAULT_POLICY)
+handle_claim_registered: Handler = HANDLERS["claim.registered"]
+handle_triage_scored: Handler = HANDLERS["triage.scored"]
+handle_triage_overridden: Handler = HANDLERS["triage.overridden"]

@@ -7,11 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from coaching.cases import models as _case_models  # noqa: F401  (register tables)
+from coaching.cases.router import offices_router
 from coaching.cases.router import router as cases_router
 from coaching.coaches import models as _coach_models  # noqa: F401
 from coaching.coaches.router import router as coaches_router
 from coaching.db import TABLES
-from coaching.handlers import HANDLERS
+from coaching.handlers import handlers_for
 from coaching.settings import CoachingSettings
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
@@ -26,8 +27,8 @@ SPEC = ServiceSpec(
     name="coaching",
     settings_cls=CoachingSettings,
     tables=TABLES,
-    routers=[coaches_router, cases_router],
-    handlers=HANDLERS,
+    routers=[coaches_router, cases_router, offices_router],
+    handlers=handlers_for,
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
     title="WW coaching service",

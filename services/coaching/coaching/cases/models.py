@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, String, Uuid
+from sqlalchemy import Boolean, Date, Float, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coaching.db import Base
@@ -30,6 +30,15 @@ class Case(Base):
     age_at_first_ww_day: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     coach_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    sector: Mapped[str | None] = mapped_column(String(80))
+    # Assignment (issue 5 item 2): assigned | unassigned (team lead's queue) | digital.
+    assignment_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    assignment_reason: Mapped[str | None] = mapped_column(String(80))
+    checkin_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The coach of the intake: held (intake.completed) or, until then, booked (scheduled).
+    intake_coach_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    intake_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     segment: Mapped[str | None] = mapped_column(String(20))
     probability: Mapped[float | None] = mapped_column(Float)
     band: Mapped[str | None] = mapped_column(String(10))

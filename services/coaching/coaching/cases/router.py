@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
+from coaching.assignment import service as assignment
 from coaching.cases import repository, service
 from coaching.cases.schemas import CaseRead
 from shared.runtime import ServiceContainer
@@ -16,6 +17,7 @@ from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, Forbidden
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+offices_router = APIRouter(prefix="/v1/offices", tags=["cases"], responses=PROBLEM_RESPONSES)
 
 READ_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
 
@@ -74,6 +76,40 @@ def list_cases(
             action="case.list",
             resource_type="case",
             resource_id=f"page:{page.offset}",
+        )
+        uow.commit()
+    return Page[CaseRead](
+        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@offices_router.get(
+    "/{office_code}/unassigned-cases",
+    response_model=Page[CaseRead],
+    summary="The team lead's queue: an office's cases without a coach",
+)
+def unassigned_cases(
+    office_code: str = Path(min_length=2, max_length=10),
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires(roles=(Role.TEAM_LEAD, Role.ADMIN))),
+    container: ServiceContainer = Depends(get_container),
+) -> Page[CaseRead]:
+    """Personal-service cases no coach could take (oldest first); a team lead's own office,
+    an admin any office."""
+    if not principal.has_role(Role.ADMIN) and principal.office != office_code:
+        raise Forbidden("a team lead sees only their own office")
+    with container.uow() as uow:
+        rows, total = assignment.unassigned_cases(
+            uow, office_code=office_code, limit=page.limit, offset=page.offset
+        )
+        uow.audit(
+            actor=principal.as_actor(),
+            action="case.list_unassigned",
+            resource_type="office",
+            resource_id=f"{office_code}:page:{page.offset}",
         )
         uow.commit()
     return Page[CaseRead](

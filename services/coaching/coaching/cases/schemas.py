@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class CaseRead(BaseModel):
@@ -17,6 +18,16 @@ class CaseRead(BaseModel):
     office_code: str | None
     first_ww_day: dt.date | None
     coach_id: uuid.UUID | None
+    assignment_status: Literal["assigned", "unassigned", "digital"] | None = Field(
+        default=None,
+        description="assigned (coach_id), unassigned (the team lead's queue) or digital "
+        "(no coach, checkin_on); null while not decided yet",
+    )
+    assignment_reason: str | None = Field(
+        default=None, description="The rule that decided, or why no coach fitted"
+    )
+    checkin_on: dt.date | None = Field(default=None, description="Digital: re-triage date")
+    assigned_at: dt.datetime | None = None
     segment: str | None
     probability: float | None
     band: str | None

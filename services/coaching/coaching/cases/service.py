@@ -10,7 +10,7 @@ from coaching.cases.models import Case
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseOpened
-from shared.events.intake import ClaimRegistered
+from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageOverridden, TriageScored
 from shared.web.auth import Principal, Role
 from shared.web.problems import NotFound
@@ -20,7 +20,12 @@ def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
     case = repository.by_claim(uow.session, claim_id)
     if case is None:
         case = Case(
-            id=uuid.uuid4(), claim_id=claim_id, status="open", registered=False, opened_at=utcnow()
+            id=uuid.uuid4(),
+            claim_id=claim_id,
+            status="open",
+            registered=False,
+            intake_held=False,
+            opened_at=utcnow(),
         )
         repository.add(uow.session, case)
     return case
@@ -36,6 +41,7 @@ def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
     case.office_code = claim.office_code
     case.first_ww_day = claim.first_ww_day
     case.age_at_first_ww_day = claim.age_at_first_ww_day
+    case.sector = claim.sector
     case.updated_at = utcnow()
     uow.session.flush()
     uow.publish(
@@ -82,6 +88,23 @@ def apply_override(*, uow: UnitOfWork, overridden: Any) -> Case:
     if case.scored_at is not None and case.scored_at > overridden.overridden_at:
         return case
     case.segment = overridden.segment.value
+    case.updated_at = utcnow()
+    return case
+
+
+def record_intake_coach(*, uow: UnitOfWork, intake: Any) -> Case:
+    """intake.completed / intake.scheduled: remember the intake's coach (for continuity).
+
+    The coach who held the intake (completed) is final; a booked intake (scheduled) gives
+    a provisional intake coach until then, and never replaces the coach who held it.
+    """
+    assert isinstance(intake, IntakeCompleted | IntakeScheduled)
+    case = _get_or_new(uow, intake.claim_id)
+    if isinstance(intake, IntakeCompleted):
+        case.intake_coach_id = intake.coach_id
+        case.intake_held = True
+    elif not case.intake_held:
+        case.intake_coach_id = intake.coach_id
     case.updated_at = utcnow()
     return case
 

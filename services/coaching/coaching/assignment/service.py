@@ -1,0 +1,211 @@
+"""Case assignment in the service: load the roster and loads, call the rules, store, publish.
+
+The rules themselves are pure (`coaching.assignment.rules`); this module decides *when* a
+case is assigned and records the outcome on the case (docs/coaching-rules.md, "In the
+service"):
+
+- A case is decided once it is registered (its office is known) and has a segment.
+- `digital`: no coach; the case gets a check-in date for re-triage (`case.assigned` with
+  rule `digital`, no coach).
+- `personal`: the case gets a coach once the intake was held, or the score is final (not
+  the provisional rule of the registration). Before that the claimant has not met anyone
+  and the intake's coach is not known yet, so assigning would lose continuity.
+- A case with a coach keeps the coach when the segment flips (to digital and back): only
+  a transfer moves a case. A digital case that becomes personal is assigned.
+- No fit: the case goes to the team lead's unassigned queue of its office and
+  `case.unassigned` is published (once; a later event retries, and publishes
+  `case.assigned` when a coach then qualifies).
+- Idempotent: the inbox applies each event once, and an assigned case is never decided
+  again, so a redelivered or repeated event does not reassign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from coaching.assignment.rules import (
+    AssignmentPolicy,
+    CaseNeeds,
+    CoachLoad,
+    Decision,
+    Outcome,
+    assign,
+)
+from coaching.cases.models import Case
+from coaching.coaches.models import Coach
+from shared.db.types import utcnow
+from shared.db.uow import UnitOfWork
+from shared.events.coaching import CaseAssigned, CaseUnassigned
+from shared.events.common import Segment
+
+ASSIGNED = "assigned"
+UNASSIGNED = "unassigned"
+DIGITAL = "digital"
+
+_OPEN = "open"
+
+
+def roster_with_loads(uow: UnitOfWork, office_code: str) -> list[CoachLoad]:
+    """The office's coaches with their open cases (locks the office's roster rows).
+
+    Locking the office's coaches serialises concurrent assignments in one office on
+    PostgreSQL, so two consumers never both take a coach's last free place.
+    """
+    session = uow.session
+    coaches = session.scalars(
+        select(Coach).where(Coach.office_code == office_code).order_by(Coach.id).with_for_update()
+    ).all()
+    if not coaches:
+        return []
+    loads = dict(
+        session.execute(
+            select(Case.coach_id, func.count())
+            .where(
+                Case.coach_id.in_([c.id for c in coaches]),
+                Case.status == _OPEN,
+            )
+            .group_by(Case.coach_id)
+        ).all()
+    )
+    return [
+        CoachLoad(
+            coach_id=c.id,
+            office=c.office_code,
+            specialisms=frozenset(c.specialisms or ()),
+            contract_hours=c.contract_hours,
+            active=c.active,
+            load=int(loads.get(c.id, 0)),
+        )
+        for c in coaches
+    ]
+
+
+def _needs(case: Case, segment: Segment) -> CaseNeeds:
+    age = case.age_at_first_ww_day
+    assert case.office_code is not None
+    return CaseNeeds(
+        claim_id=case.claim_id,
+        office=case.office_code,
+        segment=segment,
+        over_55=age is not None and age >= 55,
+        under_27=age is not None and age < 27,
+        sector=case.sector,
+        starters=False,  # starters events are not followed yet
+        intake_coach_id=case.intake_coach_id,
+        first_ww_day=case.first_ww_day,
+    )
+
+
+def _ready(case: Case) -> bool:
+    if case.status != _OPEN or not case.registered or case.office_code is None:
+        return False
+    if case.segment is None or case.coach_id is not None:
+        return False  # a coach, once assigned, stays: only a transfer moves a case
+    if case.segment == Segment.DIGITAL.value:
+        return case.assignment_status != DIGITAL
+    return case.intake_held or case.score_provisional is False
+
+
+def _reason(decision: Decision) -> str | None:
+    if decision.outcome is Outcome.UNASSIGNED:
+        return None if decision.reason is None else decision.reason.value
+    parts = list(decision.matched)
+    if decision.continuity is not None:
+        parts.insert(0, decision.continuity.value)
+    return ",".join(parts)[:80] or None
+
+
+def maybe_assign(
+    *, uow: UnitOfWork, case: Case, policy: AssignmentPolicy, today: dt.date
+) -> Decision | None:
+    """Decide the case when it is due (see the module); None when nothing was to decide."""
+    if not _ready(case) or case.segment is None:
+        return None
+    segment = Segment(case.segment)
+    needs = _needs(case, segment)
+    roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office)
+    decision = assign(needs, roster, policy, today=today)
+    now = utcnow()
+    previous = case.assignment_status
+    case.updated_at = now
+    if decision.outcome is Outcome.DIGITAL:
+        case.assignment_status = DIGITAL
+        case.assignment_reason = decision.rule.value
+        case.checkin_on = decision.checkin_on
+        uow.session.flush()
+        uow.publish(
+            CaseAssigned(
+                claim_id=case.claim_id,
+                case_id=case.id,
+                coach_id=None,
+                segment=segment,
+                assigned_at=now,
+                rule=decision.rule.value,
+                checkin_on=decision.checkin_on,
+            )
+        )
+    elif decision.outcome is Outcome.ASSIGNED:
+        assert decision.coach_id is not None
+        case.coach_id = decision.coach_id
+        case.assignment_status = ASSIGNED
+        case.assignment_reason = decision.rule.value
+        case.checkin_on = None
+        case.assigned_at = now
+        uow.session.flush()
+        uow.publish(
+            CaseAssigned(
+                claim_id=case.claim_id,
+                case_id=case.id,
+                coach_id=decision.coach_id,
+                segment=segment,
+                assigned_at=now,
+                rule=decision.rule.value,
+                reason=_reason(decision),
+            )
+        )
+    else:
+        case.assignment_status = UNASSIGNED
+        case.assignment_reason = _reason(decision)
+        case.checkin_on = None
+        uow.session.flush()
+        if previous != UNASSIGNED:  # one alert per stay in the queue
+            uow.publish(
+                CaseUnassigned(
+                    claim_id=case.claim_id,
+                    case_id=case.id,
+                    office_code=needs.office,
+                    segment=segment,
+                    reason=_reason(decision) or "no_fit",
+                    continuity=None if decision.continuity is None else decision.continuity.value,
+                    unassigned_at=now,
+                )
+            )
+    return decision
+
+
+def unassigned_cases(
+    uow: UnitOfWork, *, office_code: str, limit: int, offset: int
+) -> tuple[list[Case], int]:
+    """The team lead's queue of an office: open cases waiting for a coach, oldest first."""
+    conditions = (
+        Case.office_code == office_code,
+        Case.assignment_status == UNASSIGNED,
+        Case.status == _OPEN,
+        Case.coach_id.is_(None),
+    )
+    total = uow.session.execute(
+        select(func.count()).select_from(Case).where(*conditions)
+    ).scalar_one()
+    rows = uow.session.scalars(
+        select(Case)
+        .where(*conditions)
+        .order_by(Case.opened_at, Case.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+__all__ = ["maybe_assign", "roster_with_loads", "unassigned_cases"]
