@@ -25,51 +25,12 @@ from tests.support.fakes import claim_registered, incoming
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
+from tests.support.triage import BASE, BERT
 
-# The reference person of docs/triage-model.md: every contribution 0, logit 0.55.
-BASE_ANSWERS: dict[str, Any] = {
-    "education_level": "upper_secondary",
-    "years_work_history": 10,
-    "last_sector": "other",
-    "last_occupation_level": "middle",
-    "hours_per_week": 32,
-    "self_rated_health": 4,
-    "work_limitations": "none",
-    "job_search_intention": 4,
-    "self_efficacy": 4,
-    "expectation": 4,
-    "social_network": 3,
-    "dutch_language": "native",
-    "digital_skills": 3,
-    "mobility": "car",
-    "driving_licence": False,
-    "previous_unemployment_spells": 0,
-    "severance_received": False,
-    "reservation_wage_ratio": 1.0,
-}
-# Bert, 58 (docs/triage-model.md): logit -3.048, personal; hindering age, self-efficacy,
-# expectation.
-BERT_ANSWERS: dict[str, Any] = {
-    **BASE_ANSWERS,
-    "education_level": "lower_secondary",
-    "years_work_history": 38,
-    "last_sector": "manufacturing",
-    "last_occupation_level": "lower",
-    "hours_per_week": 40,
-    "self_rated_health": 3,
-    "work_limitations": "some",
-    "job_search_intention": 3,
-    "self_efficacy": 2,
-    "expectation": 2,
-    "social_network": 2,
-    "digital_skills": 2,
-    "driving_licence": True,
-    "previous_unemployment_spells": 1,
-    "severance_received": True,
-    "reservation_wage_ratio": 1.1,
-    "months_since_last_training": 60,
-    "willing_to_retrain": False,
-}
+# The reference person (logit 0.55) and Bert, 58 (logit -3.048, personal; hindering age,
+# self-efficacy, expectation) of docs/triage-model.md.
+BASE_ANSWERS: dict[str, Any] = BASE
+BERT_ANSWERS: dict[str, Any] = BERT
 
 
 @dataclass
