@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from shared.clock import local_today
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
 from shared.testdata import synthetic_bsn
@@ -78,7 +79,7 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
                     "given_name": given,
                     "family_name": family,
                     "first_ww_day": (
-                        dt.date.today() - dt.timedelta(days=rng.randint(0, 5))
+                        local_today() - dt.timedelta(days=rng.randint(0, 5))
                     ).isoformat(),
                     "postcode": postcode,
                     "date_of_birth": f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",

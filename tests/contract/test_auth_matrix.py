@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from coaching.cases.models import Case
+from shared.clock import local_today
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
 from shared.services import SERVICE_NAMES
@@ -225,7 +226,7 @@ def _claim_body(bsn: str, postcode: str = "1011 AB") -> dict[str, Any]:
         "given_name": "Fatima",
         "family_name": "El Amrani",
         "date_of_birth": "1988-03-14",
-        "first_ww_day": dt.date.today().isoformat(),
+        "first_ww_day": local_today().isoformat(),
         "postcode": postcode,
     }
 
@@ -242,7 +243,7 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
     if template.endswith("/capacity"):
-        today = dt.date.today()
+        today = local_today()
         url += f"?from={today.isoformat()}&to={(today + dt.timedelta(days=7)).isoformat()}"
     elif template.endswith("/agenda") and method == "PUT":
         body = {
@@ -269,7 +270,7 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
     elif template.endswith("/cancel-by-service"):
         body = {"reason_code": "coach_unavailable"}
     elif template == "/v1/planning/intake-capacity":
-        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        tomorrow = local_today() + dt.timedelta(days=1)
         body = {
             "offices": [
                 {"office_code": "AMS", "days": [{"date": tomorrow.isoformat(), "registrations": 3}]}

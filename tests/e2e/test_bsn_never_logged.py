@@ -13,7 +13,6 @@ into them is valid input today and would be published or audited verbatim (a kno
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 import sqlite3
@@ -25,13 +24,14 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
 
 RNG = random.Random(20261127)
 BSNS: list[str] = []  # every BSN sent, in order
-TODAY = dt.date.today().isoformat()
+TODAY = local_today().isoformat()
 
 
 def bsn() -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from shared.clock import local_today
 from shared.events.envelope import Event
 from shared.events.intake import IntakeCompleted
 from shared.testdata import synthetic_bsn
@@ -35,7 +36,7 @@ def test_intake_coach_gets_the_personal_case_over_kafka(
     with distributed_system(pg, kafka_bootstrap, topic_prefix, tmp_path) as system:
         admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e"))
         claimant = Tokens.header(system.tokens.user("claimant", sub="claimant-e2e-assign"))
-        today = dt.date.today()
+        today = local_today()
         with httpx.Client(timeout=30) as http:
             coaches = f"{system.urls['coaching']}/v1/coaches"
             ids = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from shared.clock import local_today
 from shared.db.uow import UnitOfWork
 from shared.events import Event
 from shared.messaging.relay import drain
@@ -45,7 +45,7 @@ def test_correlation_and_causation_ids_follow_the_slice(state_dir: Path, tokens:
                     "given_name": "Kees",
                     "family_name": "Bakker",
                     "date_of_birth": "1975-09-01",
-                    "first_ww_day": dt.date.today().isoformat(),
+                    "first_ww_day": local_today().isoformat(),
                     "postcode": "3011 AB",
                 },
                 headers={

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.clock import local_today
 from shared.testdata import synthetic_bsn, synthetic_postcode
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
 
@@ -35,7 +36,7 @@ def _claims(seed: int) -> list[dict[str, object]]:
     bsns: set[str] = set()
     while len(bsns) < N_CLAIMS:
         bsns.add(synthetic_bsn(rng))
-    today = dt.date.today()
+    today = local_today()
     return [
         {
             "bsn": bsn,

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from shared.clock import local_today
 from shared.db.uow import UnitOfWork
 from shared.events import REGISTRY, Event
 from shared.events.common import RegistrationChannel
@@ -25,7 +26,7 @@ def _claim_event(claim_id: uuid.UUID | None = None) -> Event[Any]:
     payload = ClaimRegistered(
         claim_id=claim_id or uuid.uuid4(),
         office_code="AMS",
-        first_ww_day=dt.date.today(),
+        first_ww_day=local_today(),
         registered_at=dt.datetime.now(dt.UTC),
         channel=RegistrationChannel.CLAIMANT,
         age_at_first_ww_day=40,

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from shared.clock import local_today
 from shared.testdata import synthetic_bsn
 from tests.support.distributed import distributed_system
 from tests.support.embedded_proc import embedded_system
@@ -54,7 +55,7 @@ STRONG: dict[str, Any] = {
 def _run_story(
     urls: dict[str, str], tokens: Tokens, wait: Callable[[Callable[[], Any], str], Any]
 ) -> None:
-    today = dt.date.today()
+    today = local_today()
     claimant = Tokens.header(tokens.user("claimant", sub="claimant-e2e-58"))
     analyst = Tokens.header(tokens.user("triage_analyst", sub="analyst-e2e"))
     admin = Tokens.header(tokens.user("admin", sub="admin-e2e"))

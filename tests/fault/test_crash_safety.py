@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from shared.clock import local_today
 from shared.web.app import build_app
 from tests.support.db import scalar
 from tests.support.kafka import committed_offsets, create_service_topics, end_offsets, read_all
@@ -36,7 +37,6 @@ def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> i
     with TestClient(build_app(intake, manage_lifecycle=False), base_url="http://intake") as client:
         # register_claims speaks HTTP; the TestClient's transport is used through its base URL.
         admin = tokens.user("admin")
-        import datetime as dt
         import random
 
         from shared.testdata import synthetic_bsn
@@ -50,7 +50,7 @@ def _register_in_outbox(url: str, state_dir: Path, kafka: str, prefix: str) -> i
                     "given_name": "Noor",
                     "family_name": "Smit",
                     "date_of_birth": "1990-02-02",
-                    "first_ww_day": dt.date.today().isoformat(),
+                    "first_ww_day": local_today().isoformat(),
                     "postcode": "1011 AB",
                 },
                 headers=tokens.header(admin),

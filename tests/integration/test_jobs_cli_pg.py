@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from intake.calendar.rules import WorkingDays
 from shared.cli import app
+from shared.clock import local_today
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
 from tests.support.intake import add_roster_coach, intake_on_pg
@@ -33,7 +34,7 @@ def test_planning_and_reminder_jobs_book_and_remind_once(
     client = TestClient(build_app(c, manage_lifecycle=False))
     tokens = Tokens(state_dir / "dev-jwt-key.pem")
     officer = Tokens.header(tokens.user("benefits_officer", sub="officer"))
-    today = dt.date.today()
+    today = local_today()
     body = {
         "bsn": synthetic_bsn(random.Random(3)),
         "given_name": "Noor",

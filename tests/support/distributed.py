@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from tests.support.kafka import create_service_topics
@@ -86,7 +87,6 @@ def register_claims(
     intake_url: str, token: str, n: int, *, seed: int = 1, workers: int = 16
 ) -> list[str]:
     """Register n claims concurrently; returns the claim ids (asserts every one was 201)."""
-    import datetime as dt
 
     rng = random.Random(seed)
     bodies = [
@@ -94,7 +94,7 @@ def register_claims(
             "bsn": synthetic_bsn(rng),
             "given_name": "Test",
             "family_name": f"Claimant {chr(65 + i % 26)}",
-            "first_ww_day": dt.date.today().isoformat(),
+            "first_ww_day": local_today().isoformat(),
             "postcode": f"{rng.randint(1000, 9999)} AB",
             "date_of_birth": f"{rng.randint(1960, 2004)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
         }

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.events.envelope import Event, EventPayload
 from shared.events.intake import ClaimRegistered
@@ -81,7 +82,7 @@ def claim_registered(
     return ClaimRegistered(
         claim_id=claim_id or uuid.uuid4(),
         office_code=office_code,
-        first_ww_day=dt.date.today(),
+        first_ww_day=local_today(),
         registered_at=dt.datetime.now(dt.UTC),
         channel=RegistrationChannel.STAFF,
         **extra,

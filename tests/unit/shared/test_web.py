@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import re
 import uuid
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 
 from intake.claims.models import Claim
 from intake.db import AuditLog
+from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
@@ -64,7 +64,7 @@ def _claim_body(**extra: Any) -> dict[str, Any]:
         "given_name": "Jan",
         "family_name": "de Vries",
         "date_of_birth": "1985-04-12",
-        "first_ww_day": dt.date.today().isoformat(),
+        "first_ww_day": local_today().isoformat(),
         "postcode": "1011 AB",
         **extra,
     }

@@ -14,6 +14,7 @@ from intake.claims.models import Claim
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, ClaimSearch, ClaimSort
 from intake.settings import IntakeSettings
 from shared.bsn import BsnVault, mask_bsn
+from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
@@ -131,7 +132,7 @@ def register_claim(
             vault=container.bsn,
             offices=load_offices(),
             settings=settings,
-            today=dt.date.today(),
+            today=local_today(),
             idempotency=idempotency,
         )
     headers = {"Location": result.location} if result.location else {}

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.agendas.rules import local_to_utc
 from intake.calendar.rules import WorkingDays
+from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
@@ -34,7 +35,7 @@ from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
 
-TODAY = dt.date.today()
+TODAY = local_today()
 D1 = WorkingDays().add_working_days(TODAY, 1)
 AMS_POSTCODE = "1011 AB"
 

@@ -28,6 +28,7 @@ from intake.agendas.rules import local_to_utc
 from intake.appointments import service
 from intake.calendar.rules import WorkingDays
 from intake.settings import IntakeSettings
+from shared.clock import local_today
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
@@ -40,7 +41,7 @@ from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
 
-TODAY = dt.date.today()
+TODAY = local_today()
 D1 = WorkingDays().add_working_days(TODAY, 1)
 ME = "claimant-noor"
 COMPLETION = {

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.integration
 
 BSN = "111222333"  # passes the 11-proef
 OTHER_BSN = "123456782"
-TODAY = dt.date.today()
+TODAY = local_today()
 LIMIT = 1_048_576
 
 

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from intake.claims import service
+from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.integration
 BSN = "111222333"
 OTHER_BSN = "123456782"
 THIRD_BSN = "100000009"
-TODAY = dt.date.today()
+TODAY = local_today()
 TABLES = ("claims", "outbox", "audit_log", "idempotency_keys")
 PERSONAL = ("Annemarie", "Oudshoorn", "annemarie.oudshoorn@example.nl", "+31612345678")
 

@@ -38,6 +38,7 @@ from intake.calendar.models import Closure
 from intake.claims.models import Claim
 from intake.kpis import metrics as kpi_metrics
 from intake.kpis import router as kpi_router
+from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
@@ -510,7 +511,7 @@ def test_a_registration_without_capacity_shows_as_a_shortfall(intake: Intake) ->
         "given_name": "Noor",
         "family_name": "Smit",
         "date_of_birth": "1990-02-02",
-        "first_ww_day": dt.date.today().isoformat(),
+        "first_ww_day": local_today().isoformat(),
         "postcode": "1011 AB",  # AMS; no coach has an agenda anywhere
     }
     r = intake.client.post("/v1/claims", json=body, headers=intake.as_("benefits_officer"))

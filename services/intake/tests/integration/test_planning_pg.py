@@ -30,6 +30,7 @@ from sqlalchemy import text
 
 from intake.agendas.rules import local_to_utc
 from intake.calendar.rules import WorkingDays
+from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
 from tests.support.intake import add_roster_coach, intake_on_pg
@@ -39,7 +40,7 @@ from tests.support.tokens import Tokens
 pytestmark = pytest.mark.integration
 
 URL = "/v1/planning/intake-capacity"
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 def _fortnight() -> dt.date:

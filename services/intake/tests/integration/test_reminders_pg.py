@@ -29,6 +29,7 @@ from intake.appointments import ics, service
 from intake.appointments.rules import reminder_due_at
 from intake.calendar.rules import WorkingDays
 from intake.calendar.service import WorkingDayCalendar
+from shared.clock import local_today
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
@@ -39,7 +40,7 @@ from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
 
-TODAY = dt.date.today()
+TODAY = local_today()
 D1 = WorkingDays().add_working_days(TODAY, 1)
 LATER = WorkingDays().add_working_days(TODAY, 10)
 ME = "claimant-noor"

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from shared.clock import local_today
+
 pytestmark = pytest.mark.integration
 
 OVERRIDE = {
@@ -224,7 +226,7 @@ def test_a_rescore_of_the_same_answers_keeps_the_override_new_answers_end_it(
     triage: Any, base_answers: dict[str, Any]
 ) -> None:
     coach = uuid.uuid4()
-    claim_id = triage.register(age=35, first_ww_day=dt.date.today() - dt.timedelta(weeks=20))
+    claim_id = triage.register(age=35, first_ww_day=local_today() - dt.timedelta(weeks=20))
     assert triage.submit(claim_id, base_answers, triage.as_("triage_analyst")).status_code == 200
     r = triage.client.post(
         f"/v1/claims/{claim_id}/override", json=OVERRIDE, headers=triage.as_("triage_analyst")
@@ -267,7 +269,7 @@ def test_a_rescore_of_the_same_answers_keeps_the_override_new_answers_end_it(
 
 def test_time_in_ww_retriage_runs_once_per_claim(triage_factory: Any) -> None:
     triage = triage_factory(retriage_after_weeks=13, retriage_run_limit=2)
-    today = dt.date.today()
+    today = local_today()
     old = [triage.register(first_ww_day=today - dt.timedelta(weeks=13, days=i)) for i in range(3)]
     triage.register(first_ww_day=today - dt.timedelta(weeks=12))
     admin = triage.as_("admin")

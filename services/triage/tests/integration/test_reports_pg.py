@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from shared.clock import local_today
 from triage.reports.rules import IsoWeek
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,7 @@ def test_override_rates_per_office_and_per_coach(triage: Any) -> None:
     r = triage.client.get("/v1/reports/overrides", headers=triage.as_("triage_analyst"))
     assert r.status_code == 200, r.text
     body = r.json()
-    today = dt.date.today()
+    today = local_today()
     assert (body["from"], body["to"], body["group_by"]) == (
         (today - dt.timedelta(days=27)).isoformat(),
         today.isoformat(),
@@ -106,7 +107,7 @@ def test_override_rates_per_office_and_per_coach(triage: Any) -> None:
 
 
 def test_monitoring_per_week_and_group(triage: Any, base_answers: dict[str, Any]) -> None:
-    this_week = IsoWeek.of(dt.date.today())
+    this_week = IsoWeek.of(local_today())
     last_week = this_week.plus(-1)
     young = [triage.register(age=24) for _ in range(2)]
     old = triage.register(age=60)
