@@ -179,6 +179,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "GET", "/v1/offices/{office_code}/unassigned-cases"): Access(
         frozenset({"team_lead", "admin"})
     ),
+    # Row-level: a team lead their own office (another office is 403), an admin any office.
+    ("coaching", "GET", "/v1/offices/{office_code}/caseload"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     # starters has no API routes yet (it only consumes events)
 }
 ROUTES = sorted(MATRIX)

@@ -10,12 +10,16 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from coaching.cases.models import Case
+from coaching.coaches.models import Coach
 
 SORTS: dict[str, ColumnElement[Any]] = {
     "opened_at": Case.opened_at.asc(),
     "-opened_at": Case.opened_at.desc(),
     "first_ww_day": Case.first_ww_day.asc(),
     "-first_ww_day": Case.first_ww_day.desc(),
+    # Weeks in WW grow as the first WW day lies further back.
+    "weeks_in_ww": Case.first_ww_day.desc().nulls_last(),
+    "-weeks_in_ww": Case.first_ww_day.asc().nulls_last(),
     "probability": Case.probability.asc(),
     "-probability": Case.probability.desc(),
 }
@@ -39,6 +43,7 @@ def list_cases(
     segment: str | None,
     status: str | None,
     sort: str,
+    assignment_status: str | None = None,
     limit: int,
     offset: int,
 ) -> tuple[Sequence[Case], int]:
@@ -52,8 +57,40 @@ def list_cases(
         conditions.append(Case.segment == segment)
     if status:
         conditions.append(Case.status == status)
+    if assignment_status:
+        conditions.append(Case.assignment_status == assignment_status)
     total = session.execute(select(func.count()).select_from(Case).where(*conditions)).scalar_one()
     rows = session.scalars(
         select(Case).where(*conditions).order_by(SORTS[sort], Case.id).limit(limit).offset(offset)
     ).all()
     return rows, int(total)
+
+
+def office_caseload(session: Session, office_code: str) -> tuple[list[tuple[Coach, int]], int, int]:
+    """An office's coaches with their open cases (active coaches, and deactivated ones still
+    carrying open cases), the office's unassigned queue length and its open digital cases."""
+    coaches = session.scalars(select(Coach).where(Coach.office_code == office_code)).all()
+    loads: dict[uuid.UUID | None, int] = {}
+    if coaches:
+        loads = {
+            coach_id: int(n)
+            for coach_id, n in session.execute(
+                select(Case.coach_id, func.count())
+                .where(Case.coach_id.in_([c.id for c in coaches]), Case.status == "open")
+                .group_by(Case.coach_id)
+            ).all()
+        }
+    listed = [(c, loads.get(c.id, 0)) for c in coaches if c.active or loads.get(c.id, 0) > 0]
+    by_status = dict(
+        session.execute(
+            select(Case.assignment_status, func.count())
+            .where(
+                Case.office_code == office_code,
+                Case.status == "open",
+                Case.coach_id.is_(None),
+                Case.assignment_status.in_(("unassigned", "digital")),
+            )
+            .group_by(Case.assignment_status)
+        ).all()
+    )
+    return listed, int(by_status.get("unassigned", 0)), int(by_status.get("digital", 0))

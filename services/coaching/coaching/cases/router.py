@@ -8,8 +8,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from coaching.assignment import service as assignment
+from coaching.assignment.rules import DEFAULT_POLICY
 from coaching.cases import repository, service
-from coaching.cases.schemas import CaseRead
+from coaching.cases.schemas import CaseRead, OfficeCaseload
+from coaching.settings import CoachingSettings
+from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
@@ -31,7 +34,7 @@ def get_case(
     """A coach sees own cases, a team lead their office, an admin all; others get 404."""
     with container.uow() as uow:
         case = service.get_case(uow=uow, claim_id=claim_id, principal=principal)
-    return CaseRead.model_validate(case, from_attributes=True)
+        return service.to_read(case, local_today())
 
 
 @router.get("", response_model=Page[CaseRead], summary="List cases")
@@ -39,8 +42,16 @@ def list_cases(
     office_code: str | None = Query(None, max_length=10),
     segment: Literal["personal", "digital"] | None = None,
     case_status: Literal["open", "closed"] | None = Query(None, alias="status"),
+    assignment_status: Literal["assigned", "unassigned", "digital"] | None = None,
     sort: Literal[
-        "opened_at", "-opened_at", "first_ww_day", "-first_ww_day", "probability", "-probability"
+        "opened_at",
+        "-opened_at",
+        "first_ww_day",
+        "-first_ww_day",
+        "weeks_in_ww",
+        "-weeks_in_ww",
+        "probability",
+        "-probability",
     ] = "-opened_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
@@ -67,6 +78,7 @@ def list_cases(
             coach_id=coach_id,
             segment=segment,
             status=case_status,
+            assignment_status=assignment_status,
             sort=sort,
             limit=page.limit,
             offset=page.offset,
@@ -77,13 +89,10 @@ def list_cases(
             resource_type="case",
             resource_id=f"page:{page.offset}",
         )
+        today = local_today()
+        items = [service.to_read(c, today) for c in rows]
         uow.commit()
-    return Page[CaseRead](
-        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @offices_router.get(
@@ -111,10 +120,30 @@ def unassigned_cases(
             resource_type="office",
             resource_id=f"{office_code}:page:{page.offset}",
         )
+        today = local_today()
+        items = [service.to_read(c, today) for c in rows]
         uow.commit()
-    return Page[CaseRead](
-        items=[CaseRead.model_validate(c, from_attributes=True) for c in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@offices_router.get(
+    "/{office_code}/caseload",
+    response_model=OfficeCaseload,
+    summary="The team lead's overview: load per coach of an office",
+)
+def office_caseload(
+    office_code: str = Path(min_length=2, max_length=10),
+    principal: Principal = Depends(requires(roles=(Role.TEAM_LEAD, Role.ADMIN))),
+    container: ServiceContainer = Depends(get_container),
+) -> OfficeCaseload:
+    """Per coach: open cases, contract hours, maximum caseload, load per contract hour and
+    share of the maximum, highest relative load first; and the office's unassigned queue
+    and digital cases. A team lead's own office, an admin any office. Counts only."""
+    settings = container.settings
+    policy = (
+        settings.assignment_policy() if isinstance(settings, CoachingSettings) else DEFAULT_POLICY
     )
+    with container.uow() as uow:
+        return service.office_caseload(
+            uow=uow, office_code=office_code, principal=principal, policy=policy
+        )

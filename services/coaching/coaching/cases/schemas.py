@@ -35,3 +35,55 @@ class CaseRead(BaseModel):
     score_provisional: bool | None
     opened_at: dt.datetime
     updated_at: dt.datetime
+    weeks_in_ww: int | None = Field(
+        default=None,
+        description="Whole weeks since the first WW day, on today's Dutch calendar day "
+        "(0 in the first week and before the first WW day); null without a first WW day",
+    )
+    next_action: str | None = Field(
+        default=None,
+        description="What the case waits for, from what coaching knows today "
+        "(docs/api.md, coaching): await triage, await intake, assign coach, "
+        "check-in on <date>, first contact; null for a closed case. The job-search "
+        "obligation status is not part of it yet (it comes with the obligations feature)",
+    )
+    next_action_on: dt.date | None = Field(
+        default=None, description="The date of the next action when it has one (check-in)"
+    )
+
+
+class CoachCaseload(BaseModel):
+    """One coach's load in the office overview (counts only, no claimant data)."""
+
+    coach_id: uuid.UUID
+    display_name: str
+    active: bool
+    contract_hours: float
+    open_cases: int = Field(description="Open cases assigned to the coach")
+    max_caseload: int = Field(
+        description="floor(contract_hours x max_cases_per_contract_hour): assignment never "
+        "goes above it"
+    )
+    relative_load: float = Field(description="open_cases / contract_hours (cases per hour)")
+    share_of_max: float | None = Field(
+        description="open_cases / max_caseload (1.0 is full); null when max_caseload is 0"
+    )
+
+
+class OfficeCaseloadTotals(BaseModel):
+    """Office-wide counts of open cases."""
+
+    coaches: int = Field(description="Coaches listed (active, or deactivated with open cases)")
+    assigned_cases: int = Field(description="Open cases assigned to the listed coaches")
+    max_caseload: int = Field(description="Sum of the active coaches' maximum caseloads")
+    unassigned_cases: int = Field(description="The team lead's queue: open cases without coach")
+    digital_cases: int = Field(description="Open digital-service cases (no coach, a check-in)")
+
+
+class OfficeCaseload(BaseModel):
+    """A team lead's overview of an office: load per coach, highest relative load first."""
+
+    office_code: str
+    max_cases_per_contract_hour: float
+    coaches: list[CoachCaseload]
+    totals: OfficeCaseloadTotals

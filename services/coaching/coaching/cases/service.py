@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
+from coaching.assignment.rules import AssignmentPolicy
 from coaching.cases import repository
 from coaching.cases.models import Case
+from coaching.cases.schemas import (
+    CaseRead,
+    CoachCaseload,
+    OfficeCaseload,
+    OfficeCaseloadTotals,
+)
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseOpened
 from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageOverridden, TriageScored
 from shared.web.auth import Principal, Role
-from shared.web.problems import NotFound
+from shared.web.problems import Forbidden, NotFound
 
 
 def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
@@ -136,3 +144,94 @@ def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> C
     )
     uow.commit()
     return case
+
+
+def weeks_in_ww(first_ww_day: dt.date | None, today: dt.date) -> int | None:
+    """Whole weeks since the first WW day (0 in the first week and before it starts)."""
+    if first_ww_day is None:
+        return None
+    return max(0, (today - first_ww_day).days // 7)
+
+
+def next_action(case: Case) -> tuple[str | None, dt.date | None]:
+    """What the case waits for, from what coaching knows today (docs/api.md, coaching).
+
+    - closed: nothing (None);
+    - no segment yet: "await triage";
+    - personal, not decided yet (assignment waits for the intake or a final score):
+      "await intake";
+    - in the team lead's queue: "assign coach";
+    - digital service: "check-in on <date>" (the re-triage date);
+    - assigned to a coach: "first contact" (work plans and contact moments are not
+      recorded yet, so the first contact is the next step coaching knows of).
+
+    The job-search obligation status is not part of it: it comes with the obligations
+    feature.
+    """
+    if case.status != "open":
+        return None, None
+    if case.assignment_status == "digital":
+        if case.checkin_on is None:
+            return "check-in", None
+        return f"check-in on {case.checkin_on.isoformat()}", case.checkin_on
+    if case.assignment_status == "unassigned":
+        return "assign coach", None
+    if case.assignment_status == "assigned" or case.coach_id is not None:
+        return "first contact", None
+    if case.segment is None:
+        return "await triage", None
+    return "await intake", None
+
+
+def to_read(case: Case, today: dt.date) -> CaseRead:
+    """A case with its computed fields (weeks in WW and next action) as of `today`."""
+    read = CaseRead.model_validate(case, from_attributes=True)
+    action, action_on = next_action(case)
+    return read.model_copy(
+        update={
+            "weeks_in_ww": weeks_in_ww(case.first_ww_day, today),
+            "next_action": action,
+            "next_action_on": action_on,
+        }
+    )
+
+
+def office_caseload(
+    *, uow: UnitOfWork, office_code: str, principal: Principal, policy: AssignmentPolicy
+) -> OfficeCaseload:
+    """The team lead's overview: load per coach of the office, highest relative load first.
+
+    A team lead their own office (another office is 403), an admin any office. Counts and
+    roster data only, no claimant data: not audited.
+    """
+    if not principal.has_role(Role.ADMIN) and principal.office != office_code:
+        raise Forbidden("a team lead sees only their own office")
+    listed, unassigned, digital = repository.office_caseload(uow.session, office_code)
+    coaches: list[CoachCaseload] = []
+    for coach, load in listed:
+        maximum = policy.max_caseload(coach.contract_hours)
+        coaches.append(
+            CoachCaseload(
+                coach_id=coach.id,
+                display_name=coach.display_name,
+                active=coach.active,
+                contract_hours=coach.contract_hours,
+                open_cases=load,
+                max_caseload=maximum,
+                relative_load=load / coach.contract_hours if coach.contract_hours > 0 else 0.0,
+                share_of_max=load / maximum if maximum > 0 else None,
+            )
+        )
+    coaches.sort(key=lambda c: (-c.relative_load, c.display_name, str(c.coach_id)))
+    return OfficeCaseload(
+        office_code=office_code,
+        max_cases_per_contract_hour=policy.max_cases_per_contract_hour,
+        coaches=coaches,
+        totals=OfficeCaseloadTotals(
+            coaches=len(coaches),
+            assigned_cases=sum(c.open_cases for c in coaches),
+            max_caseload=sum(c.max_caseload for c in coaches if c.active),
+            unassigned_cases=unassigned,
+            digital_cases=digital,
+        ),
+    )
