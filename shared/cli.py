@@ -93,8 +93,7 @@ def job_planning() -> None:
 @jobs_app.command("retriage")
 def job_retriage() -> None:
     """Triage: re-triage the claims due after the configured time in WW (idempotent; daily)."""
-    from zoneinfo import ZoneInfo
-
+    from shared.clock import local_today
     from shared.db.types import utcnow
     from triage.retriage import service
     from triage.settings import TriageSettings
@@ -109,7 +108,7 @@ def job_retriage() -> None:
             with container.uow() as uow:
                 run = service.run_time_retriage(
                     uow=uow,
-                    today=now.astimezone(ZoneInfo("Europe/Amsterdam")).date(),
+                    today=local_today(now),
                     weeks=settings.retriage_after_weeks,
                     limit=settings.retriage_run_limit,
                     threshold=settings.segment_threshold,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+from shared.clock import LOCAL_TZ
 
 
 @dataclass(frozen=True)

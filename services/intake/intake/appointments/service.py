@@ -333,15 +333,13 @@ def book_unplanned(
     planning run): then the earliest slot up to that day, and the appointment keeps the missed
     deadline so the KPIs count it as late.
     """
-    gained = set(office_codes)
-    reachable_from = {
-        o.code
-        for o in offices.offices
-        if gained
-        & set(
-            search_offices(o.code, offices=offices, max_minutes=settings.intake_max_travel_minutes)
+    # Travel times are symmetric, so the offices whose claims can reach the gained ones are
+    # the gained offices' own reach.
+    reachable_from: set[str] = set()
+    for code in office_codes:
+        reachable_from |= set(
+            search_offices(code, offices=offices, max_minutes=settings.intake_max_travel_minutes)
         )
-    } | gained
     today = local_day(now)
     booked = 0
     for row in repository.unplanned_of(

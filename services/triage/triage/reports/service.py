@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from shared.clock import LOCAL_TZ as LOCAL
 from shared.db.uow import UnitOfWork
 from shared.web.auth import Principal, Role
 from shared.web.problems import Forbidden, InvalidField
 from triage.reports import repository, rules
 from triage.reports.rules import IsoWeek, MonitoringGroup, OverrideGroup
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 MAX_DAYS = 366
 MAX_WEEKS = 53
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Depends
 
+from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -16,7 +15,6 @@ from triage.retriage.schemas import RetriageRunRead
 from triage.settings import TriageSettings
 
 router = APIRouter(tags=["retriage"], responses=PROBLEM_RESPONSES)
-_LOCAL = ZoneInfo("Europe/Amsterdam")
 
 
 @router.post(
@@ -36,7 +34,7 @@ def run_retriage(
     with container.uow() as uow:
         run = service.run_time_retriage(
             uow=uow,
-            today=now.astimezone(_LOCAL).date(),
+            today=local_today(now),
             weeks=settings.retriage_after_weeks,
             limit=settings.retriage_run_limit,
             threshold=settings.segment_threshold,
