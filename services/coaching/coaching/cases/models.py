@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, String, Uuid, false
+from sqlalchemy import Boolean, Date, Float, Index, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coaching.db import Base
@@ -21,6 +21,7 @@ class Case(Base):
     """
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_coach_opened", "coach_id", "opened_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
@@ -46,5 +47,20 @@ class Case(Base):
     score_provisional: Mapped[bool | None] = mapped_column(Boolean)
     score_factors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The claimant's identity-provider subject (claim.registered), for their own view.
+    claimant_subject: Mapped[str | None] = mapped_column(String(200), index=True)
+    # A coach covering for the assigned one (illness, leave) sees and works the case.
+    covering_coach_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    covering_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Closure (issue 5 item 8): closed cases are read-only until an audited reopen.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    closure_result: Mapped[str | None] = mapped_column(String(30))
+    closure_note: Mapped[str | None] = mapped_column(String(1000))
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Job-search obligation regime agreed at the intake (intake.completed), and the
+    # activities per period of an individual agreement.
+    obligation_regime: Mapped[str | None] = mapped_column(String(20))
+    obligation_required: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,13 +15,14 @@ from coaching.cases.schemas import (
     OfficeCaseload,
     OfficeCaseloadTotals,
 )
+from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseOpened
 from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageOverridden, TriageScored
 from shared.web.auth import Principal, Role
-from shared.web.problems import Forbidden, NotFound
+from shared.web.problems import Conflict, Forbidden, NotFound
 
 
 def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
@@ -50,6 +51,7 @@ def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
     case.first_ww_day = claim.first_ww_day
     case.age_at_first_ww_day = claim.age_at_first_ww_day
     case.sector = claim.sector
+    case.claimant_subject = claim.claimant_subject
     case.updated_at = utcnow()
     uow.session.flush()
     uow.publish(
@@ -111,14 +113,31 @@ def record_intake_coach(*, uow: UnitOfWork, intake: Any) -> Case:
     if isinstance(intake, IntakeCompleted):
         case.intake_coach_id = intake.coach_id
         case.intake_held = True
+        if intake.obligation_regime is not None and case.obligation_regime is None:
+            # The regime explained at the intake; a later change goes through the coach.
+            case.obligation_regime = intake.obligation_regime
     elif not case.intake_held:
         case.intake_coach_id = intake.coach_id
     case.updated_at = utcnow()
     return case
 
 
-def visible_to(principal: Principal, case: Case) -> bool:
-    """Admin: all; team lead: their office; coach: own caseload."""
+def _is_coach_of(principal: Principal, case: Case, today: dt.date) -> bool:
+    """The principal is the case's coach, or covers for them (until `covering_until`)."""
+    if not principal.has_role(Role.COACH):
+        return False
+    if case.coach_id is not None and str(case.coach_id) == principal.subject:
+        return True
+    return (
+        case.covering_coach_id is not None
+        and str(case.covering_coach_id) == principal.subject
+        and (case.covering_until is None or today <= case.covering_until)
+    )
+
+
+def visible_to(principal: Principal, case: Case, today: dt.date | None = None) -> bool:
+    """Staff: admin all; team lead their office; a coach their own caseload and the cases
+    they cover. (A claimant's own case is `claimant_owns`, a narrower view.)"""
     if principal.has_role(Role.ADMIN):
         return True
     if (
@@ -127,21 +146,60 @@ def visible_to(principal: Principal, case: Case) -> bool:
         and case.office_code == principal.office
     ):
         return True
+    return _is_coach_of(principal, case, today or local_today())
+
+
+def claimant_owns(principal: Principal, case: Case) -> bool:
+    """The claimant whose claim this is (their identity-provider subject from
+    claim.registered); a claim registered by staff has no claimant subject."""
     return (
-        principal.has_role(Role.COACH)
-        and case.coach_id is not None
-        and str(case.coach_id) == principal.subject
+        principal.has_role(Role.CLAIMANT)
+        and case.claimant_subject is not None
+        and case.claimant_subject == principal.subject
     )
+
+
+def case_for(
+    *,
+    uow: UnitOfWork,
+    claim_id: uuid.UUID,
+    principal: Principal,
+    allow_claimant: bool = False,
+    action: str = "case.read",
+    audit: bool = True,
+) -> Case:
+    """The case of a claim if the principal may act on it, else 404 (a case the caller may
+    not see does not exist for them). Audits the access as `action` in the caller's unit
+    of work (every read of personal data is audited; the caller commits).
+
+    `allow_claimant`: the claimant may reach their own case through this route (their
+    work plan, obligations, activities), never other claimants'.
+    """
+    case = repository.by_claim(uow.session, claim_id)
+    if case is None or not case.registered:
+        raise NotFound("no such case")
+    allowed = visible_to(principal, case) or (allow_claimant and claimant_owns(principal, case))
+    if not allowed:
+        raise NotFound("no such case")
+    if audit:
+        uow.audit(
+            actor=principal.as_actor(), action=action, resource_type="case", resource_id=case.id
+        )
+    return case
+
+
+def require_open(case: Case) -> None:
+    """Closed cases are read-only until reopened (409 naming the way out)."""
+    if case.status != "open":
+        raise Conflict(
+            "the case is closed; a team lead or admin can reopen it "
+            f"(POST /v1/cases/{case.claim_id}/reopen)"
+        )
 
 
 def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
     """The case of a claim if the caller may see it (otherwise it does not exist for them)."""
-    case = repository.by_claim(uow.session, claim_id)
-    if case is None or not case.registered or not visible_to(principal, case):
-        raise NotFound("no such case")
-    uow.audit(
-        actor=principal.as_actor(), action="case.read", resource_type="case", resource_id=case.id
-    )
+    case = case_for(uow=uow, claim_id=claim_id, principal=principal)
     uow.commit()
     return case
 
