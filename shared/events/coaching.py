@@ -135,8 +135,31 @@ class CaseClosed(_CoachingPayload):
 
     claim_id: uuid.UUID
     case_id: uuid.UUID
-    result: str = Field(description="work_resumed, entitlement_ended, self_employed, other")
+    result: str = Field(
+        description="work_resumed, work_resumed_partially, entitlement_ended, self_employed, "
+        "other"
+    )
     closed_at: AwareDatetime
+    closed_on: dt.date | None = Field(
+        default=None, description="The day the case ended (e.g. the first working day)"
+    )
+    reported_by: str | None = Field(
+        default=None,
+        description="claimant, temp_agency, coach or system (added within v1, optional)",
+    )
+
+
+@REGISTRY.register
+class CaseReopened(_CoachingPayload):
+    """A closed case was reopened (audited, with a reason)."""
+
+    event_type: ClassVar[str] = "case.reopened"
+
+    claim_id: uuid.UUID
+    case_id: uuid.UUID
+    coach_id: uuid.UUID | None = Field(description="The coach the case returns to, if any")
+    reason: str = Field(description="Why the case was reopened (free text, no BSN)")
+    reopened_at: AwareDatetime
 
 
 @REGISTRY.register

@@ -11,9 +11,12 @@ from coaching.cases.router import offices_router
 from coaching.cases.router import router as cases_router
 from coaching.coaches import models as _coach_models  # noqa: F401
 from coaching.coaches.router import router as coaches_router
+from coaching.contacts.router import router as contacts_router
 from coaching.db import TABLES
 from coaching.handlers import handlers_for
+from coaching.obligations.router import router as obligations_router
 from coaching.settings import CoachingSettings
+from coaching.workplans.router import router as workplans_router
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
 from shared.web.app import build_app
@@ -27,7 +30,14 @@ SPEC = ServiceSpec(
     name="coaching",
     settings_cls=CoachingSettings,
     tables=TABLES,
-    routers=[coaches_router, cases_router, offices_router],
+    routers=[
+        coaches_router,
+        cases_router,
+        offices_router,
+        workplans_router,
+        contacts_router,
+        obligations_router,
+    ],
     handlers=handlers_for,
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
@@ -36,6 +46,9 @@ SPEC = ServiceSpec(
     openapi_tags=[
         {"name": "coaches", "description": "The coach roster"},
         {"name": "cases", "description": "Cases and caseloads"},
+        {"name": "work plans", "description": "Agreed activities of a case"},
+        {"name": "contact moments", "description": "Planned and held contacts of a case"},
+        {"name": "obligations", "description": "Job-search obligation, activities, tasks"},
     ],
 )
 
