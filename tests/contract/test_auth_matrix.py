@@ -183,6 +183,18 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "GET", "/v1/offices/{office_code}/caseload"): Access(
         frozenset({"team_lead", "admin"})
     ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/close"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/reopen"): Access(frozenset({"team_lead", "admin"})),
+    # coaching: transfers
+    ("coaching", "POST", "/v1/cases/{claim_id}/transfer"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
+    ("coaching", "POST", "/v1/transfers"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "POST", "/v1/coaches/{coach_id}/redistribution-proposal"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     # starters has no API routes yet (it only consumes events)
 }
 ROUTES = sorted(MATRIX)
@@ -288,6 +300,17 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = core.shipped()[core.DEFAULT_VERSION].model_dump(mode="json")
         body["version"] = "matrix-1"
     elif template.endswith("/activate"):
+        body = {"reason": "the auth matrix"}
+    elif template.endswith("/transfer"):
+        body = {"to_coach_id": str(uuid.uuid4()), "reason_category": "other", "reason_text": "m"}
+    elif template == "/v1/transfers":
+        move = {"claim_id": str(uuid.uuid4()), "to_coach_id": str(uuid.uuid4())}
+        body = {"reason_category": "other", "reason_text": "matrix", "moves": [move]}
+    elif template.endswith("/redistribution-proposal"):
+        body = {}
+    elif template.endswith("/close"):
+        body = {"result": "other", "note": "the auth matrix"}
+    elif template.endswith("/reopen"):
         body = {"reason": "the auth matrix"}
     elif template.endswith("/complete"):
         body = {

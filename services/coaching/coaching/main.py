@@ -16,6 +16,7 @@ from coaching.db import TABLES
 from coaching.handlers import handlers_for
 from coaching.obligations.router import router as obligations_router
 from coaching.settings import CoachingSettings
+from coaching.transfers.router import router as transfers_router
 from coaching.workplans.router import router as workplans_router
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
@@ -34,6 +35,7 @@ SPEC = ServiceSpec(
         coaches_router,
         cases_router,
         offices_router,
+        transfers_router,
         workplans_router,
         contacts_router,
         obligations_router,
@@ -46,6 +48,7 @@ SPEC = ServiceSpec(
     openapi_tags=[
         {"name": "coaches", "description": "The coach roster"},
         {"name": "cases", "description": "Cases and caseloads"},
+        {"name": "transfers", "description": "Moving cases between coaches"},
         {"name": "work plans", "description": "Agreed activities of a case"},
         {"name": "contact moments", "description": "Planned and held contacts of a case"},
         {"name": "obligations", "description": "Job-search obligation, activities, tasks"},

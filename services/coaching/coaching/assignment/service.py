@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from coaching.assignment.rules import (
     AssignmentPolicy,
     CaseNeeds,
     CoachLoad,
     Decision,
+    NoFitReason,
     Outcome,
     assign,
 )
 from coaching.cases.models import Case
 from coaching.coaches.models import Coach
+from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseAssigned, CaseUnassigned
@@ -47,26 +49,40 @@ DIGITAL = "digital"
 _OPEN = "open"
 
 
-def roster_with_loads(uow: UnitOfWork, office_code: str) -> list[CoachLoad]:
-    """The office's coaches with their open cases (locks the office's roster rows).
+def roster_with_loads(
+    uow: UnitOfWork, office_code: str, *, today: dt.date | None = None, lock: bool = True
+) -> list[CoachLoad]:
+    """The office's coaches with their open cases, own and covered (locks the office's
+    roster rows unless `lock` is false, for read-only proposals).
 
     Locking the office's coaches serialises concurrent assignments in one office on
-    PostgreSQL, so two consumers never both take a coach's last free place.
+    PostgreSQL, so two consumers never both take a coach's last free place. Cases a
+    coach covers for an absent colleague (until `covering_until`, inclusive) count towards
+    their load.
     """
     session = uow.session
-    coaches = session.scalars(
-        select(Coach).where(Coach.office_code == office_code).order_by(Coach.id).with_for_update()
-    ).all()
+    query = select(Coach).where(Coach.office_code == office_code).order_by(Coach.id)
+    coaches = session.scalars(query.with_for_update() if lock else query).all()
     if not coaches:
         return []
+    ids = [c.id for c in coaches]
     loads = dict(
         session.execute(
             select(Case.coach_id, func.count())
-            .where(
-                Case.coach_id.in_([c.id for c in coaches]),
-                Case.status == _OPEN,
-            )
+            .where(Case.coach_id.in_(ids), Case.status == _OPEN)
             .group_by(Case.coach_id)
+        ).all()
+    )
+    day = today or local_today()
+    covering = dict(
+        session.execute(
+            select(Case.covering_coach_id, func.count())
+            .where(
+                Case.covering_coach_id.in_(ids),
+                Case.status == _OPEN,
+                or_(Case.covering_until.is_(None), Case.covering_until >= day),
+            )
+            .group_by(Case.covering_coach_id)
         ).all()
     )
     return [
@@ -77,12 +93,14 @@ def roster_with_loads(uow: UnitOfWork, office_code: str) -> list[CoachLoad]:
             contract_hours=c.contract_hours,
             active=c.active,
             load=int(loads.get(c.id, 0)),
+            covering=int(covering.get(c.id, 0)),
         )
         for c in coaches
     ]
 
 
-def _needs(case: Case, segment: Segment) -> CaseNeeds:
+def needs_of(case: Case, segment: Segment) -> CaseNeeds:
+    """What the rules need to know of a case."""
     age = case.age_at_first_ww_day
     assert case.office_code is not None
     return CaseNeeds(
@@ -92,7 +110,7 @@ def _needs(case: Case, segment: Segment) -> CaseNeeds:
         over_55=age is not None and age >= 55,
         under_27=age is not None and age < 27,
         sector=case.sector,
-        starters=False,  # starters events are not followed yet
+        starters=False,  # starters events do not mark cases yet
         intake_coach_id=case.intake_coach_id,
         first_ww_day=case.first_ww_day,
     )
@@ -124,8 +142,8 @@ def maybe_assign(
     if not _ready(case) or case.segment is None:
         return None
     segment = Segment(case.segment)
-    needs = _needs(case, segment)
-    roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office)
+    needs = needs_of(case, segment)
+    roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office, today=today)
     decision = assign(needs, roster, policy, today=today)
     now = utcnow()
     previous = case.assignment_status
@@ -208,4 +226,29 @@ def unassigned_cases(
     return list(rows), int(total)
 
 
-__all__ = ["maybe_assign", "roster_with_loads", "unassigned_cases"]
+def retry_unassigned(
+    uow: UnitOfWork, *, office_code: str, policy: AssignmentPolicy, today: dt.date, limit: int = 500
+) -> int:
+    """Try the office's queue again (oldest first) after capacity appeared: a coach added
+    or given more hours, a case closed or moved away. Returns how many got a coach; the
+    caller commits. Bounded by `limit` per call; the rest waits for the next change."""
+    waiting = uow.session.scalars(
+        select(Case)
+        .where(
+            Case.office_code == office_code,
+            Case.assignment_status == UNASSIGNED,
+            Case.status == _OPEN,
+            Case.coach_id.is_(None),
+        )
+        .order_by(Case.opened_at, Case.id)
+        .limit(limit)
+    ).all()
+    assigned = 0
+    for case in waiting:
+        decision = maybe_assign(uow=uow, case=case, policy=policy, today=today)
+        if decision is not None and decision.outcome is Outcome.ASSIGNED:
+            assigned += 1
+        elif decision is not None and decision.reason is NoFitReason.ALL_AT_MAXIMUM:
+            if not needs_of(case, Segment.PERSONAL).needs(policy):
+                break  # a case without special needs found nobody: nor will the rest
+    return assigned

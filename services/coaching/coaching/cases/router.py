@@ -8,10 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from coaching.assignment import service as assignment
-from coaching.assignment.rules import DEFAULT_POLICY
+from coaching.assignment.config import policy_of
 from coaching.cases import repository, service
-from coaching.cases.schemas import CaseRead, OfficeCaseload
-from coaching.settings import CoachingSettings
+from coaching.cases.schemas import CaseRead, CloseBody, OfficeCaseload, ReopenBody
 from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -23,6 +22,7 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONS
 offices_router = APIRouter(prefix="/v1/offices", tags=["cases"], responses=PROBLEM_RESPONSES)
 
 READ_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
+REOPEN_ROLES = (Role.TEAM_LEAD, Role.ADMIN)
 
 
 @router.get("/{claim_id}", response_model=CaseRead, summary="Get the case of a claim")
@@ -139,11 +139,58 @@ def office_caseload(
     """Per coach: open cases, contract hours, maximum caseload, load per contract hour and
     share of the maximum, highest relative load first; and the office's unassigned queue
     and digital cases. A team lead's own office, an admin any office. Counts only."""
-    settings = container.settings
-    policy = (
-        settings.assignment_policy() if isinstance(settings, CoachingSettings) else DEFAULT_POLICY
-    )
     with container.uow() as uow:
         return service.office_caseload(
-            uow=uow, office_code=office_code, principal=principal, policy=policy
+            uow=uow, office_code=office_code, principal=principal, policy=policy_of(container)
         )
+
+
+@router.post("/{claim_id}/close", response_model=CaseRead, summary="Close a case with its result")
+def close_case(
+    claim_id: uuid.UUID,
+    body: CloseBody,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CaseRead:
+    """The case's coach (or the coach covering), a team lead of its office, or an admin.
+    A result is required; `other` needs a note. The case becomes read-only until an
+    audited reopen; `case.closed` is published, and the office's unassigned queue is tried
+    again (a place freed up)."""
+    today = local_today()
+    with container.uow() as uow:
+        case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
+        service.close_case(
+            uow=uow,
+            case=case,
+            result=body.result,
+            closed_on=body.closed_on or today,
+            reported_by=body.reported_by.value,
+            note=body.note,
+            actor=principal.as_actor(),
+            today=today,
+        )
+        if case.office_code is not None and case.coach_id is not None:
+            assignment.retry_unassigned(
+                uow, office_code=case.office_code, policy=policy_of(container), today=today
+            )
+        uow.commit()
+        return service.to_read(case, today)
+
+
+@router.post("/{claim_id}/reopen", response_model=CaseRead, summary="Reopen a closed case")
+def reopen_case(
+    claim_id: uuid.UUID,
+    body: ReopenBody,
+    principal: Principal = Depends(requires(roles=REOPEN_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CaseRead:
+    """A team lead of the case's office or an admin, with a reason (audited). The case
+    returns to its coach when still active; otherwise the assignment rules decide again."""
+    today = local_today()
+    with container.uow() as uow:
+        case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
+        service.reopen_case(uow=uow, case=case, reason=body.reason, actor=principal.as_actor())
+        if case.coach_id is None:
+            assignment.maybe_assign(uow=uow, case=case, policy=policy_of(container), today=today)
+        uow.commit()
+        return service.to_read(case, today)

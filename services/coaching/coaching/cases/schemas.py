@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -35,6 +36,20 @@ class CaseRead(BaseModel):
     score_provisional: bool | None
     opened_at: dt.datetime
     updated_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    closed_on: dt.date | None = Field(default=None, description="The day the case ended")
+    closure_result: str | None = Field(
+        default=None, description="work_resumed, entitlement_ended, self_employed or other"
+    )
+    closure_note: str | None = None
+    reopened_at: dt.datetime | None = None
+    covering_coach_id: uuid.UUID | None = Field(
+        default=None, description="A coach covering for the assigned one"
+    )
+    covering_until: dt.date | None = None
+    obligation_regime: str | None = Field(
+        default=None, description="Job-search obligation regime: regular, none, individual"
+    )
     weeks_in_ww: int | None = Field(
         default=None,
         description="Whole weeks since the first WW day, on today's Dutch calendar day "
@@ -87,3 +102,43 @@ class OfficeCaseload(BaseModel):
     max_cases_per_contract_hour: float
     coaches: list[CoachCaseload]
     totals: OfficeCaseloadTotals
+
+
+class ClosureResult(StrEnum):
+    """Why a case ends (the result is required before closing)."""
+
+    WORK_RESUMED = "work_resumed"
+    ENTITLEMENT_ENDED = "entitlement_ended"
+    SELF_EMPLOYED = "self_employed"  # business continued under the starters scheme
+    OTHER = "other"
+
+
+class ReportedBy(StrEnum):
+    """Who told coaching that the case ends."""
+
+    CLAIMANT = "claimant"
+    TEMP_AGENCY = "temp_agency"
+    COACH = "coach"
+
+
+class CloseBody(BaseModel):
+    """Close a case with its result."""
+
+    result: ClosureResult
+    closed_on: dt.date | None = Field(
+        default=None,
+        description="The day the case ends, e.g. the first working day (default today); "
+        "not before the first WW day, at most CLOSE_AHEAD_DAYS ahead",
+    )
+    reported_by: ReportedBy = ReportedBy.COACH
+    note: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Required for result `other`; never a BSN",
+    )
+
+
+class ReopenBody(BaseModel):
+    """Reopen a closed case (audited)."""
+
+    reason: str = Field(min_length=1, max_length=500)

@@ -11,18 +11,21 @@ from coaching.cases import repository
 from coaching.cases.models import Case
 from coaching.cases.schemas import (
     CaseRead,
+    ClosureResult,
     CoachCaseload,
     OfficeCaseload,
     OfficeCaseloadTotals,
 )
+from coaching.coaches.models import Coach
 from shared.clock import local_today
+from shared.db.audit import Actor
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
-from shared.events.coaching import CaseOpened
+from shared.events.coaching import CaseClosed, CaseOpened, CaseReopened
 from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageOverridden, TriageScored
 from shared.web.auth import Principal, Role
-from shared.web.problems import Conflict, Forbidden, NotFound
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
 
 def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
@@ -292,4 +295,120 @@ def office_caseload(
             unassigned_cases=unassigned,
             digital_cases=digital,
         ),
+    )
+
+
+# A case may be closed ahead of the first working day that ends it (a claimant reports a
+# job that starts next month); further ahead is more likely a typing error.
+CLOSE_AHEAD_DAYS = 92
+
+
+def _closure_snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "status": case.status,
+        "closure_result": case.closure_result,
+        "closed_on": None if case.closed_on is None else case.closed_on.isoformat(),
+        "coach_id": None if case.coach_id is None else str(case.coach_id),
+    }
+
+
+def close_case(
+    *,
+    uow: UnitOfWork,
+    case: Case,
+    result: ClosureResult,
+    closed_on: dt.date,
+    reported_by: str,
+    note: str | None,
+    actor: Actor,
+    today: dt.date,
+    field_prefix: str = "",
+) -> None:
+    """Close an open case with its result (the caller checked access and commits).
+
+    409 when already closed; 422 naming the field for a day before the first WW day or
+    too far ahead, or a result `other` without a note. Publishes `case.closed`; the
+    coach's place frees up (only open cases count towards a caseload).
+    """
+    require_open(case)
+    if result is ClosureResult.OTHER and not (note and note.strip()):
+        raise InvalidField(f"{field_prefix}note", "a result `other` needs a note saying what")
+    if case.first_ww_day is not None and closed_on < case.first_ww_day:
+        raise InvalidField(
+            f"{field_prefix}closed_on",
+            f"before the first WW day {case.first_ww_day.isoformat()}",
+        )
+    if closed_on > today + dt.timedelta(days=CLOSE_AHEAD_DAYS):
+        raise InvalidField(f"{field_prefix}closed_on", f"more than {CLOSE_AHEAD_DAYS} days ahead")
+    old = _closure_snapshot(case)
+    now = utcnow()
+    case.status = "closed"
+    case.closed_at = now
+    case.closed_on = closed_on
+    case.closure_result = result.value
+    case.closure_note = note
+    case.covering_coach_id = None
+    case.covering_until = None
+    case.updated_at = now
+    uow.session.flush()
+    uow.audit(
+        actor=actor,
+        action="case.close",
+        resource_type="case",
+        resource_id=case.id,
+        reason=f"{result.value} (reported by {reported_by})",
+        old=old,
+        new=_closure_snapshot(case),
+    )
+    uow.publish(
+        CaseClosed(
+            claim_id=case.claim_id,
+            case_id=case.id,
+            result=result.value,
+            closed_at=now,
+            closed_on=closed_on,
+            reported_by=reported_by,
+        )
+    )
+
+
+def reopen_case(*, uow: UnitOfWork, case: Case, reason: str, actor: Actor) -> None:
+    """Reopen a closed case (409 when open): it returns to its coach if that coach is
+    still active, otherwise it is decided again by the assignment rules (the caller runs
+    them). Publishes `case.reopened`; audited with the reason and the closure undone."""
+    if case.status != "closed":
+        raise Conflict("the case is open; only a closed case can be reopened")
+    old = _closure_snapshot(case)
+    now = utcnow()
+    case.status = "open"
+    case.reopened_at = now
+    case.closed_at = None
+    case.closed_on = None
+    case.closure_result = None
+    case.closure_note = None
+    case.updated_at = now
+    if case.coach_id is not None:
+        coach = uow.session.get(Coach, case.coach_id)
+        if coach is None or not coach.active:
+            case.coach_id = None
+            case.assignment_status = None
+            case.assignment_reason = None
+    uow.session.flush()
+    uow.audit(
+        actor=actor,
+        action="case.reopen",
+        resource_type="case",
+        resource_id=case.id,
+        reason=reason,
+        old=old,
+        new=_closure_snapshot(case),
+    )
+    uow.publish(
+        CaseReopened(
+            claim_id=case.claim_id,
+            case_id=case.id,
+            coach_id=case.coach_id,
+            reason=reason,
+            reopened_at=now,
+        )
     )

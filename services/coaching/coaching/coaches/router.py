@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from coaching.assignment.config import policy_of
 from coaching.coaches import repository, service
 from coaching.coaches.models import Coach
 from coaching.coaches.schemas import CoachCreate, CoachDeactivate, CoachRead, CoachUpdate
@@ -37,7 +38,9 @@ def create_coach(
 ) -> CoachRead:
     """Team leads add coaches to their own office; admins to any office."""
     with container.uow() as uow:
-        coach = service.create_coach(uow=uow, data=body, principal=principal)
+        coach = service.create_coach(
+            uow=uow, data=body, principal=principal, policy=policy_of(container)
+        )
     response.headers["Location"] = f"/v1/coaches/{coach.id}"
     return _read(coach)
 
@@ -93,7 +96,13 @@ def update_coach(
     """Partial update; publishes coach.updated."""
     with container.uow() as uow:
         return _read(
-            service.update_coach(uow=uow, coach_id=coach_id, data=body, principal=principal)
+            service.update_coach(
+                uow=uow,
+                coach_id=coach_id,
+                data=body,
+                principal=principal,
+                policy=policy_of(container),
+            )
         )
 
 

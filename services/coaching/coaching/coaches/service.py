@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from coaching.assignment import service as assignment
+from coaching.assignment.rules import AssignmentPolicy
 from coaching.coaches import repository
 from coaching.coaches.models import Coach
 from coaching.coaches.schemas import CoachCreate, CoachUpdate
+from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CoachDeactivated, CoachRegistered, CoachUpdated
@@ -32,8 +36,26 @@ def _check_office(principal: Principal, office_code: str) -> None:
         raise Forbidden("a team lead manages only the coaches of their own office")
 
 
-def create_coach(*, uow: UnitOfWork, data: CoachCreate, principal: Principal) -> Coach:
-    """Add a coach to the roster and publish coach.registered."""
+def _capacity_appeared(
+    uow: UnitOfWork, office_code: str, policy: AssignmentPolicy | None, today: dt.date | None
+) -> None:
+    """New capacity in an office: its unassigned queue is tried again, in this transaction."""
+    if policy is not None:
+        assignment.retry_unassigned(
+            uow, office_code=office_code, policy=policy, today=today or local_today()
+        )
+
+
+def create_coach(
+    *,
+    uow: UnitOfWork,
+    data: CoachCreate,
+    principal: Principal,
+    policy: AssignmentPolicy | None = None,
+    today: dt.date | None = None,
+) -> Coach:
+    """Add a coach to the roster and publish coach.registered; with a policy, the office's
+    unassigned queue is tried again."""
     _check_office(principal, data.office_code)
     coach = Coach(
         id=uuid.uuid4(),
@@ -64,6 +86,8 @@ def create_coach(*, uow: UnitOfWork, data: CoachCreate, principal: Principal) ->
         resource_id=coach.id,
         new=_snapshot(coach),
     )
+    uow.session.flush()
+    _capacity_appeared(uow, coach.office_code, policy, today)
     uow.commit()
     return coach
 
@@ -76,9 +100,17 @@ def _load(uow: UnitOfWork, coach_id: uuid.UUID) -> Coach:
 
 
 def update_coach(
-    *, uow: UnitOfWork, coach_id: uuid.UUID, data: CoachUpdate, principal: Principal
+    *,
+    uow: UnitOfWork,
+    coach_id: uuid.UUID,
+    data: CoachUpdate,
+    principal: Principal,
+    policy: AssignmentPolicy | None = None,
+    today: dt.date | None = None,
 ) -> Coach:
-    """Change roster data and publish coach.updated with the full state."""
+    """Change roster data and publish coach.updated with the full state; with a policy,
+    the office's unassigned queue is tried again (more hours or a new specialism may fit
+    a waiting case)."""
     coach = _load(uow, coach_id)
     _check_office(principal, coach.office_code)
     if not coach.active:
@@ -108,6 +140,8 @@ def update_coach(
         old=old,
         new=_snapshot(coach),
     )
+    uow.session.flush()
+    _capacity_appeared(uow, coach.office_code, policy, today)
     uow.commit()
     return coach
 

@@ -10,88 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from coaching.cases.models import Case
-from coaching.coaches.models import Coach
 from shared.clock import local_today
-from shared.messaging.embedded import EmbeddedBroker
-from shared.runtime import ServiceContainer
-from shared.web.app import build_app
-from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
-from tests.support.tokens import Tokens
+from tests.support.coaching import Office, office
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Office:
-    container: ServiceContainer
-    client: TestClient
-    tokens: Tokens
-
-    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
-
-    def coach(
-        self, name: str, hours: float, *, office: str = "AMS", active: bool = True
-    ) -> uuid.UUID:
-        coach_id = uuid.uuid4()
-        with self.container.session_factory() as s:
-            s.add(
-                Coach(
-                    id=coach_id,
-                    display_name=name,
-                    office_code=office,
-                    specialisms=[],
-                    contract_hours=hours,
-                    holds_intakes=True,
-                    active=active,
-                )
-            )
-            s.commit()
-        return coach_id
-
-    def cases(self, n: int, *, office: str = "AMS", **fields: Any) -> list[uuid.UUID]:
-        claim_ids = [uuid.uuid4() for _ in range(n)]
-        values: dict[str, Any] = {"status": "open", "first_ww_day": local_today(), **fields}
-        with self.container.session_factory() as s:
-            for claim_id in claim_ids:
-                s.add(
-                    Case(
-                        id=uuid.uuid4(),
-                        claim_id=claim_id,
-                        registered=True,
-                        intake_held=False,
-                        office_code=office,
-                        **values,
-                    )
-                )
-            s.commit()
-        return claim_ids
-
-
-@pytest.fixture
-def office(pg: PgDatabases, state_dir: Path) -> Iterator[Office]:
-    c = build_container(
-        "coaching",
-        database_url=pg.create("coaching"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
-    yield Office(
-        c, TestClient(build_app(c, manage_lifecycle=False)), Tokens(state_dir / "dev-jwt-key.pem")
-    )
-    c.stop()
+__all__ = ["office"]
 
 
 def _assigned(coach_id: uuid.UUID) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Transfers and rebalancing of cases between coaches (issue 5 item 3)."""

@@ -1,0 +1,110 @@
+"""A coaching service on its own PostgreSQL database, with roster and cases written straight
+into the tables (so every expected number in a test is counted by hand from its data)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from coaching.cases.models import Case
+from coaching.coaches.models import Coach
+from shared.clock import local_today
+from shared.messaging.embedded import EmbeddedBroker
+from shared.runtime import ServiceContainer
+from shared.web.app import build_app
+from tests.support.pg import PgDatabases
+from tests.support.system import container as build_container
+from tests.support.tokens import Tokens
+
+
+@dataclass
+class Office:
+    container: ServiceContainer
+    client: TestClient
+    tokens: Tokens
+
+    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
+        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
+
+    def coach(
+        self,
+        name: str,
+        hours: float,
+        *,
+        office: str = "AMS",
+        active: bool = True,
+        specialisms: list[str] | None = None,
+    ) -> uuid.UUID:
+        coach_id = uuid.uuid4()
+        with self.container.session_factory() as s:
+            s.add(
+                Coach(
+                    id=coach_id,
+                    display_name=name,
+                    office_code=office,
+                    specialisms=specialisms or [],
+                    contract_hours=hours,
+                    holds_intakes=True,
+                    active=active,
+                )
+            )
+            s.commit()
+        return coach_id
+
+    def cases(self, n: int, *, office: str = "AMS", **fields: Any) -> list[uuid.UUID]:
+        claim_ids = [uuid.uuid4() for _ in range(n)]
+        values: dict[str, Any] = {"status": "open", "first_ww_day": local_today(), **fields}
+        with self.container.session_factory() as s:
+            for claim_id in claim_ids:
+                s.add(
+                    Case(
+                        id=uuid.uuid4(),
+                        claim_id=claim_id,
+                        registered=True,
+                        intake_held=False,
+                        office_code=office,
+                        **values,
+                    )
+                )
+            s.commit()
+        return claim_ids
+
+    def sql(self, statement: str, **params: Any) -> list[tuple[Any, ...]]:
+        with self.container.engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+
+    def case(self, claim_id: uuid.UUID) -> Case:
+        with self.container.session_factory() as s:
+            row = s.query(Case).filter_by(claim_id=claim_id).one()
+            s.expunge(row)
+            return row
+
+    def published(self, event_type: str) -> list[dict[str, Any]]:
+        """Payloads of this type in the outbox (published or not yet), oldest first."""
+        rows = self.sql("SELECT body FROM outbox WHERE event_type = :t ORDER BY seq", t=event_type)
+        return [json.loads(r[0])["data"] for r in rows]
+
+
+@pytest.fixture
+def office(pg: PgDatabases, state_dir: Path) -> Iterator[Office]:
+    c = build_container(
+        "coaching",
+        database_url=pg.create("coaching"),
+        transport="embedded",
+        broker=EmbeddedBroker(),
+        state_dir=state_dir,
+        log_level="WARNING",
+    )
+    yield Office(
+        c, TestClient(build_app(c, manage_lifecycle=False)), Tokens(state_dir / "dev-jwt-key.pem")
+    )
+    c.stop()
