@@ -192,6 +192,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
         frozenset({"team_lead", "admin"})
     ),
     ("coaching", "POST", "/v1/transfers"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "PUT", "/v1/coaches/{coach_id}/cover"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "DELETE", "/v1/coaches/{coach_id}/cover"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     ("coaching", "POST", "/v1/coaches/{coach_id}/redistribution-proposal"): Access(
         frozenset({"team_lead", "admin"})
     ),
@@ -306,6 +310,9 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
     elif template == "/v1/transfers":
         move = {"claim_id": str(uuid.uuid4()), "to_coach_id": str(uuid.uuid4())}
         body = {"reason_category": "other", "reason_text": "matrix", "moves": [move]}
+    elif template.endswith("/cover") and method == "PUT":
+        until = local_today() + dt.timedelta(days=7)
+        body = {"covering_coach_id": str(uuid.uuid4()), "until": until.isoformat(), "reason": "m"}
     elif template.endswith("/redistribution-proposal"):
         body = {}
     elif template.endswith("/close"):

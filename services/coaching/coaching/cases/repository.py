@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from coaching.cases.models import Case
 from coaching.coaches.models import Coach
+from shared.clock import local_today
 
 SORTS: dict[str, ColumnElement[Any]] = {
     "opened_at": Case.opened_at.asc(),
@@ -44,6 +46,7 @@ def list_cases(
     status: str | None,
     sort: str,
     assignment_status: str | None = None,
+    today: dt.date | None = None,
     limit: int,
     offset: int,
 ) -> tuple[Sequence[Case], int]:
@@ -52,7 +55,17 @@ def list_cases(
     if office_code:
         conditions.append(Case.office_code == office_code)
     if coach_id:
-        conditions.append(Case.coach_id == coach_id)
+        # A coach's caseload: own cases and the cases they cover for an absent colleague.
+        day = today or local_today()
+        conditions.append(
+            or_(
+                Case.coach_id == coach_id,
+                and_(
+                    Case.covering_coach_id == coach_id,
+                    or_(Case.covering_until.is_(None), Case.covering_until >= day),
+                ),
+            )
+        )
     if segment:
         conditions.append(Case.segment == segment)
     if status:

@@ -11,6 +11,8 @@ from coaching.transfers import service
 from coaching.transfers.schemas import (
     BatchTransferBody,
     BatchTransferResult,
+    CoverBody,
+    CoverResult,
     RedistributionBody,
     RedistributionProposal,
     TransferBody,
@@ -101,3 +103,44 @@ def redistribution_proposal(
             policy=policy_of(container),
             today=local_today(),
         )
+
+
+@router.put(
+    "/v1/coaches/{coach_id}/cover",
+    response_model=CoverResult,
+    summary="Let a colleague cover an absent coach's open cases until a date",
+)
+def cover_coach(
+    coach_id: uuid.UUID,
+    body: CoverBody,
+    principal: Principal = Depends(requires(roles=MANAGE_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CoverResult:
+    """The colleague sees and works the cases (they count towards their load; 409 above
+    their maximum). Audited; the cases stay the absent coach's."""
+    with container.uow() as uow:
+        return service.cover(
+            uow=uow,
+            coach_id=coach_id,
+            covering_coach_id=body.covering_coach_id,
+            until=body.until,
+            reason=body.reason,
+            principal=principal,
+            policy=policy_of(container),
+            today=local_today(),
+        )
+
+
+@router.delete(
+    "/v1/coaches/{coach_id}/cover",
+    response_model=CoverResult,
+    summary="End the cover of a coach who is back",
+)
+def end_cover(
+    coach_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=MANAGE_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> CoverResult:
+    """Idempotent: ending a cover that is not there changes nothing (cases: 0)."""
+    with container.uow() as uow:
+        return service.end_cover(uow=uow, coach_id=coach_id, principal=principal)

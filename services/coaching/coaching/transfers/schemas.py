@@ -111,3 +111,20 @@ class RedistributionProposal(BaseModel):
     moves: list[ProposedMove]
     unplaceable: list[Unplaceable]
     loads: list[CoachLoadAfter]
+
+
+class CoverBody(BaseModel):
+    """A colleague covers an absent coach's open cases until a date (inclusive)."""
+
+    covering_coach_id: uuid.UUID
+    until: dt.date = Field(description="Last day of the cover (inclusive), at most 183 days on")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CoverResult(BaseModel):
+    """How many of the absent coach's open cases the cover applies to (or ended for)."""
+
+    coach_id: uuid.UUID
+    covering_coach_id: uuid.UUID | None
+    until: dt.date | None
+    cases: int

@@ -34,6 +34,7 @@ from coaching.coaches.models import Coach
 from coaching.transfers.schemas import (
     BatchTransferResult,
     CoachLoadAfter,
+    CoverResult,
     Move,
     ProposedMove,
     RedistributionBody,
@@ -327,3 +328,103 @@ def propose(
 
 
 __all__ = ["propose", "transfer", "transfer_many"]
+
+
+# Longer absences call for a transfer, not a cover.
+MAX_COVER_DAYS = 183
+
+
+def cover(
+    *,
+    uow: UnitOfWork,
+    coach_id: uuid.UUID,
+    covering_coach_id: uuid.UUID,
+    until: dt.date,
+    reason: str,
+    principal: Principal,
+    policy: AssignmentPolicy,
+    today: dt.date,
+) -> CoverResult:
+    """A colleague of the same office covers every open case of an absent coach until
+    `until` (inclusive): they see and work the cases, which count towards their load, so
+    never above their maximum (409; split the cases with a redistribution instead).
+    The cases stay the absent coach's; a transfer or closure ends the cover of a case."""
+    absent = uow.session.get(Coach, coach_id)
+    if absent is None:
+        raise NotFound("no such coach")
+    _check_office(principal, absent.office_code)
+    if covering_coach_id == coach_id:
+        raise InvalidField("covering_coach_id", "a coach cannot cover for themselves")
+    if until < today:
+        raise InvalidField("until", "the cover must not end in the past")
+    if until > today + dt.timedelta(days=MAX_COVER_DAYS):
+        raise InvalidField("until", f"at most {MAX_COVER_DAYS} days on; transfer the cases")
+    roster = _Roster(uow, policy, today)
+    colleague = roster.office(absent.office_code).get(covering_coach_id)
+    if colleague is None or not colleague.active:
+        raise InvalidField(
+            "covering_coach_id", f"not an active coach of office {absent.office_code}"
+        )
+    open_cases = list(
+        uow.session.scalars(select(Case).where(Case.coach_id == coach_id, Case.status == "open"))
+    )
+    newly = [c for c in open_cases if c.covering_coach_id != covering_coach_id]
+    maximum = policy.max_caseload(colleague.contract_hours)
+    if roster.load[covering_coach_id] + len(newly) > maximum:
+        raise Conflict(
+            f"covering {len(newly)} cases would bring the coach to "
+            f"{roster.load[covering_coach_id] + len(newly)} (maximum {maximum}); split the "
+            "cases with a redistribution proposal",
+            open_cases=roster.load[covering_coach_id],
+            max_caseload=maximum,
+        )
+    for case in open_cases:
+        case.covering_coach_id = covering_coach_id
+        case.covering_until = until
+        case.updated_at = utcnow()
+    uow.audit(
+        actor=principal.as_actor(),
+        action="coach.cover",
+        resource_type="coach",
+        resource_id=coach_id,
+        reason=reason,
+        new={
+            "covering_coach_id": str(covering_coach_id),
+            "until": until.isoformat(),
+            "cases": len(open_cases),
+        },
+    )
+    uow.commit()
+    return CoverResult(
+        coach_id=coach_id, covering_coach_id=covering_coach_id, until=until, cases=len(open_cases)
+    )
+
+
+def end_cover(*, uow: UnitOfWork, coach_id: uuid.UUID, principal: Principal) -> CoverResult:
+    """The absent coach is back: the cover of their open cases ends today (audited)."""
+    absent = uow.session.get(Coach, coach_id)
+    if absent is None:
+        raise NotFound("no such coach")
+    _check_office(principal, absent.office_code)
+    covered = list(
+        uow.session.scalars(
+            select(Case).where(
+                Case.coach_id == coach_id,
+                Case.status == "open",
+                Case.covering_coach_id.is_not(None),
+            )
+        )
+    )
+    for case in covered:
+        case.covering_coach_id = None
+        case.covering_until = None
+        case.updated_at = utcnow()
+    uow.audit(
+        actor=principal.as_actor(),
+        action="coach.cover_end",
+        resource_type="coach",
+        resource_id=coach_id,
+        new={"cases": len(covered)},
+    )
+    uow.commit()
+    return CoverResult(coach_id=coach_id, covering_coach_id=None, until=None, cases=len(covered))

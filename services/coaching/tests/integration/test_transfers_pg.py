@@ -4,11 +4,13 @@ none, idempotent), a proposal for a leaving coach, the maximum caseload, audit a
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
 
+from shared.clock import local_today
 from tests.support.coaching import Office, office
 
 pytestmark = pytest.mark.integration
@@ -274,3 +276,87 @@ def test_unplaceable_when_every_coach_is_full(office: Office) -> None:
     assert r.status_code == 200
     assert r.json()["moves"] == []
     assert {u["reason"] for u in r.json()["unplaceable"]} == {"all_coaches_at_maximum"}
+
+
+def test_a_colleague_covers_an_absent_coach_until_a_date(office: Office) -> None:
+    absent = office.coach("Anouk", 36)
+    colleague = office.coach("Bram", 36)
+    claims = office.cases(3, **_assigned(absent))
+    lead = office.as_("team_lead", **LEAD)
+    bram = office.as_("coach", sub=str(colleague))
+    assert office.client.get(f"/v1/cases/{claims[0]}", headers=bram).status_code == 404
+    until = local_today() + dt.timedelta(days=14)
+    r = office.client.put(
+        f"/v1/coaches/{absent}/cover",
+        json={"covering_coach_id": str(colleague), "until": until.isoformat(), "reason": "ill"},
+        headers=lead,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["cases"] == 3
+    # Bram sees and lists the covered cases; they stay Anouk's.
+    assert office.client.get(f"/v1/cases/{claims[0]}", headers=bram).status_code == 200
+    listed = office.client.get("/v1/cases", headers=bram).json()
+    assert sorted(c["claim_id"] for c in listed["items"]) == sorted(str(c) for c in claims)
+    assert {c["coach_id"] for c in listed["items"]} == {str(absent)}
+    # Covered cases count towards Bram's load in the office overview's rules.
+    assert office.sql("SELECT reason FROM audit_log WHERE action = 'coach.cover'") == [("ill",)]
+    # After the cover ends Bram no longer sees them.
+    end = office.client.delete(f"/v1/coaches/{absent}/cover", headers=lead)
+    assert end.status_code == 200
+    assert end.json()["cases"] == 3
+    assert office.client.get(f"/v1/cases/{claims[0]}", headers=bram).status_code == 404
+    assert office.client.delete(f"/v1/coaches/{absent}/cover", headers=lead).json()["cases"] == 0
+
+
+def test_an_expired_cover_no_longer_opens_the_case(office: Office) -> None:
+    absent = office.coach("Anouk", 36)
+    colleague = office.coach("Bram", 36)
+    (claim,) = office.cases(
+        1,
+        covering_coach_id=colleague,
+        covering_until=local_today() - dt.timedelta(days=1),
+        **_assigned(absent),
+    )
+    bram = office.as_("coach", sub=str(colleague))
+    assert office.client.get(f"/v1/cases/{claim}", headers=bram).status_code == 404
+    assert office.client.get("/v1/cases", headers=bram).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"covering_coach_id": "self"}, 422, "covering_coach_id"),
+        ({"covering_coach_id": "rtd"}, 422, "covering_coach_id"),
+        ({"until": "yesterday"}, 422, "until"),
+        ({"until": "far"}, 422, "until"),
+        ({"covering_coach_id": "small"}, 409, None),
+    ],
+)
+def test_cover_refusals(
+    office: Office, change: dict[str, str], status: int, field: str | None
+) -> None:
+    absent = office.coach("Anouk", 36)
+    colleague = office.coach("Bram", 36)
+    coaches = {
+        "self": absent,
+        "rtd": office.coach("Rik", 36, office="RTD"),
+        "small": office.coach("Sem", 1),  # max 5
+        "ok": colleague,
+    }
+    days = {"yesterday": -1, "far": 184, "ok": 7}
+    office.cases(6, **_assigned(absent))
+    body = {
+        "covering_coach_id": str(coaches[change.get("covering_coach_id", "ok")]),
+        "until": (local_today() + dt.timedelta(days=days[change.get("until", "ok")])).isoformat(),
+        "reason": "leave",
+    }
+    r = office.client.put(f"/v1/coaches/{absent}/cover", json=body, headers=office.as_("admin"))
+    assert r.status_code == status, r.text
+    if field is not None:
+        assert r.json()["errors"][0]["field"] == field
+    assert office.sql("SELECT count(*) FROM cases WHERE covering_coach_id IS NOT NULL") == [(0,)]
+    other_lead = office.as_("team_lead", office="RTD")
+    assert (
+        office.client.put(f"/v1/coaches/{absent}/cover", json=body, headers=other_lead).status_code
+        == 403
+    )
