@@ -122,6 +122,33 @@ def job_retriage() -> None:
     console.print(f"re-triaged: {total}")
 
 
+@jobs_app.command("obligations")
+def job_obligations() -> None:
+    """Coaching: evaluate the closed job-search periods of every open case (idempotent; daily)."""
+    from coaching.obligations import service
+    from coaching.settings import CoachingSettings
+    from shared.clock import local_today
+
+    container = _job_container("coaching")
+    try:
+        settings = container.settings
+        assert isinstance(settings, CoachingSettings)
+        run = service.run_evaluation(
+            uows=container.uow,
+            policy=settings.obligation_policy(),
+            today=local_today(),
+            task_due_days=settings.obligation_task_due_days,
+            chunk_size=settings.obligation_run_chunk_size,
+            actor=_job_actor("obligations"),
+        )
+    finally:
+        container.stop()
+    console.print(
+        f"cases examined: {run.cases_examined}, periods evaluated: {run.periods_evaluated}, "
+        f"missed: {run.missed}, tasks created: {run.tasks_created}"
+    )
+
+
 def _add_service_commands() -> None:
     # Service command groups register lazily-importing commands; the import of the group
     # itself is cheap (heavy libraries are imported inside the commands).

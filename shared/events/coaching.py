@@ -136,8 +136,7 @@ class CaseClosed(_CoachingPayload):
     claim_id: uuid.UUID
     case_id: uuid.UUID
     result: str = Field(
-        description="work_resumed, work_resumed_partially, entitlement_ended, self_employed, "
-        "other"
+        description="work_resumed, work_resumed_partially, entitlement_ended, self_employed, other"
     )
     closed_at: AwareDatetime
     closed_on: dt.date | None = Field(

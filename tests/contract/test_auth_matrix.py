@@ -44,6 +44,9 @@ OPS_PATHS = {
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF_READ = frozenset({"coach", "team_lead", "benefits_officer", "triage_analyst", "admin"})
 TRIAGE_CLAIM_READ = frozenset({"claimant", "coach", "team_lead", "triage_analyst", "admin"})
+# A coaching case's own data: the claimant their own case, staff the cases they may see.
+CASE_READ = frozenset({"claimant", "coach", "team_lead", "admin"})
+CASE_WRITE = frozenset({"coach", "team_lead", "admin"})
 QUESTIONNAIRE_ANSWERS: dict[str, Any] = {
     "education_level": "upper_secondary",
     "years_work_history": 10,
@@ -187,6 +190,51 @@ MATRIX: dict[tuple[str, str, str], Access] = {
         frozenset({"coach", "team_lead", "admin"})
     ),
     ("coaching", "POST", "/v1/cases/{claim_id}/reopen"): Access(frozenset({"team_lead", "admin"})),
+    ("coaching", "POST", "/v1/cases/{claim_id}/work-resumptions"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-resumptions"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    # coaching: work plans and contact moments
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-plan"): Access(CASE_READ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/work-plan/activities"): Access(CASE_READ),
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-plan/activities/{activity_id}"): Access(
+        CASE_READ
+    ),
+    ("coaching", "PATCH", "/v1/cases/{claim_id}/work-plan/activities/{activity_id}"): Access(
+        CASE_READ
+    ),
+    ("coaching", "GET", "/v1/cases/{claim_id}/contact-moments"): Access(CASE_READ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/contact-moments"): Access(CASE_WRITE),
+    ("coaching", "GET", "/v1/cases/{claim_id}/contact-moments/{moment_id}"): Access(CASE_READ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/contact-moments/{moment_id}/held"): Access(
+        CASE_WRITE
+    ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/contact-moments/{moment_id}/no-show"): Access(
+        CASE_WRITE
+    ),
+    ("coaching", "POST", "/v1/cases/{claim_id}/contact-moments/{moment_id}/cancel"): Access(
+        CASE_WRITE
+    ),
+    # coaching: job-search obligation and coach tasks
+    ("coaching", "POST", "/v1/cases/{claim_id}/job-search-activities"): Access(
+        frozenset({"claimant", "coach", "team_lead"})
+    ),
+    ("coaching", "GET", "/v1/cases/{claim_id}/job-search-activities"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("coaching", "GET", "/v1/cases/{claim_id}/obligation"): Access(
+        frozenset({"claimant", "coach", "team_lead", "admin"})
+    ),
+    ("coaching", "PUT", "/v1/cases/{claim_id}/obligation/regime"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("coaching", "GET", "/v1/tasks"): Access(frozenset({"coach", "team_lead", "admin"})),
+    ("coaching", "POST", "/v1/tasks/{task_id}/done"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("coaching", "POST", "/v1/admin/obligations/evaluate"): Access(frozenset({"admin"})),
     # coaching: transfers
     ("coaching", "POST", "/v1/cases/{claim_id}/transfer"): Access(
         frozenset({"team_lead", "admin"})
@@ -259,7 +307,15 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
     """A concrete URL and a valid body for a route (fresh ids and BSNs each time)."""
     _, method, template = route
     url = template.replace("{office_code}", "AMS").replace("{version}", "matrix-none")
-    for name in ("claim_id", "coach_id", "exception_id", "appointment_id"):
+    for name in (
+        "claim_id",
+        "coach_id",
+        "exception_id",
+        "appointment_id",
+        "task_id",
+        "activity_id",
+        "moment_id",
+    ):
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
     if template.endswith("/capacity"):
@@ -285,7 +341,7 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = {"reason": "leaves the office"}
     elif template.endswith("/reschedule"):
         body = {"slot_id": str(uuid.uuid4())}
-    elif template.endswith("/cancel"):
+    elif template.endswith("/cancel") and "{moment_id}" not in template:
         body = {"reason_code": "illness"}
     elif template.endswith("/cancel-by-service"):
         body = {"reason_code": "coach_unavailable"}
@@ -305,6 +361,28 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body["version"] = "matrix-1"
     elif template.endswith("/activate"):
         body = {"reason": "the auth matrix"}
+    elif template.endswith("/work-plan/activities") and method == "POST":
+        due = local_today() + dt.timedelta(days=7)
+        body = {"kind": "application", "description": "Apply at the library", "due_on": str(due)}
+    elif template.endswith("/activities/{activity_id}") and method == "PATCH":
+        body = {"version": 1, "status": "in_progress"}
+    elif template.endswith("/contact-moments") and method == "POST":
+        planned = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        body = {"planned_at": planned.isoformat(), "channel": "phone", "purpose": "the matrix"}
+    elif template.endswith("/{moment_id}/held"):
+        body = {"notes": "the auth matrix"}
+    elif template.endswith("/{moment_id}/no-show"):
+        body = {}
+    elif template.endswith("/{moment_id}/cancel"):
+        body = {"reason": "the auth matrix"}
+    elif template.endswith("/work-resumptions") and method == "POST":
+        body = {"kind": "partial", "start_date": local_today().isoformat(), "hours_per_week": 8}
+    elif template.endswith("/job-search-activities") and method == "POST":
+        body = {"kind": "application", "activity_date": local_today().isoformat()}
+    elif template.endswith("/obligation/regime"):
+        body = {"regime": "individual", "required": 2, "reason": "agreed with the claimant"}
+    elif template.endswith("/done"):
+        body = {"note": "called the claimant"}
     elif template.endswith("/transfer"):
         body = {"to_coach_id": str(uuid.uuid4()), "reason_category": "other", "reason_text": "m"}
     elif template == "/v1/transfers":

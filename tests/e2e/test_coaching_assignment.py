@@ -1,6 +1,7 @@
 """Acceptance (issue 5): over real Kafka + PostgreSQL with one `ww run` process per
 service, a claim whose intake was held by coach A and whose triage segment is personal
-service is assigned to coach A (continuity), although coach B has more room.
+service is assigned to coach A (continuity), although coach B has more room; the
+claimant's report of a full return to work then closes the case (`case.closed` on Kafka).
 
 The claim is registered through intake's API (a claimant of 58: triage's provisional rule
 says `personal`); the roster through coaching's API; the intake's completion is published
@@ -106,6 +107,46 @@ def test_intake_coach_gets_the_personal_case_over_kafka(
             assert after is not None
             assert after["coach_id"] == str(ids["A"])
             assert after["segment"] == "personal"
+
+            # The claimant reports a full return to work: the case closes.
+            start = today + dt.timedelta(days=7)
+            r = http.post(
+                f"{case_url}/work-resumptions",
+                json={
+                    "kind": "full",
+                    "start_date": start.isoformat(),
+                    "hours_per_week": 36,
+                    "employer": "Zorggroep Noord",
+                },
+                headers=claimant,
+            )
+            assert r.status_code == 201, r.text
+            closed = case()
+            assert closed is not None
+            assert (closed["status"], closed["closure_result"], closed["closed_on"]) == (
+                "closed",
+                "work_resumed",
+                start.isoformat(),
+            )
+
+            def coaching_events(kind: str) -> list[dict[str, Any]]:
+                return [
+                    e["data"]
+                    for r in read_all(kafka_bootstrap, f"{topic_prefix}.coaching")
+                    if (e := json.loads(r.value))["type"] == kind
+                ]
+
+            wait_until(
+                lambda: len(coaching_events("case.closed")) == 1,
+                timeout=60,
+                message="case.closed on Kafka",
+            )
+            (event,) = coaching_events("case.closed")
+            assert (event["claim_id"], event["reported_by"], event["result"]) == (
+                str(claim_id),
+                "claimant",
+                "work_resumed",
+            )
 
         published = [
             json.loads(r.value)

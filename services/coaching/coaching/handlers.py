@@ -8,9 +8,15 @@ from coaching.assignment import service as assignment
 from coaching.assignment.rules import DEFAULT_POLICY, AssignmentPolicy
 from coaching.cases import service as cases
 from coaching.cases.models import Case
+from coaching.obligations import service as obligations
 from coaching.settings import CoachingSettings
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
+from shared.events.starters import (
+    StartersResearchPeriodStarted,
+    StartersStartPeriodGranted,
+    StartersStopped,
+)
 from shared.messaging.consumer import Handler
 from shared.settings import ServiceSettings
 
@@ -42,12 +48,26 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
         """intake.completed / intake.scheduled: the intake's coach, for continuity."""
         _then_assign(event, uow, cases.record_intake_coach(uow=uow, intake=event.data))
 
+    def handle_starters_period(event: Event[Any], uow: UnitOfWork) -> None:
+        """starters.research_period_started / start_period_granted: no job-search
+        obligation from starts_on to ends_on (an exemption of the claim)."""
+        assert isinstance(event.data, StartersResearchPeriodStarted | StartersStartPeriodGranted)
+        obligations.record_exemption(uow=uow, started=event.data)
+
+    def handle_starters_stopped(event: Event[Any], uow: UnitOfWork) -> None:
+        """starters.stopped: the application's exemptions end on stopped_on at the latest."""
+        assert isinstance(event.data, StartersStopped)
+        obligations.stop_exemptions(uow=uow, stopped=event.data)
+
     return {
         "claim.registered": handle_claim_registered,
         "triage.scored": handle_triage_scored,
         "triage.overridden": handle_triage_overridden,
         "intake.completed": handle_intake_coach,
         "intake.scheduled": handle_intake_coach,
+        "starters.research_period_started": handle_starters_period,
+        "starters.start_period_granted": handle_starters_period,
+        "starters.stopped": handle_starters_stopped,
     }
 
 

@@ -15,6 +15,7 @@ from coaching.contacts.router import router as contacts_router
 from coaching.db import TABLES
 from coaching.handlers import handlers_for
 from coaching.obligations.router import router as obligations_router
+from coaching.resumptions.router import router as resumptions_router
 from coaching.settings import CoachingSettings
 from coaching.transfers.router import router as transfers_router
 from coaching.workplans.router import router as workplans_router
@@ -36,6 +37,7 @@ SPEC = ServiceSpec(
         cases_router,
         offices_router,
         transfers_router,
+        resumptions_router,
         workplans_router,
         contacts_router,
         obligations_router,

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from coaching.assignment.rules import AssignmentPolicy
+from coaching.obligations.rules import ObligationPolicy
 from shared.settings import ServiceSettings
 
 
@@ -27,9 +28,39 @@ class CoachingSettings(ServiceSettings):
         default=13, ge=1, description="Re-triage check-in of a digital-service case, in weeks"
     )
 
+    obligation_regular_required: int = Field(
+        default=4,
+        ge=0,
+        description="Job-search activities per period of the regular regime "
+        "(docs/coaching-rules.md section 2)",
+    )
+    obligation_period_days: int = Field(
+        default=28,
+        ge=1,
+        description="Days per job-search obligation period; do not change on a running "
+        "system (stored periods keep their old boundaries)",
+    )
+    cv_posting_counts: bool = Field(
+        default=True, description="Posting a CV counts as a job-search activity"
+    )
+    obligation_task_due_days: int = Field(
+        default=7, ge=0, description="A missed period's coach task is due this many days later"
+    )
+    obligation_run_chunk_size: int = Field(
+        default=500, ge=1, le=10_000, description="Cases per transaction of the evaluation run"
+    )
+
     def assignment_policy(self) -> AssignmentPolicy:
         """The assignment rules' numbers from these settings."""
         return AssignmentPolicy(
             max_cases_per_contract_hour=self.max_cases_per_contract_hour,
             digital_checkin_weeks=self.digital_checkin_weeks,
+        )
+
+    def obligation_policy(self) -> ObligationPolicy:
+        """The job-search obligation rules' numbers from these settings."""
+        return ObligationPolicy(
+            regular_required=self.obligation_regular_required,
+            period_days=self.obligation_period_days,
+            cv_posting_counts=self.cv_posting_counts,
         )

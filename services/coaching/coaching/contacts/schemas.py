@@ -1,0 +1,119 @@
+"""Request and response models of the contact moments API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.bsn import mask_bsn_in_text
+from shared.web.pagination import Page
+
+Channel = Literal["face_to_face", "phone", "video"]
+ContactStatus = Literal["planned", "held", "no_show", "cancelled"]
+
+
+def _no_bsn(value: str) -> str:
+    if mask_bsn_in_text(value) != value:
+        raise ValueError("must not contain a BSN")
+    return value
+
+
+Purpose = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_no_bsn),
+]
+Notes = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(_no_bsn),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_no_bsn),
+]
+
+
+class ContactMomentCreate(BaseModel):
+    """A contact moment to plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    planned_at: AwareDatetime = Field(
+        description="When, with a time zone offset (e.g. 2026-12-01T10:00:00+01:00)"
+    )
+    channel: Channel
+    purpose: Purpose = Field(description="What the contact is about (1-500 characters)")
+
+
+class _Transition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="Optional: the version last read; another current version is 409",
+    )
+
+
+class ContactMomentHeld(_Transition):
+    """The contact took place."""
+
+    held_at: AwareDatetime | None = Field(
+        default=None, description="When it took place (default: now); not in the future"
+    )
+    notes: Notes | None = Field(
+        default=None,
+        description="The coach's notes (1-4000 characters); never shown to the claimant",
+    )
+
+
+class ContactMomentNoShow(_Transition):
+    """The claimant did not appear (only from the planned time on)."""
+
+
+class ContactMomentCancel(_Transition):
+    """The contact moment will not take place."""
+
+    reason: Reason | None = Field(default=None, description="Why (1-500 characters)")
+
+
+class ClaimantContactMomentRead(BaseModel):
+    """A contact moment as the claimant sees it: no coach notes, no staff ids."""
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    planned_at: dt.datetime
+    channel: Channel
+    purpose: str
+    status: ContactStatus
+    held_at: dt.datetime | None
+    cancel_reason: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status_changed_at: dt.datetime | None
+
+
+class ContactMomentRead(ClaimantContactMomentRead):
+    """A contact moment as staff see it, with the coach-only notes."""
+
+    notes: str | None = Field(description="Coach-only; absent from the claimant's view")
+    planned_by: str = Field(description="Who planned it (the coach id for a coach)")
+    recorded_by: str | None = Field(description="Who recorded held, no-show or cancelled")
+
+
+class ContactMomentPage(Page[ContactMomentRead]):
+    """One page of a case's contact moments, with the case's no-show count."""
+
+    no_shows: int = Field(description="No-shows recorded on the case (all contact moments)")
+
+
+class ClaimantContactMomentPage(Page[ClaimantContactMomentRead]):
+    """The claimant's view of a page of their contact moments."""
+
+    no_shows: int
