@@ -22,6 +22,7 @@ service"):
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import func, or_, select
 
@@ -36,6 +37,7 @@ from coaching.assignment.rules import (
 )
 from coaching.cases.models import Case
 from coaching.coaches.models import Coach
+from coaching.obligations.models import ObligationExemption
 from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
@@ -99,7 +101,21 @@ def roster_with_loads(
     ]
 
 
-def needs_of(case: Case, segment: Segment) -> CaseNeeds:
+def starters_claims(uow: UnitOfWork, claim_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Claims in the starters scheme (a research or start period recorded from starters
+    events): they ask for a coach with the starters specialism."""
+    if not claim_ids:
+        return set()
+    return set(
+        uow.session.scalars(
+            select(ObligationExemption.claim_id)
+            .where(ObligationExemption.claim_id.in_(claim_ids))
+            .distinct()
+        )
+    )
+
+
+def needs_of(case: Case, segment: Segment, *, starters: bool = False) -> CaseNeeds:
     """What the rules need to know of a case."""
     age = case.age_at_first_ww_day
     assert case.office_code is not None
@@ -110,7 +126,7 @@ def needs_of(case: Case, segment: Segment) -> CaseNeeds:
         over_55=age is not None and age >= 55,
         under_27=age is not None and age < 27,
         sector=case.sector,
-        starters=False,  # starters events do not mark cases yet
+        starters=starters,
         intake_coach_id=case.intake_coach_id,
         first_ww_day=case.first_ww_day,
     )
@@ -142,7 +158,7 @@ def maybe_assign(
     if not _ready(case) or case.segment is None:
         return None
     segment = Segment(case.segment)
-    needs = needs_of(case, segment)
+    needs = needs_of(case, segment, starters=bool(starters_claims(uow, [case.claim_id])))
     roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office, today=today)
     decision = assign(needs, roster, policy, today=today)
     now = utcnow()

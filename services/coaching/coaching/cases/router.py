@@ -34,7 +34,7 @@ def get_case(
     """A coach sees own cases, a team lead their office, an admin all; others get 404."""
     with container.uow() as uow:
         case = service.get_case(uow=uow, claim_id=claim_id, principal=principal)
-        return service.to_read(case, local_today())
+        return service.to_read(uow.session, case, local_today())
 
 
 @router.get("", response_model=Page[CaseRead], summary="List cases")
@@ -90,7 +90,7 @@ def list_cases(
             resource_id=f"page:{page.offset}",
         )
         today = local_today()
-        items = [service.to_read(c, today) for c in rows]
+        items = service.to_reads(uow.session, rows, today)
         uow.commit()
     return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -121,7 +121,7 @@ def unassigned_cases(
             resource_id=f"{office_code}:page:{page.offset}",
         )
         today = local_today()
-        items = [service.to_read(c, today) for c in rows]
+        items = service.to_reads(uow.session, rows, today)
         uow.commit()
     return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -174,7 +174,7 @@ def close_case(
                 uow, office_code=case.office_code, policy=policy_of(container), today=today
             )
         uow.commit()
-        return service.to_read(case, today)
+        return service.to_read(uow.session, case, today)
 
 
 @router.post("/{claim_id}/reopen", response_model=CaseRead, summary="Reopen a closed case")
@@ -193,4 +193,4 @@ def reopen_case(
         if case.coach_id is None:
             assignment.maybe_assign(uow=uow, case=case, policy=policy_of(container), today=today)
         uow.commit()
-        return service.to_read(case, today)
+        return service.to_read(uow.session, case, today)

@@ -59,11 +59,17 @@ class CaseRead(BaseModel):
         default=None,
         description="What the case waits for, from what coaching knows today "
         "(docs/api.md, coaching): await triage, await intake, assign coach, "
-        "check-in on <date>, first contact; null for a closed case. The job-search "
-        "obligation status is not part of it yet (it comes with the obligations feature)",
+        "check-in on <date>; with a coach the earliest of: follow up <task kind>, "
+        "contact on <date>, review overdue activity; else plan first/next contact; "
+        "null for a closed case",
     )
     next_action_on: dt.date | None = Field(
-        default=None, description="The date of the next action when it has one (check-in)"
+        default=None, description="The date of the next action when it has one"
+    )
+    obligation_status: str | None = Field(
+        default=None,
+        description="The job-search obligation's latest evaluated 4-week period: compliant, "
+        "not_compliant, exempt or no_obligation; null before the first period ended",
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from coaching.assignment.rules import AssignmentPolicy
 from coaching.cases import repository
@@ -16,6 +19,7 @@ from coaching.cases.schemas import (
     OfficeCaseload,
     OfficeCaseloadTotals,
 )
+from coaching.cases.summary import summarise
 from coaching.coaches.models import Coach
 from shared.clock import local_today
 from shared.db.audit import Actor
@@ -223,11 +227,8 @@ def next_action(case: Case) -> tuple[str | None, dt.date | None]:
       "await intake";
     - in the team lead's queue: "assign coach";
     - digital service: "check-in on <date>" (the re-triage date);
-    - assigned to a coach: "first contact" (work plans and contact moments are not
-      recorded yet, so the first contact is the next step coaching knows of).
-
-    The job-search obligation status is not part of it: it comes with the obligations
-    feature.
+    - assigned to a coach: "plan first contact"; the caseload views refine this from the
+      case's tasks, contact moments and work plan (`coaching.cases.summary`).
     """
     if case.status != "open":
         return None, None
@@ -238,23 +239,37 @@ def next_action(case: Case) -> tuple[str | None, dt.date | None]:
     if case.assignment_status == "unassigned":
         return "assign coach", None
     if case.assignment_status == "assigned" or case.coach_id is not None:
-        return "first contact", None
+        return "plan first contact", None
     if case.segment is None:
         return "await triage", None
     return "await intake", None
 
 
-def to_read(case: Case, today: dt.date) -> CaseRead:
-    """A case with its computed fields (weeks in WW and next action) as of `today`."""
-    read = CaseRead.model_validate(case, from_attributes=True)
-    action, action_on = next_action(case)
-    return read.model_copy(
-        update={
-            "weeks_in_ww": weeks_in_ww(case.first_ww_day, today),
-            "next_action": action,
-            "next_action_on": action_on,
-        }
-    )
+def to_reads(session: Session, rows: Sequence[Case], today: dt.date) -> list[CaseRead]:
+    """Cases with their computed fields as of `today`: weeks in WW, the next action and
+    the job-search obligation status (`coaching.cases.summary`; a fixed number of queries
+    per page)."""
+    summaries = summarise(session, rows, today, simple={c.id: next_action(c) for c in rows})
+    out: list[CaseRead] = []
+    for case in rows:
+        summary = summaries[case.id]
+        read = CaseRead.model_validate(case, from_attributes=True)
+        out.append(
+            read.model_copy(
+                update={
+                    "weeks_in_ww": weeks_in_ww(case.first_ww_day, today),
+                    "next_action": summary.next_action,
+                    "next_action_on": summary.next_action_on,
+                    "obligation_status": summary.obligation_status,
+                }
+            )
+        )
+    return out
+
+
+def to_read(session: Session, case: Case, today: dt.date) -> CaseRead:
+    """One case with its computed fields (see `to_reads`)."""
+    return to_reads(session, [case], today)[0]
 
 
 def office_caseload(

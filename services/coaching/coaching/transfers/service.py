@@ -281,7 +281,13 @@ def propose(
         for c in assignment.roster_with_loads(uow, coach.office_code, today=today, lock=False)
         if c.coach_id not in excluded
     ]
-    needs = [assignment.needs_of(c, Segment(c.segment or Segment.PERSONAL.value)) for c in rows]
+    starters = assignment.starters_claims(uow, [c.claim_id for c in rows])
+    needs = [
+        assignment.needs_of(
+            c, Segment(c.segment or Segment.PERSONAL.value), starters=c.claim_id in starters
+        )
+        for c in rows
+    ]
     # A case's intake coach may be the leaving coach: continuity then falls through to the
     # other rules, as for an inactive intake coach.
     batch = propose_redistribution(needs, roster, policy, leaving_coach_id=coach_id)

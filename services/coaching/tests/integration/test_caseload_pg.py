@@ -140,7 +140,7 @@ def test_case_list_weeks_in_ww_next_action_filter_and_sort(office: Office) -> No
         for x in resp.json()["items"]
     }
     assert got == {
-        str(assigned): (3, "first contact", None),
+        str(assigned): (3, "plan first contact", None),
         str(queued): (1, "assign coach", None),
         str(digital): (0, f"check-in on {checkin.isoformat()}", checkin.isoformat()),
         str(waiting): (0, "await intake", None),  # first WW day still ahead: 0
@@ -173,7 +173,7 @@ def test_case_list_weeks_in_ww_next_action_filter_and_sort(office: Office) -> No
         "/v1/cases", params={"status": "open"}, headers=office.as_("coach", sub=str(coach))
     ).json()
     assert [(x["claim_id"], x["weeks_in_ww"], x["next_action"]) for x in mine["items"]] == [
-        (str(assigned), 3, "first contact")
+        (str(assigned), 3, "plan first contact")
     ]
     one = office.client.get(f"/v1/cases/{digital}", headers=lead).json()
     assert one["next_action_on"] == checkin.isoformat()

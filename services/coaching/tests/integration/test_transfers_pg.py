@@ -360,3 +360,28 @@ def test_cover_refusals(
         office.client.put(f"/v1/coaches/{absent}/cover", json=body, headers=other_lead).status_code
         == 403
     )
+
+
+def test_a_starters_case_goes_to_the_starters_specialist(office: Office) -> None:
+    leaving = office.coach("Lea", 36)
+    specialist = office.coach("Stan", 20, specialisms=["starters"])
+    office.coach("Bram", 36)
+    (starter,) = office.cases(1, **_assigned(leaving))
+    (plain,) = office.cases(1, **_assigned(leaving))
+    # The starters scheme's research period, as recorded from starters events.
+    office.sql(
+        "INSERT INTO obligation_exemptions (id, claim_id, application_id, reason, starts_on, "
+        "ends_on, updated_at) VALUES (:id, :claim, :app, 'research_period', :s, :e, now())",
+        id=uuid.uuid4(),
+        claim=starter,
+        app=uuid.uuid4(),
+        s=local_today(),
+        e=local_today() + dt.timedelta(days=41),
+    )
+    r = office.client.post(
+        f"/v1/coaches/{leaving}/redistribution-proposal", json={}, headers=office.as_("admin")
+    )
+    assert r.status_code == 200, r.text
+    moves = {m["claim_id"]: (m["to_coach_id"], m["rule"], m["matched"]) for m in r.json()["moves"]}
+    assert moves[str(starter)] == (str(specialist), "specialism", ["starters"])
+    assert moves[str(plain)][1] == "office_load"
