@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -107,4 +107,92 @@ def office(pg: PgDatabases, state_dir: Path) -> Iterator[Office]:
     yield Office(
         c, TestClient(build_app(c, manage_lifecycle=False)), Tokens(state_dir / "dev-jwt-key.pem")
     )
+    c.stop()
+
+
+@dataclass
+class CaseDesk:
+    """One coach's case on a coaching service of its own (the work plan and contact
+    moment tests): tokens for the coach and the claimant, closing and audit helpers."""
+
+    container: ServiceContainer
+    client: TestClient
+    tokens: Tokens
+    coach_id: uuid.UUID
+    claim_id: uuid.UUID
+    claimant: str = "claimant-subject-1"
+
+    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
+        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
+
+    def coach(self) -> dict[str, str]:
+        return self.as_("coach", sub=str(self.coach_id), office="AMS")
+
+    def claimant_h(self) -> dict[str, str]:
+        return self.as_("claimant", sub=self.claimant)
+
+    def case(self, **fields: Any) -> uuid.UUID:
+        claim_id = uuid.uuid4()
+        values: dict[str, Any] = {
+            "status": "open",
+            "office_code": "AMS",
+            "coach_id": self.coach_id,
+            "assignment_status": "assigned",
+            **fields,
+        }
+        with self.container.session_factory() as s:
+            s.add(
+                Case(
+                    id=uuid.uuid4(),
+                    claim_id=claim_id,
+                    registered=True,
+                    intake_held=False,
+                    first_ww_day=local_today(),
+                    **values,
+                )
+            )
+            s.commit()
+        return claim_id
+
+    def close(self, claim_id: uuid.UUID) -> None:
+        with self.container.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE cases SET status = 'closed' WHERE claim_id = :c"), {"c": claim_id}
+            )
+
+    def audit(self, action: str) -> list[dict[str, Any]]:
+        with self.container.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT action, actor, resource_type, resource_id, old_values, new_values "
+                    "FROM audit_log WHERE action = :a ORDER BY occurred_at"
+                ),
+                {"a": action},
+            ).mappings()
+            return [dict(r) for r in rows]
+
+
+DeskT = TypeVar("DeskT", bound=CaseDesk)
+
+
+def open_desk(cls: type[DeskT], pg: PgDatabases, state_dir: Path) -> Iterator[DeskT]:
+    """A coaching service on its own database with one open case of `cls`'s coach (the
+    body of a test module's `desk` fixture)."""
+    c = build_container(
+        "coaching",
+        database_url=pg.create("coaching"),
+        transport="embedded",
+        broker=EmbeddedBroker(),
+        state_dir=state_dir,
+        log_level="WARNING",
+    )
+    d = cls(
+        c,
+        TestClient(build_app(c, manage_lifecycle=False)),
+        Tokens(state_dir / "dev-jwt-key.pem"),
+        coach_id=uuid.uuid4(),
+        claim_id=uuid.uuid4(),
+    )
+    d.claim_id = d.case(claimant_subject=d.claimant)
+    yield d
     c.stop()

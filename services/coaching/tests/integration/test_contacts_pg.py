@@ -7,22 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import text
 
-from coaching.cases.models import Case
-from shared.clock import local_today
-from shared.messaging.embedded import EmbeddedBroker
-from shared.runtime import ServiceContainer
-from shared.web.app import build_app
+from tests.support.coaching import CaseDesk, open_desk
 from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
-from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
 
@@ -35,64 +26,7 @@ def _at(hours: float) -> str:
     return moment.astimezone(dt.timezone(dt.timedelta(hours=1))).isoformat()
 
 
-@dataclass
-class Desk:
-    container: ServiceContainer
-    client: TestClient
-    tokens: Tokens
-    coach_id: uuid.UUID
-    claim_id: uuid.UUID
-    claimant: str = "claimant-subject-7"
-
-    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
-
-    def coach(self) -> dict[str, str]:
-        return self.as_("coach", sub=str(self.coach_id), office="AMS")
-
-    def claimant_h(self) -> dict[str, str]:
-        return self.as_("claimant", sub=self.claimant)
-
-    def case(self, **fields: Any) -> uuid.UUID:
-        claim_id = uuid.uuid4()
-        values: dict[str, Any] = {
-            "status": "open",
-            "office_code": "AMS",
-            "coach_id": self.coach_id,
-            "assignment_status": "assigned",
-            **fields,
-        }
-        with self.container.session_factory() as s:
-            s.add(
-                Case(
-                    id=uuid.uuid4(),
-                    claim_id=claim_id,
-                    registered=True,
-                    intake_held=False,
-                    first_ww_day=local_today(),
-                    **values,
-                )
-            )
-            s.commit()
-        return claim_id
-
-    def close(self, claim_id: uuid.UUID) -> None:
-        with self.container.engine.begin() as conn:
-            conn.execute(
-                text("UPDATE cases SET status = 'closed' WHERE claim_id = :c"), {"c": claim_id}
-            )
-
-    def audit(self, action: str) -> list[dict[str, Any]]:
-        with self.container.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT action, actor, resource_type, resource_id, old_values, new_values "
-                    "FROM audit_log WHERE action = :a ORDER BY occurred_at"
-                ),
-                {"a": action},
-            ).mappings()
-            return [dict(r) for r in rows]
-
+class Desk(CaseDesk):
     def url(self, claim_id: uuid.UUID | None = None, moment: str | None = None) -> str:
         base = f"/v1/cases/{claim_id or self.claim_id}/contact-moments"
         return f"{base}/{moment}" if moment else base
@@ -114,24 +48,7 @@ class Desk:
 
 @pytest.fixture
 def desk(pg: PgDatabases, state_dir: Path) -> Iterator[Desk]:
-    c = build_container(
-        "coaching",
-        database_url=pg.create("coaching"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
-    d = Desk(
-        c,
-        TestClient(build_app(c, manage_lifecycle=False)),
-        Tokens(state_dir / "dev-jwt-key.pem"),
-        coach_id=uuid.uuid4(),
-        claim_id=uuid.uuid4(),
-    )
-    d.claim_id = d.case(claimant_subject=d.claimant)
-    yield d
-    c.stop()
+    yield from open_desk(Desk, pg, state_dir)
 
 
 def test_plan_hold_and_read_with_notes(desk: Desk) -> None:
