@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -110,3 +110,35 @@ class StartersIncomeStatementMissing(_StartersPayload):
     claim_id: uuid.UUID
     application_id: uuid.UUID
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
+
+
+@REGISTRY.register
+class StartersSchemeEnded(_StartersPayload):
+    """The claimant's use of the scheme ended: refused, withdrawn, continued or stopped.
+
+    Consumers end what the scheme started on `ended_on` (coaching: the job-search
+    exemption). `continued`: the business goes on after the start period (hours reported,
+    fictitious income deducted); `stopped`: WW may be revived until `revival_possible_until`.
+    """
+
+    event_type: ClassVar[str] = "starters.scheme_ended"
+
+    claim_id: uuid.UUID
+    application_id: uuid.UUID
+    outcome: Literal["refused", "withdrawn", "continued", "stopped"]
+    ended_on: dt.date
+    revival_possible_until: dt.date | None = None
+
+
+@REGISTRY.register
+class StartersBenefitSuspended(_StartersPayload):
+    """The former employer rule: an assignment for the employer that dismissed the claimant
+    during the start period; no benefit from `starts_on` until the start period ends."""
+
+    event_type: ClassVar[str] = "starters.benefit_suspended"
+
+    claim_id: uuid.UUID
+    application_id: uuid.UUID
+    reason: str
+    starts_on: dt.date
+    ends_on: dt.date

@@ -6,14 +6,18 @@ from typing import Any
 
 from coaching.assignment import service as assignment
 from coaching.assignment.rules import DEFAULT_POLICY, AssignmentPolicy
+from coaching.cases import repository as cases_repository
 from coaching.cases import service as cases
 from coaching.cases.models import Case
 from coaching.obligations import service as obligations
 from coaching.settings import CoachingSettings
+from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
 from shared.events.starters import (
     StartersResearchPeriodStarted,
+    StartersRevived,
+    StartersSchemeEnded,
     StartersStartPeriodGranted,
     StartersStopped,
 )
@@ -59,7 +63,44 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
         assert isinstance(event.data, StartersStopped)
         obligations.stop_exemptions(uow=uow, stopped=event.data)
 
+    def handle_starters_scheme_ended(event: Event[Any], uow: UnitOfWork) -> None:
+        """starters.scheme_ended: refused or withdrawn ends the exemptions on `ended_on`
+        (stopped is `starters.stopped`; continued: the start period ran its course)."""
+        ended = event.data
+        assert isinstance(ended, StartersSchemeEnded)
+        if ended.outcome in ("refused", "withdrawn"):
+            obligations.end_exemptions(
+                uow=uow,
+                claim_id=ended.claim_id,
+                application_id=ended.application_id,
+                last_day=ended.ended_on,
+            )
+
+    def handle_starters_revived(event: Event[Any], uow: UnitOfWork) -> None:
+        """starters.revived: WW runs again, so a closed case is reopened (audited as the
+        starters service), gets a coach if it lost its own, and the job-search obligation
+        applies again from the revival day."""
+        revived = event.data
+        assert isinstance(revived, StartersRevived)
+        case = cases_repository.by_claim(uow.session, revived.claim_id)
+        if case is None or case.status != "closed":
+            return
+        closed_on = case.closed_on
+        actor = Actor(subject="starters", kind="application", roles=())
+        cases.reopen_case(uow=uow, case=case, reason="WW revived (starters scheme)", actor=actor)
+        if case.coach_id is None:
+            assignment.maybe_assign(uow=uow, case=case, policy=policy, today=event.time.date())
+        obligations.resume_after_reopen(
+            uow=uow,
+            case=case,
+            closed_on=closed_on,
+            resume_on=revived.revived_on,
+            by="starters",
+        )
+
     return {
+        "starters.scheme_ended": handle_starters_scheme_ended,
+        "starters.revived": handle_starters_revived,
         "claim.registered": handle_claim_registered,
         "triage.scored": handle_triage_scored,
         "triage.overridden": handle_triage_overridden,

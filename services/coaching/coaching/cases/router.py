@@ -10,8 +10,12 @@ from fastapi import APIRouter, Depends, Path, Query
 from coaching.assignment import service as assignment
 from coaching.assignment.config import policy_of
 from coaching.cases import repository, service
+from coaching.cases.models import Case
 from coaching.cases.schemas import CaseRead, CloseBody, OfficeCaseload, ReopenBody
+from coaching.obligations import service as obligations
 from shared.clock import local_today
+from shared.db.audit import Actor
+from shared.db.uow import UnitOfWork
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
@@ -177,6 +181,21 @@ def close_case(
         return service.to_read(uow.session, case, today)
 
 
+def reopen(
+    uow: UnitOfWork, case: Case, *, reason: str, actor: Actor, container: ServiceContainer
+) -> None:
+    """Reopen, give the case a coach again if it lost its own, and let the job-search
+    obligation apply again from today (fresh periods; none while it was closed)."""
+    today = local_today()
+    closed_on = case.closed_on
+    service.reopen_case(uow=uow, case=case, reason=reason, actor=actor)
+    if case.coach_id is None:
+        assignment.maybe_assign(uow=uow, case=case, policy=policy_of(container), today=today)
+    obligations.resume_after_reopen(
+        uow=uow, case=case, closed_on=closed_on, resume_on=today, by=actor.subject
+    )
+
+
 @router.post("/{claim_id}/reopen", response_model=CaseRead, summary="Reopen a closed case")
 def reopen_case(
     claim_id: uuid.UUID,
@@ -189,8 +208,6 @@ def reopen_case(
     today = local_today()
     with container.uow() as uow:
         case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
-        service.reopen_case(uow=uow, case=case, reason=body.reason, actor=principal.as_actor())
-        if case.coach_id is None:
-            assignment.maybe_assign(uow=uow, case=case, policy=policy_of(container), today=today)
+        reopen(uow, case, reason=body.reason, actor=principal.as_actor(), container=container)
         uow.commit()
         return service.to_read(uow.session, case, today)

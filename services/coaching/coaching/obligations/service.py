@@ -463,14 +463,76 @@ def record_exemption(
 
 def stop_exemptions(*, uow: UnitOfWork, stopped: StartersStopped) -> int:
     """starters.stopped: the application's exemptions end on `stopped_on` at the latest."""
-    rows = repository.exemptions_of_application(
-        uow.session, stopped.claim_id, stopped.application_id
+    return end_exemptions(
+        uow=uow,
+        claim_id=stopped.claim_id,
+        application_id=stopped.application_id,
+        last_day=stopped.stopped_on,
     )
+
+
+def end_exemptions(
+    *, uow: UnitOfWork, claim_id: uuid.UUID, application_id: uuid.UUID, last_day: dt.date
+) -> int:
+    """The application's exemptions end on `last_day` at the latest (stopped, refused or
+    withdrawn: the obligation applies again from the next day)."""
+    rows = repository.exemptions_of_application(uow.session, claim_id, application_id)
     for row in rows:
-        if row.stopped_on is None or stopped.stopped_on < row.stopped_on:
-            row.stopped_on = stopped.stopped_on
+        if row.stopped_on is None or last_day < row.stopped_on:
+            row.stopped_on = last_day
             row.updated_at = utcnow()
     return len(rows)
+
+
+def resume_after_reopen(
+    *, uow: UnitOfWork, case: Case, closed_on: dt.date | None, resume_on: dt.date, by: str
+) -> bool:
+    """A reopened case's obligation: the regime in force at the closure ended on the closure
+    day, and applies again from `resume_on` with fresh 4-week periods (the days in between
+    had no obligation: the case was closed). Returns whether a regime was resumed."""
+    if closed_on is None or resume_on <= closed_on:
+        return False
+    rows = list(repository.regimes_of(uow.session, case.id))
+    regimes = regimes_for(case, rows)
+    in_force = _in_force(regimes, closed_on)
+    if in_force is None:
+        return False
+    if not rows:
+        uow.session.add(
+            ObligationRegimeRow(
+                id=uuid.uuid4(),
+                case_id=case.id,
+                regime=in_force.kind.value,
+                required=in_force.required,
+                starts_on=in_force.start,
+                ends_on=closed_on,
+                set_by="intake",
+                reason=None,
+                created_at=utcnow(),
+            )
+        )
+    else:
+        for row in rows:
+            if row.starts_on > closed_on:
+                uow.session.delete(row)
+            elif row.ends_on is None or row.ends_on > closed_on:
+                row.ends_on = closed_on
+        uow.session.flush()
+    uow.session.add(
+        ObligationRegimeRow(
+            id=uuid.uuid4(),
+            case_id=case.id,
+            regime=in_force.kind.value,
+            required=in_force.required,
+            starts_on=resume_on,
+            ends_on=None,
+            set_by=by,
+            reason="case reopened",
+            created_at=utcnow(),
+        )
+    )
+    uow.session.flush()
+    return True
 
 
 # --- evaluation -----------------------------------------------------------------------------

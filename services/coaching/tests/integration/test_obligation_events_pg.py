@@ -31,6 +31,8 @@ from shared.events.envelope import Event
 from shared.events.intake import ClaimRegistered, IntakeCompleted
 from shared.events.starters import (
     StartersResearchPeriodStarted,
+    StartersRevived,
+    StartersSchemeEnded,
     StartersStartPeriodGranted,
     StartersStopped,
 )
@@ -275,3 +277,91 @@ def test_each_regime_from_the_intake(coaching: ServiceContainer) -> None:
     )
     assert (tomorrow.periods_evaluated, tomorrow.missed) == (1, 1)
     assert _periods(coaching, not_yet) == [(_days(-27), 4, 0, 0, "not_compliant")]
+
+
+def _close(c: ServiceContainer, claim_id: uuid.UUID, closed_on: dt.date) -> None:
+    with c.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE cases SET status = 'closed', closed_on = :d, closed_at = now(), "
+                "closure_result = 'self_employed' WHERE claim_id = :c"
+            ),
+            {"d": closed_on, "c": claim_id},
+        )
+
+
+def _regimes(c: ServiceContainer, claim_id: uuid.UUID) -> list[tuple[Any, ...]]:
+    with c.engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT r.regime, r.starts_on, r.ends_on FROM obligation_regimes r "
+                    "JOIN cases c ON c.id = r.case_id WHERE c.claim_id = :c ORDER BY r.starts_on"
+                ),
+                {"c": claim_id},
+            )
+        ]
+
+
+def test_revival_reopens_the_closed_case_and_the_obligation_applies_again(
+    coaching: ServiceContainer,
+) -> None:
+    deliver = coaching.consumer.process
+    # WW from -84; the case closed on -60 (left WW as self-employed); revived on -28.
+    claim = _claim(coaching, _days(-84), ObligationRegime.REGULAR)
+    _close(coaching, claim, _days(-60))
+    app = uuid.uuid4()
+    revived = Event.create(
+        StartersRevived(claim_id=claim, application_id=app, revived_on=_days(-28))
+    )
+    assert deliver(incoming(revived)) is Outcome.PROCESSED
+    assert deliver(incoming(revived, offset=9)) is Outcome.DUPLICATE
+    with coaching.engine.connect() as conn:
+        status, reopened = conn.execute(
+            text("SELECT status, reopened_at IS NOT NULL FROM cases WHERE claim_id = :c"),
+            {"c": claim},
+        ).one()
+    assert (status, reopened) == ("open", True)
+    (event,) = _published(coaching, "case.reopened", claim)
+    assert event["reason"] == "WW revived (starters scheme)"
+    # The regime ended with the closure and starts again on the revival day.
+    assert _regimes(coaching, claim) == [
+        ("regular", _days(-84), _days(-60)),
+        ("regular", _days(-28), None),
+    ]
+    _activities(coaching, claim, -80, -79, -78, -77, -20)
+    run = _run(coaching)
+    # P0 of the first regime (-84..-57) was cut by the closure on -60: never due; the first
+    # period after the revival (-28..-1) is due and missed (1 of 4).
+    assert _periods(coaching, claim) == [(_days(-28), 4, 1, 0, "not_compliant")]
+    assert run.missed == 1
+
+
+def test_a_revival_of_an_open_case_changes_nothing(coaching: ServiceContainer) -> None:
+    claim = _claim(coaching, _days(-10), ObligationRegime.REGULAR)
+    revived = StartersRevived(claim_id=claim, application_id=uuid.uuid4(), revived_on=TODAY)
+    assert coaching.consumer.process(incoming(revived)) is Outcome.PROCESSED
+    assert _published(coaching, "case.reopened", claim) == []
+    assert _regimes(coaching, claim) == []
+
+
+@pytest.mark.parametrize("outcome", ["refused", "withdrawn"])
+def test_a_refusal_or_withdrawal_ends_the_research_exemption(
+    coaching: ServiceContainer, outcome: str
+) -> None:
+    deliver = coaching.consumer.process
+    claim = _claim(coaching, _days(-56), ObligationRegime.REGULAR)
+    app = uuid.uuid4()
+    # A research period over the whole second period (-28..-1) would exempt it entirely;
+    # refused/withdrawn on -15 leaves -14..-1 obligated: 14 days -> 2 required.
+    assert deliver(incoming(_research(claim, app, -28, -1))) is Outcome.PROCESSED
+    ended = StartersSchemeEnded(
+        claim_id=claim,
+        application_id=app,
+        outcome=outcome,  # type: ignore[arg-type]
+        ended_on=_days(-15),
+    )
+    assert deliver(incoming(ended)) is Outcome.PROCESSED
+    _run(coaching)
+    assert _periods(coaching, claim)[-1] == (_days(-28), 2, 0, 14, "not_compliant")
