@@ -149,6 +149,19 @@ def job_obligations() -> None:
     )
 
 
+@jobs_app.command("starters-reminders")
+def job_starters_reminders() -> None:
+    """Starters: remind missing start-period income statements, once per month (daily)."""
+    from starters.jobs import run_reminders
+
+    container = _job_container("starters")
+    try:
+        sent = run_reminders(container)
+    finally:
+        container.stop()
+    console.print(f"income statement reminders: {sent}")
+
+
 def _add_service_commands() -> None:
     # Service command groups register lazily-importing commands; the import of the group
     # itself is cheap (heavy libraries are imported inside the commands).

@@ -47,6 +47,7 @@ TRIAGE_CLAIM_READ = frozenset({"claimant", "coach", "team_lead", "triage_analyst
 # A coaching case's own data: the claimant their own case, staff the cases they may see.
 CASE_READ = frozenset({"claimant", "coach", "team_lead", "admin"})
 CASE_WRITE = frozenset({"coach", "team_lead", "admin"})
+STARTERS_READ = frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"})
 QUESTIONNAIRE_ANSWERS: dict[str, Any] = {
     "education_level": "upper_secondary",
     "years_work_history": 10,
@@ -247,7 +248,36 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "POST", "/v1/coaches/{coach_id}/redistribution-proposal"): Access(
         frozenset({"team_lead", "admin"})
     ),
-    # starters has no API routes yet (it only consumes events)
+    # starters
+    ("starters", "POST", "/v1/starters/applications"): Access(
+        frozenset({"claimant", "benefits_officer", "admin"})
+    ),
+    ("starters", "GET", "/v1/starters/applications"): Access(STARTERS_READ),
+    ("starters", "GET", "/v1/starters/applications/{application_id}"): Access(STARTERS_READ),
+    ("starters", "POST", "/v1/starters/applications/{application_id}/transitions"): Access(
+        frozenset({"claimant", "benefits_officer", "admin"})
+    ),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/decisions"): Access(
+        STARTERS_READ
+    ),
+    ("starters", "POST", "/v1/starters/applications/{application_id}/income-statements"): Access(
+        frozenset({"claimant", "benefits_officer", "admin"})
+    ),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/income-statements"): Access(
+        STARTERS_READ
+    ),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/suspensions"): Access(
+        STARTERS_READ
+    ),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/schedule"): Access(
+        STARTERS_READ
+    ),
+    ("starters", "GET", "/v1/starters/simulation"): Access(STARTERS_READ),
+    ("starters", "GET", "/v1/starters/parameters"): Access(
+        frozenset({"benefits_officer", "coach", "team_lead", "admin"})
+    ),
+    ("starters", "POST", "/v1/starters/parameters"): Access(frozenset({"admin"})),
+    ("starters", "POST", "/v1/admin/starters/reminders/run"): Access(frozenset({"admin"})),
 }
 ROUTES = sorted(MATRIX)
 ROUTE_IDS = [f"{s} {m} {p}" for s, m, p in ROUTES]
@@ -315,6 +345,7 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         "task_id",
         "activity_id",
         "moment_id",
+        "application_id",
     ):
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
@@ -375,6 +406,28 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = {}
     elif template.endswith("/{moment_id}/cancel"):
         body = {"reason": "the auth matrix"}
+    elif template == "/v1/starters/applications" and method == "POST":
+        body = {
+            "claim_id": str(uuid.uuid4()),
+            "business_description": "A bicycle repair shop",
+            "expected_start_date": local_today().isoformat(),
+            "hours_per_week": 30,
+            "training": {"certificate": "ZOWW-1", "completed_on": "2026-01-05"},
+        }
+    elif template.endswith("/transitions"):
+        body = {"action": "withdraw"}
+    elif template.endswith("/income-statements") and method == "POST":
+        body = {"month": "2026-11", "business_income": "100", "business_hours": "10"}
+    elif template == "/v1/starters/simulation":
+        url += "?dagloon=200&first_ww_day=2026-01-05&entitlement_months=12&start=2026-03-02"
+    elif template == "/v1/starters/parameters" and method == "POST":
+        valid_from = local_today() + dt.timedelta(days=400)
+        body = {
+            "name": "start_period_reduction_percent",
+            "value": 29,
+            "valid_from": valid_from.isoformat(),
+            "source": "the auth matrix",
+        }
     elif template.endswith("/work-resumptions") and method == "POST":
         body = {"kind": "partial", "start_date": local_today().isoformat(), "hours_per_week": 8}
     elif template.endswith("/job-search-activities") and method == "POST":

@@ -9,9 +9,14 @@ from fastapi import FastAPI
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
 from shared.web.app import build_app
-from starters.claims import models as _claim_models  # noqa: F401  (register tables)
+from starters.applications import models as _application_models  # noqa: F401  (register tables)
+from starters.applications.router import router as applications_router
+from starters.claims import models as _claim_models  # noqa: F401
 from starters.db import TABLES
 from starters.handlers import HANDLERS
+from starters.jobs import router as jobs_router
+from starters.parameters import models as _parameter_models  # noqa: F401
+from starters.parameters.router import router as parameters_router
 from starters.settings import StartersSettings
 
 _HERE = Path(__file__).resolve().parent
@@ -23,12 +28,17 @@ SPEC = ServiceSpec(
     name="starters",
     settings_cls=StartersSettings,
     tables=TABLES,
-    routers=[],
+    routers=[applications_router, parameters_router, jobs_router],
     handlers=HANDLERS,
     consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
     title="WW starters service",
     description="The starters scheme: research period, start period, benefit schedule, revival.",
+    openapi_tags=[
+        {"name": "starters", "description": "Applications, decisions, schedules, what-if"},
+        {"name": "parameters", "description": "Dated parameters of the scheme"},
+        {"name": "jobs", "description": "Scheduled work"},
+    ],
 )
 
 

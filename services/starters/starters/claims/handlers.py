@@ -23,6 +23,7 @@ def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
     claim = _get_or_new(uow, event.data.claim_id)
     claim.office_code = event.data.office_code
     claim.first_ww_day = event.data.first_ww_day
+    claim.claimant_subject = event.data.claimant_subject
     claim.updated_at = utcnow()
 
 
@@ -31,4 +32,23 @@ def handle_case_closed(event: Event[Any], uow: UnitOfWork) -> None:
     claim = _get_or_new(uow, event.data.claim_id)
     claim.case_closed_at = event.data.closed_at
     claim.case_result = event.data.result
+    claim.updated_at = utcnow()
+
+
+def handle_case_reopened(event: Event[Any], uow: UnitOfWork) -> None:
+    """A reopened case (e.g. after a revival) runs again."""
+    claim = _get_or_new(uow, event.data.claim_id)
+    claim.case_closed_at = None
+    claim.case_result = None
+    if event.data.coach_id is not None:
+        claim.coach_id = event.data.coach_id
+    claim.updated_at = utcnow()
+
+
+def handle_case_coach(event: Event[Any], uow: UnitOfWork) -> None:
+    """case.assigned / case.transferred: the case's coach reads the claim's applications."""
+    claim = _get_or_new(uow, event.data.claim_id)
+    coach = getattr(event.data, "to_coach_id", None) or getattr(event.data, "coach_id", None)
+    if coach is not None:
+        claim.coach_id = coach
     claim.updated_at = utcnow()

@@ -1,0 +1,1 @@
+"""Starters-scheme applications: decisions, income statements, schedules (issue 6)."""

@@ -1,0 +1,321 @@
+"""HTTP API of the starters scheme (`/v1/starters/...`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+
+from shared.clock import local_today
+from shared.runtime import ServiceContainer
+from shared.web.app import get_container
+from shared.web.auth import Principal, Role, requires
+from shared.web.pagination import Page, PageParams, page_params
+from shared.web.problems import PROBLEM_RESPONSES, Conflict, InvalidField
+from starters.applications import service
+from starters.applications.models import Application
+from starters.applications.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    DecisionRead,
+    IncomeStatementCreate,
+    IncomeStatementRead,
+    MonthRead,
+    ScheduleRead,
+    SuspensionRead,
+    TransitionBody,
+)
+from starters.parameters import service as parameters
+from starters.rules import schedule as rules
+from starters.rules.states import State, allowed_actions
+from starters.settings import StartersSettings
+
+router = APIRouter(prefix="/v1/starters", tags=["starters"], responses=PROBLEM_RESPONSES)
+
+READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.ADMIN)
+APPLY_ROLES = (Role.CLAIMANT, Role.BENEFITS_OFFICER, Role.ADMIN)
+DECIDE_ROLES = (Role.CLAIMANT, Role.BENEFITS_OFFICER, Role.ADMIN)  # claimants: withdraw only
+
+
+def _settings(container: ServiceContainer) -> StartersSettings:
+    settings = container.settings
+    assert isinstance(settings, StartersSettings)
+    return settings
+
+
+def _read(app: Application) -> ApplicationRead:
+    read = ApplicationRead.model_validate(
+        {
+            **{c: getattr(app, c) for c in ApplicationRead.model_fields if hasattr(app, c)},
+            "allowed_actions": [a.value for a in allowed_actions(State(app.state))],
+        }
+    )
+    return read
+
+
+@router.post(
+    "/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationRead,
+    summary="Apply for the starters scheme",
+)
+def create_application(
+    body: ApplicationCreate,
+    response: Response,
+    principal: Principal = Depends(requires(roles=APPLY_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ApplicationRead:
+    """The claimant for their own claim (a benefits officer on their behalf), on or after
+    the first WW day, with proof of the online training. Publishes `starters.applied`."""
+    with container.uow() as uow:
+        app = service.create(
+            uow=uow,
+            data=body,
+            principal=principal,
+            today=local_today(),
+            variants_enabled=_settings(container).variants_enabled,
+        )
+        response.headers["Location"] = f"/v1/starters/applications/{app.id}"
+        return _read(app)
+
+
+@router.get("/applications", response_model=Page[ApplicationRead], summary="List applications")
+def list_applications(
+    state: State | None = None,
+    claim_id: uuid.UUID | None = None,
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> Page[ApplicationRead]:
+    """Newest first. Benefits officers and admins see all; a claimant their own; a coach
+    their caseload's; a team lead their office's. Audited."""
+    with container.uow() as uow:
+        rows, total = service.list_applications(
+            uow,
+            principal,
+            state=state.value if state else None,
+            claim_id=claim_id,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        items = [_read(a) for a in rows]
+        uow.commit()
+    return Page[ApplicationRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/applications/{application_id}", response_model=ApplicationRead, summary="An application"
+)
+def get_application(
+    application_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ApplicationRead:
+    """With `allowed_actions` from its state. Audited."""
+    with container.uow() as uow:
+        app = service.load(uow, application_id, principal)
+        read = _read(app)
+        uow.commit()
+    return read
+
+
+@router.post(
+    "/applications/{application_id}/transitions",
+    response_model=ApplicationRead,
+    summary="Decide: start the research period, grant or refuse, continue, stop, revive",
+)
+def transition(
+    application_id: uuid.UUID,
+    body: TransitionBody = Body(discriminator="action"),
+    principal: Principal = Depends(requires(roles=DECIDE_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ApplicationRead:
+    """A benefits officer (or admin) decides; the claimant may only `withdraw` their own.
+    An action the state does not allow is a 409 naming `allowed_actions`; a date breaking
+    a rule a 422 naming the field. Audited; the decision keeps the parameter versions."""
+    with container.uow() as uow:
+        app = service.transition(
+            uow=uow,
+            application_id=application_id,
+            step=body,
+            principal=principal,
+            today=local_today(),
+        )
+        return _read(app)
+
+
+@router.get(
+    "/applications/{application_id}/decisions",
+    response_model=list[DecisionRead],
+    summary="The decisions of an application",
+)
+def list_decisions(
+    application_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> list[DecisionRead]:
+    """Oldest first, each with the parameter versions it used. Audited."""
+    with container.uow() as uow:
+        app = service.load(uow, application_id, principal, action="application.decisions")
+        out = [
+            DecisionRead.model_validate(d, from_attributes=True)
+            for d in service.decisions(uow, app)
+        ]
+        uow.commit()
+    return out
+
+
+@router.post(
+    "/applications/{application_id}/income-statements",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IncomeStatementRead,
+    summary="The monthly income statement of the start period",
+)
+def add_income_statement(
+    application_id: uuid.UUID,
+    body: IncomeStatementCreate,
+    principal: Principal = Depends(requires(roles=APPLY_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> IncomeStatementRead:
+    """Income is not deducted during the start period, but the statement is required; an
+    assignment for the former employer suspends the benefit until the period ends
+    (`starters.benefit_suspended`)."""
+    with container.uow() as uow:
+        row = service.add_statement(
+            uow=uow,
+            application_id=application_id,
+            data=body,
+            principal=principal,
+            today=local_today(),
+        )
+        return IncomeStatementRead.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/applications/{application_id}/income-statements",
+    response_model=list[IncomeStatementRead],
+    summary="The income statements of an application",
+)
+def list_income_statements(
+    application_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> list[IncomeStatementRead]:
+    """By month. Audited."""
+    with container.uow() as uow:
+        app = service.load(uow, application_id, principal, action="application.statements")
+        out = [
+            IncomeStatementRead.model_validate(s, from_attributes=True)
+            for s in service.statements(uow, app)
+        ]
+        uow.commit()
+    return out
+
+
+@router.get(
+    "/applications/{application_id}/suspensions",
+    response_model=list[SuspensionRead],
+    summary="Days without benefit (the former employer rule)",
+)
+def list_suspensions(
+    application_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> list[SuspensionRead]:
+    """Audited."""
+    with container.uow() as uow:
+        app = service.load(uow, application_id, principal, action="application.suspensions")
+        out = [
+            SuspensionRead.model_validate(s, from_attributes=True)
+            for s in service.suspensions(uow, app)
+        ]
+        uow.commit()
+    return out
+
+
+def _schedule(
+    lines: list[rules.MonthLine], application_id: uuid.UUID | None, variant: bool
+) -> ScheduleRead:
+    months = [MonthRead.model_validate(rules.month_dict(line)) for line in lines]
+    versions = sorted({v for m in months for v in m.parameter_versions})
+    return ScheduleRead(
+        application_id=application_id,
+        months=months,
+        parameter_versions=versions,
+        not_current_law=variant,
+    )
+
+
+@router.get(
+    "/applications/{application_id}/schedule",
+    response_model=ScheduleRead,
+    summary="The monthly benefit schedule of an application",
+)
+def application_schedule(
+    application_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ScheduleRead:
+    """From the first WW day to the end of entitlement, month by month, with the parameter
+    versions each month used. 409 before the WW facts are recorded. Audited."""
+    with container.uow() as uow:
+        app = service.load(uow, application_id, principal, action="application.schedule")
+        inputs = service.facts_and_plan(uow, app)
+        if inputs is None:
+            raise Conflict("the schedule needs the WW facts of the first decision")
+        facts, plan = inputs
+        lines = rules.monthly_schedule(facts, plan, parameters.current(uow))
+        uow.commit()
+    return _schedule(lines, app.id, app.variant is not None)
+
+
+@router.get(
+    "/simulation",
+    response_model=ScheduleRead,
+    summary="What-if: the monthly amounts for a proposed start, without applying",
+)
+def simulation(
+    dagloon: Decimal = Query(gt=0, le=2000),
+    first_ww_day: dt.date = Query(),
+    entitlement_months: int = Query(ge=3, le=38),
+    usual_hours_per_day: Decimal = Query(Decimal(8), gt=0, le=12),
+    start: dt.date = Query(description="The proposed start of the start period"),
+    research_weeks: int = Query(0, ge=0, le=6, description="A research period before it"),
+    outcome: Literal["continued", "stopped"] | None = None,
+    business_hours_per_month: Decimal | None = Query(None, ge=0, le=400),
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ScheduleRead:
+    """Nothing is stored (no personal data: not audited)."""
+    if start < first_ww_day:
+        raise InvalidField("start", "before the first WW day")
+    if outcome == "continued" and business_hours_per_month is None:
+        raise InvalidField("business_hours_per_month", "a continued business reports hours")
+    with container.uow() as uow:
+        params = parameters.current(uow)
+    entitlement_end = rules.entitlement_end(first_ww_day, entitlement_months)
+    if start > entitlement_end:
+        raise InvalidField("start", "after the end of the entitlement")
+    research_start = start - dt.timedelta(weeks=research_weeks) if research_weeks else None
+    if research_start is not None and research_start < first_ww_day:
+        raise InvalidField("research_weeks", "the research period would start before WW")
+    sp_end = rules.start_period_end(start, entitlement_end, params)
+    facts = rules.WwFacts(
+        dagloon=dagloon,
+        first_ww_day=first_ww_day,
+        entitlement_end=entitlement_end,
+        usual_hours_per_day=usual_hours_per_day,
+    )
+    plan = rules.StartersPlan(
+        research_start=research_start,
+        research_end=start - dt.timedelta(days=1) if research_start else None,
+        start_period_start=start,
+        start_period_end=sp_end,
+        outcome=outcome,
+        outcome_on=sp_end + dt.timedelta(days=1) if outcome else None,
+        business_hours_per_month=business_hours_per_month,
+    )
+    return _schedule(rules.monthly_schedule(facts, plan, params), None, False)

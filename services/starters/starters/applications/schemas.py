@@ -1,0 +1,212 @@
+"""Request and response models of the starters API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Training(BaseModel):
+    """Proof of the online training "Zelfstandig ondernemen met een WW-uitkering"."""
+
+    certificate: str = Field(min_length=1, max_length=100)
+    completed_on: dt.date
+
+
+class Variant(BaseModel):
+    """NOT CURRENT LAW (issue 6 item 7, from the SER dialogues): only when the service's
+    STARTERS_VARIANTS_ENABLED is true."""
+
+    kind: Literal["group", "gradual"]
+    group_reference: str | None = Field(
+        default=None, max_length=100, description="group: the shared business plan's reference"
+    )
+    business_share: Decimal | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="gradual: the share of the lost hours put into the business",
+    )
+
+
+class ApplicationCreate(BaseModel):
+    """A claimant applies (or a benefits officer on their behalf)."""
+
+    claim_id: uuid.UUID
+    business_description: str = Field(min_length=10, max_length=2000)
+    expected_start_date: dt.date
+    hours_per_week: Decimal = Field(gt=0, le=80)
+    training: Training
+    variant: Variant | None = None
+
+
+class WwFactsIn(BaseModel):
+    """The WW facts the schedule needs, recorded by the benefits officer."""
+
+    dagloon: Decimal = Field(gt=0, le=2000, decimal_places=2)
+    entitlement_end: dt.date
+    entitlement_months: int = Field(ge=3, le=38)
+    usual_hours_per_day: Decimal = Field(gt=0, le=12)
+
+
+class _Step(BaseModel):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class StartResearch(_Step):
+    action: Literal["start_research"]
+    starts_on: dt.date
+    ends_on: dt.date
+    ww: WwFactsIn
+
+
+class GrantStartPeriod(_Step):
+    action: Literal["grant_start_period"]
+    starts_on: dt.date
+    ww: WwFactsIn | None = Field(
+        default=None, description="Required unless given with the research period"
+    )
+
+
+class Refuse(_Step):
+    action: Literal["refuse"]
+    reason_codes: list[
+        Literal[
+            "not_viable",
+            "training_missing",
+            "starts_before_first_ww_day",
+            "no_prior_permission",
+            "other",
+        ]
+    ] = Field(min_length=1, max_length=5)
+
+
+class ContinueBusiness(_Step):
+    action: Literal["continue_business"]
+    continued_on: dt.date
+    business_hours_per_month: Decimal = Field(ge=0, le=400)
+
+
+class StopBusiness(_Step):
+    action: Literal["stop_business"]
+    stopped_on: dt.date
+
+
+class Revive(_Step):
+    action: Literal["revive"]
+    revived_on: dt.date
+
+
+class Withdraw(_Step):
+    action: Literal["withdraw"]
+
+
+TransitionBody = Annotated[
+    StartResearch | GrantStartPeriod | Refuse | ContinueBusiness | StopBusiness | Revive | Withdraw,
+    Field(discriminator="action"),
+]
+
+
+class IncomeStatementCreate(BaseModel):
+    """The monthly statement during the start period."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    business_income: Decimal = Field(ge=-1_000_000, le=1_000_000, decimal_places=2)
+    business_hours: Decimal = Field(ge=0, le=744)
+    former_employer_assignment: bool = Field(
+        default=False,
+        description="An assignment for the employer that dismissed the claimant",
+    )
+
+
+class IncomeStatementRead(BaseModel):
+    """A recorded statement."""
+
+    month: str
+    business_income: Decimal
+    business_hours: Decimal
+    former_employer_assignment: bool
+    submitted_at: dt.datetime
+
+
+class DecisionRead(BaseModel):
+    """One transition."""
+
+    action: str
+    from_state: str
+    to_state: str
+    decided_by: str
+    reason: str | None
+    details: dict[str, object] | None
+    parameter_versions: list[str]
+    decided_at: dt.datetime
+
+
+class SuspensionRead(BaseModel):
+    """No benefit on these days."""
+
+    reason: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ApplicationRead(BaseModel):
+    """An application with its state, periods and the actions allowed next."""
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    state: str
+    allowed_actions: list[str]
+    business_description: str
+    expected_start_date: dt.date
+    hours_per_week: Decimal
+    training_certificate: str
+    training_completed_on: dt.date
+    variant: str | None
+    group_reference: str | None
+    gradual_business_share: Decimal | None
+    dagloon: Decimal | None
+    entitlement_end: dt.date | None
+    entitlement_months: int | None
+    usual_hours_per_day: Decimal | None
+    research_start: dt.date | None
+    research_end: dt.date | None
+    start_period_start: dt.date | None
+    start_period_end: dt.date | None
+    refusal_reasons: list[str] | None
+    outcome_on: dt.date | None
+    business_hours_per_month: Decimal | None
+    revival_deadline: dt.date | None
+    revived_on: dt.date | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MonthRead(BaseModel):
+    """One month of the benefit schedule."""
+
+    month: str
+    phase: str
+    gross_ww: Decimal
+    start_period_reduction: Decimal
+    fictitious_income_deduction: Decimal
+    suspended: Decimal
+    net: Decimal
+    income_statement_required: bool
+    parameter_versions: list[str]
+
+
+class ScheduleRead(BaseModel):
+    """The monthly schedule and every parameter version it used."""
+
+    application_id: uuid.UUID | None
+    months: list[MonthRead]
+    parameter_versions: list[str]
+    not_current_law: bool = Field(
+        default=False, description="True when a NOT CURRENT LAW variant shaped the schedule"
+    )

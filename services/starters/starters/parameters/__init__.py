@@ -1,0 +1,1 @@
+"""Dated parameters of the starters scheme, extended through the admin API."""
