@@ -14,6 +14,11 @@
 3. End-to-end latency: all four services (`ww run`) at steady open-loop rates (5 and 20
    registrations/s), POST sent -> claim.registered applied in coaching, vs raw
    produce -> consume at the same rate.
+4. Coaching (`coaching`): a coach's caseload query (GET /v1/cases on `ww serve coaching`)
+   at 10k / 100k / 500k cases vs a bare SELECT endpoint on the same databases, and
+   500k / 10k; assignment throughput (`maybe_assign` on PostgreSQL) in cases/s vs the
+   pure rules, and the max/mean load ratio of 10,000 cases to 80 coaches
+   (bench/coaching.py).
 
 Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
 writes var/bench/results.json. Nothing here asserts on timing.
@@ -40,6 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.booking import BookingConfig, run_booking
+from bench.coaching import CoachingConfig, run_coaching
 from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
@@ -47,7 +53,7 @@ from bench.registration import RegistrationConfig, run_registration
 from bench.triage import TriageConfig, run_triage
 from tests.support.system import REPO
 
-PHASES = ("registration", "booking", "triage", "events", "e2e")
+PHASES = ("registration", "booking", "triage", "events", "e2e", "coaching")
 console = Console()
 
 
@@ -209,6 +215,9 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     tri = phases.get("triage")
     if isinstance(tri, dict):
         triage_summary(tri, add)
+    co = phases.get("coaching")
+    if isinstance(co, dict):
+        coaching_summary(co, add)
     ev = phases.get("events")
     if isinstance(ev, dict) and "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -289,6 +298,196 @@ def triage_summary(tri: dict[str, Any], add: Callable[..., None]) -> None:
                 vp["ratio_to_numpy_with_encoding"],
                 "higher",
             )
+
+
+def coaching_summary(co: dict[str, Any], add: Callable[..., None]) -> None:
+    """Headline rows of the coaching phase (each part only if it was measured)."""
+    cl = co.get("caseload")
+    if isinstance(cl, dict):
+        for size in cl["sizes"]:
+            lat, thr, r, at = size["latency"], size["throughput"], size["ratios"], size["label"]
+            s, ss, b = (lat[k]["latency_ms"] for k in ("service", "service_sorted", "baseline"))
+            for q in ("p50", "p99"):
+                add(
+                    f"Caseload GET /v1/cases?limit=50 {q} @ {at} cases (1 connection)",
+                    "ms",
+                    s.get(q),
+                    b.get(q),
+                    r[q],
+                    "lower",
+                )
+            add(
+                f"Caseload open, sort -weeks_in_ww p99 @ {at} cases",
+                "ms",
+                ss.get("p99"),
+                b.get("p99"),
+                r["sorted_p99"],
+                "lower",
+            )
+            add(
+                f"Caseload throughput @ {at} cases",
+                "req/s",
+                thr["service"]["rps"],
+                thr["baseline"]["rps"],
+                r["rps"],
+                "higher",
+            )
+        flat, small, large = cl["flatness"], cl["sizes"][0], cl["sizes"][-1]
+        if large is not small:
+            for side, key, what in (
+                ("service", "p99", "p99"),
+                ("service_sorted", "sorted_p99", "sorted p99"),
+                ("baseline", "baseline_p99", "baseline p99"),
+            ):
+                add(
+                    f"Caseload flatness: {what} {flat['label']}",
+                    "ms",
+                    large["latency"][side]["latency_ms"].get("p99"),
+                    small["latency"][side]["latency_ms"].get("p99"),
+                    flat[key],
+                    "flat",
+                )
+            add(
+                f"Caseload flatness: throughput {flat['label']}",
+                "req/s",
+                large["throughput"]["service"]["rps"],
+                small["throughput"]["service"]["rps"],
+                flat["rps"],
+                "flat",
+            )
+    asg = co.get("assignment")
+    if isinstance(asg, dict):
+        sv, same = asg["service"], asg["pure_same_cases"]
+        add(
+            "Assignment maybe_assign, 1 unit of work per case (vs pure assign, same order)",
+            "cases/s",
+            sv["per_case_uow"]["cases_per_s"],
+            same["sequential_assign_cases_per_s"],
+            asg["ratios"]["per_case_uow_vs_sequential_assign"],
+            "higher",
+        )
+        add(
+            f"Assignment maybe_assign, {sv['batched_uow']['batch']} per unit of work "
+            "(vs pure assign, same order)",
+            "cases/s",
+            sv["batched_uow"]["cases_per_s"],
+            same["sequential_assign_cases_per_s"],
+            asg["ratios"]["batched_uow_vs_sequential_assign"],
+            "higher",
+        )
+        pb = asg["pure_balance"]
+        add(
+            f"Assignment assign_many {pb['cases']:,} cases / {pb['coaches']} coaches (pure)",
+            "cases/s",
+            pb["cases_per_s"],
+            None,
+            None,
+            "higher",
+        )
+        add(
+            f"Assignment balance max/mean relative load, {pb['cases']:,} cases (pure; <= 1.10)",
+            "ratio",
+            pb["max_over_mean"],
+            None,
+            None,
+            "lower",
+        )
+        add(
+            "Assignment balance max/mean relative load, service run (final loads)",
+            "ratio",
+            sv["final_load"]["max_over_mean"],
+            None,
+            None,
+            "lower",
+        )
+
+
+def coaching_details(co: dict[str, Any]) -> list[tuple[str, str]]:
+    """Detail rows of the coaching phase."""
+    out: list[tuple[str, str]] = []
+    cl = co.get("caseload")
+    if isinstance(cl, dict):
+        for size in cl["sizes"]:
+            sd, chk = size["seed"], size["check"]
+            lat = size["latency"]
+            out.append(
+                (
+                    f"coaching caseload @ {size['label']}",
+                    f"{sd['rows']['cases']:,} cases ({sd['rows']['open']:,} open, "
+                    f"{sd['rows']['with_coach']:,} with a coach, {sd['rows']['digital']:,} "
+                    f"digital), {sd['coaches']:,} coaches; coach {size['coach_id'][:8]} has "
+                    f"{sd['rows']['measured_coach_cases']} cases "
+                    f"({sd['rows']['measured_coach_open']} open); {sd['database_mb']} MB; "
+                    f"seeded in {sd['seed_s']}s; pages ok "
+                    f"{all(c['ok'] for c in chk.values())}; p50/p99 ms service "
+                    f"{lat['service']['latency_ms'].get('p50')}/"
+                    f"{lat['service']['latency_ms'].get('p99')}, sorted "
+                    f"{lat['service_sorted']['latency_ms'].get('p50')}/"
+                    f"{lat['service_sorted']['latency_ms'].get('p99')}, baseline "
+                    f"{lat['baseline']['latency_ms'].get('p50')}/"
+                    f"{lat['baseline']['latency_ms'].get('p99')}; {size['audit_rows']:,} audit "
+                    "rows; background before "
+                    + ", ".join(
+                        str(s["before"]["background_busy_cores"])
+                        for s in lat["service"]["segments"]
+                    ),
+                )
+            )
+        ex = cl.get("explain")
+        if isinstance(ex, dict):
+            parts = []
+            for name in ("default", "sorted", "baseline"):
+                for q in ex.get(name, []):
+                    kind = "count" if "count(" in q["sql"] else "page"
+                    parts.append(
+                        f"{name} {kind}: {', '.join(q['indexes']) or 'NO INDEX'}"
+                        + (" (bitmap)" if q.get("bitmap_scan") else "")
+                        + (" + sort" if q.get("sorts") else "")
+                        + (" + SEQ SCAN" if q["seq_scan_on_cases"] else "")
+                        + f" ({q['execution_ms']} ms)"
+                    )
+            out.append(
+                (
+                    f"coaching EXPLAIN @ {size_label_of(ex['cases'])}",
+                    f"service uses an index: {ex['service_uses_index']}; its page query reads "
+                    "ix_cases_coach_opened in order (no sort): "
+                    f"{ex.get('service_page_reads_index_in_order')}; " + "; ".join(parts),
+                )
+            )
+    asg = co.get("assignment")
+    if isinstance(asg, dict):
+        sv, pb, same = asg["service"], asg["pure_balance"], asg["pure_same_cases"]
+        out.append(
+            (
+                "coaching assignment",
+                f"{sv['coaches']} coaches in {sv['offices']} offices, "
+                f"{sv['preloaded_open_cases']:,} open cases before; "
+                f"{sv['per_case_uow']['cases']:,} cases one per unit of work "
+                f"({sv['per_case_uow']['ms_per_case']} ms each, "
+                f"{sv['per_case_uow'].get('python_cpu_ms_per_case')} ms Python CPU), "
+                f"{sv['batched_uow']['cases']:,} in units of {sv['batched_uow']['batch']} "
+                f"({sv['batched_uow']['ms_per_case']} ms each, "
+                f"{sv['batched_uow'].get('python_cpu_ms_per_case')} ms Python CPU); "
+                f"outcomes {sv['outcomes']}; "
+                f"same decisions as pure `assign` in order: "
+                f"{sv['same_decisions_as_pure_sequential']} ({sv['mismatches']} differ); "
+                f"max/mean final {sv['final_load']['max_over_mean']} (worst office "
+                f"{sv['final_load']['worst_office_max_over_mean']}), of the run's own cases "
+                f"{sv['gained_load']['max_over_mean']}; pure assign_many on the same cases "
+                f"{_fmt(same['assign_many_cases_per_s'])}/s; pure balance run "
+                f"{pb['cases']:,} cases: max/mean {pb['max_over_mean']} (worst office "
+                f"{pb['worst_office_max_over_mean']}), {pb['unassigned']} unassigned, "
+                f"rules {pb['rules']}",
+            )
+        )
+    return out
+
+
+def size_label_of(n: int) -> str:
+    """10000 -> '10k' (the booking phase's labels)."""
+    from bench.booking import size_label
+
+    return size_label(n)
 
 
 def triage_details(tri: dict[str, Any]) -> list[tuple[str, str]]:
@@ -396,6 +595,9 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     tri = phases.get("triage")
     if isinstance(tri, dict):
         out.extend(triage_details(tri))
+    co = phases.get("coaching")
+    if isinstance(co, dict):
+        out.extend(coaching_details(co))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -545,7 +747,8 @@ def print_report(results: dict[str, Any]) -> None:
         "system: intake API | triage | relay+consumer | all four services.  baseline: bare "
         "FastAPI+SQLAlchemy insert | plain NumPy (triage in-process, batch) | raw kafka-python "
         "produce->consume.  ratio = system / baseline.  Booking flatness rows: system = the "
-        "largest size, baseline = the smallest"
+        "largest size, baseline = the smallest.  Coaching: caseload vs a bare SELECT endpoint "
+        "on the same database; assignment vs the pure rules on the same cases"
     )
     details = Table(title="details", show_header=False)
     details.add_column("what")
@@ -603,6 +806,16 @@ def main() -> int:
         type=int,
         help="triage: claimants scored in memory per side (default 100000; --quick 10000)",
     )
+    parser.add_argument(
+        "--coaching-cases",
+        help="coaching: cases per seeded database, comma-separated "
+        "(default 10000,100000,500000; with --quick 10000,100000)",
+    )
+    parser.add_argument(
+        "--coaching-assign",
+        type=int,
+        help="coaching: cases assigned through maybe_assign (default 2000; --quick 1000)",
+    )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
     parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
@@ -623,6 +836,9 @@ def main() -> int:
     rates = tuple(float(r) for r in args.rates.split(",") if r.strip())
     appointments = args.appointments or ("10000,100000" if args.quick else "10000,1000000")
     sizes = tuple(int(float(a)) for a in appointments.split(",") if a.strip())
+    coaching_cases = args.coaching_cases or (
+        "10000,100000" if args.quick else "10000,100000,500000"
+    )
 
     def on_term(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
@@ -665,6 +881,18 @@ def main() -> int:
             client=args.client,
             settle_s=args.settle,
         ),
+        "coaching": CoachingConfig(
+            cases=tuple(int(float(c)) for c in coaching_cases.split(",") if c.strip()),
+            latency_requests=200 if args.quick else 400,
+            throughput_requests=200 if args.quick else 500,
+            concurrency=args.concurrency,
+            segments=args.segments,
+            client=args.client,
+            settle_s=args.settle,
+            assign_cases=args.coaching_assign or (1000 if args.quick else 2000),
+            pure_cases=10_000,
+            seed=args.seed,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -680,6 +908,7 @@ def main() -> int:
         ),
         "events": run_events,
         "e2e": run_e2e,
+        "coaching": run_coaching,
     }
     failed = False
     problems: list[str] = []
