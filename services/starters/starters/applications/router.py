@@ -267,7 +267,11 @@ def application_schedule(
         if inputs is None:
             raise Conflict("the schedule needs the WW facts of the first decision")
         facts, plan = inputs
-        lines = rules.monthly_schedule(facts, plan, parameters.current(uow))
+        params = parameters.current(uow, variants_enabled=_settings(container).variants_enabled)
+        try:
+            lines = rules.monthly_schedule(facts, plan, params)
+        except rules.PlanError as exc:
+            raise Conflict(f"no schedule: {exc}") from None
         uow.commit()
     return _schedule(lines, app.id, app.variant is not None)
 
@@ -318,4 +322,8 @@ def simulation(
         outcome_on=sp_end + dt.timedelta(days=1) if outcome else None,
         business_hours_per_month=business_hours_per_month,
     )
-    return _schedule(rules.monthly_schedule(facts, plan, params), None, False)
+    try:
+        lines = rules.monthly_schedule(facts, plan, params)
+    except rules.PlanError as exc:
+        raise InvalidField("start", str(exc)) from None
+    return _schedule(lines, None, False)

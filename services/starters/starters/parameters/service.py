@@ -28,16 +28,31 @@ def _value(raw: Any) -> Decimal | int | bool:
     return Decimal(str(raw))
 
 
-def current(uow: UnitOfWork) -> ParameterSet:
+# A service that allows the NOT CURRENT LAW variants (STARTERS_VARIANTS_ENABLED) computes
+# their schedules as if the switches had always been on; the stored values stay untouched.
+_VARIANTS_ON = tuple(
+    ParameterValue(
+        name=name,
+        value=True,
+        valid_from=dt.date(2015, 1, 1),
+        source="NOT CURRENT LAW: enabled by STARTERS_VARIANTS_ENABLED",
+    )
+    for name in ("group_start_enabled", "gradual_start_enabled")
+)
+
+
+def current(uow: UnitOfWork, *, variants_enabled: bool = False) -> ParameterSet:
     """DEFAULT_PARAMETERS with every stored value added (a stored value with the same name
-    and valid_from replaces the shipped one)."""
+    and valid_from replaces the shipped one); with `variants_enabled` the variants' switches
+    are on (the service setting STARTERS_VARIANTS_ENABLED)."""
     rows = uow.session.scalars(select(ParameterRow).order_by(ParameterRow.valid_from)).all()
-    if not rows:
-        return DEFAULT_PARAMETERS
-    return DEFAULT_PARAMETERS.with_values(
+    extra = [
         ParameterValue(name=r.name, value=_value(r.value), valid_from=r.valid_from, source=r.source)
         for r in rows
-    )
+    ]
+    if variants_enabled:
+        extra.extend(_VARIANTS_ON)
+    return DEFAULT_PARAMETERS.with_values(extra) if extra else DEFAULT_PARAMETERS
 
 
 def add(
