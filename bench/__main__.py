@@ -19,6 +19,9 @@
    500k / 10k; assignment throughput (`maybe_assign` on PostgreSQL) in cases/s vs the
    pure rules, and the max/mean load ratio of 10,000 cases to 80 coaches
    (bench/coaching.py).
+5. Starters (`starters`): monthly benefit schedules for 100k claimants per second
+   (`starters.rules.schedule.monthly_schedule`) vs a straight-line computation of the same
+   formula in the same run, and their agreement (bench/starters.py).
 
 Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
 writes var/bench/results.json. Nothing here asserts on timing.
@@ -50,10 +53,11 @@ from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
 from bench.registration import RegistrationConfig, run_registration
+from bench.starters import StartersConfig, run_starters
 from bench.triage import TriageConfig, run_triage
 from tests.support.system import REPO
 
-PHASES = ("registration", "booking", "triage", "events", "e2e", "coaching")
+PHASES = ("registration", "booking", "triage", "events", "e2e", "coaching", "starters")
 console = Console()
 
 
@@ -218,6 +222,16 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     co = phases.get("coaching")
     if isinstance(co, dict):
         coaching_summary(co, add)
+    st = phases.get("starters")
+    if isinstance(st, dict) and "ratio" in st:
+        add(
+            f"Starters benefit schedules ({st['claimants']:,} claimants, vs straight line)",
+            "schedules/s",
+            st["service"]["schedules_per_s"],
+            st["straight_line"]["schedules_per_s"],
+            st["ratio"],
+            "higher",
+        )
     ev = phases.get("events")
     if isinstance(ev, dict) and "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -816,6 +830,11 @@ def main() -> int:
         type=int,
         help="coaching: cases assigned through maybe_assign (default 2000; --quick 1000)",
     )
+    parser.add_argument(
+        "--starters-claimants",
+        type=int,
+        help="starters: claimants whose schedules are computed (default 100000; --quick 10000)",
+    )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
     parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
@@ -893,6 +912,10 @@ def main() -> int:
             pure_cases=10_000,
             seed=args.seed,
         ),
+        "starters": StartersConfig(
+            claimants=args.starters_claimants or (10_000 if args.quick else 100_000),
+            seed=args.seed,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -909,6 +932,7 @@ def main() -> int:
         "events": run_events,
         "e2e": run_e2e,
         "coaching": run_coaching,
+        "starters": run_starters,
     }
     failed = False
     problems: list[str] = []
