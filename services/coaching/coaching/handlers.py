@@ -78,22 +78,32 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
 
     def handle_starters_revived(event: Event[Any], uow: UnitOfWork) -> None:
         """starters.revived: WW runs again, so a closed case is reopened (audited as the
-        starters service), gets a coach if it lost its own, and the job-search obligation
-        applies again from the revival day."""
+        starters service), gets a coach again if its own is inactive or at their maximum
+        (`cases.reopen_case`), and the job-search obligation applies again from the
+        revival day."""
         revived = event.data
         assert isinstance(revived, StartersRevived)
         case = cases_repository.by_claim(uow.session, revived.claim_id)
-        if case is None or case.status != "closed":
+        if case is None:
             return
-        closed_on = case.closed_on
+        cases.lock_case(uow, case, roster=True)  # a concurrent reopen or close is seen
+        if case.status != "closed":
+            return
+        closed_on, closed_at = case.closed_on, case.closed_at
         actor = Actor(subject="starters", kind="application", roles=())
-        cases.reopen_case(uow=uow, case=case, reason="WW revived (starters scheme)", actor=actor)
-        if case.coach_id is None:
-            assignment.maybe_assign(uow=uow, case=case, policy=policy, today=event.time.date())
+        cases.reopen_case(
+            uow=uow,
+            case=case,
+            reason="WW revived (starters scheme)",
+            actor=actor,
+            policy=policy,
+            today=event.time.date(),
+        )
         obligations.resume_after_reopen(
             uow=uow,
             case=case,
             closed_on=closed_on,
+            closed_at=closed_at,
             resume_on=revived.revived_on,
             by="starters",
         )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from coaching.assignment.rules import (
     AssignmentPolicy,
@@ -49,6 +49,22 @@ UNASSIGNED = "unassigned"
 DIGITAL = "digital"
 
 _OPEN = "open"
+
+
+def lock_roster(uow: UnitOfWork, office_code: str) -> None:
+    """Lock the office's roster rows (in id order) without loading the loads.
+
+    The one lock order of the service: an office's roster rows first, then a case row. A
+    write that may change who carries a case (transfer, reopen, close) takes the roster
+    lock before the case's, so it never waits for a case while holding the roster the
+    other way round.
+    """
+    uow.session.execute(
+        select(Coach.id)
+        .where(Coach.office_code == office_code)
+        .order_by(Coach.id)
+        .with_for_update()
+    ).all()
 
 
 def roster_with_loads(
@@ -101,15 +117,29 @@ def roster_with_loads(
     ]
 
 
-def starters_claims(uow: UnitOfWork, claim_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Claims in the starters scheme (a research or start period recorded from starters
-    events): they ask for a coach with the starters specialism."""
+def starters_claims(
+    uow: UnitOfWork, claim_ids: list[uuid.UUID], *, today: dt.date
+) -> set[uuid.UUID]:
+    """Claims in the starters scheme today (a research or start period recorded from
+    starters events whose effective end, `stopped_on` or `ends_on`, is today or later):
+    they ask for a coach with the starters specialism. An ended application does not."""
     if not claim_ids:
         return set()
     return set(
         uow.session.scalars(
             select(ObligationExemption.claim_id)
-            .where(ObligationExemption.claim_id.in_(claim_ids))
+            .where(
+                ObligationExemption.claim_id.in_(claim_ids),
+                ObligationExemption.ends_on >= today,
+                or_(
+                    ObligationExemption.stopped_on.is_(None),
+                    and_(
+                        ObligationExemption.stopped_on >= today,
+                        # stopped before it began: it exempted nothing
+                        ObligationExemption.stopped_on >= ObligationExemption.starts_on,
+                    ),
+                ),
+            )
             .distinct()
         )
     )
@@ -158,7 +188,9 @@ def maybe_assign(
     if not _ready(case) or case.segment is None:
         return None
     segment = Segment(case.segment)
-    needs = needs_of(case, segment, starters=bool(starters_claims(uow, [case.claim_id])))
+    needs = needs_of(
+        case, segment, starters=bool(starters_claims(uow, [case.claim_id], today=today))
+    )
     roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office, today=today)
     decision = assign(needs, roster, policy, today=today)
     now = utcnow()
@@ -264,7 +296,12 @@ def retry_unassigned(
         decision = maybe_assign(uow=uow, case=case, policy=policy, today=today)
         if decision is not None and decision.outcome is Outcome.ASSIGNED:
             assigned += 1
-        elif decision is not None and decision.reason is NoFitReason.ALL_AT_MAXIMUM:
-            if not needs_of(case, Segment.PERSONAL).needs(policy):
-                break  # a case without special needs found nobody: nor will the rest
+        elif decision is not None and decision.reason in (
+            NoFitReason.ALL_AT_MAXIMUM,
+            NoFitReason.NO_ACTIVE_COACH,
+        ):
+            # The rules fall back from the specialisms to any coach with room, so a case
+            # goes unassigned only when no active coach of the office has room at all,
+            # whatever its needs: none of the rest fits either.
+            break
     return assigned

@@ -21,7 +21,11 @@ class Case(Base):
     """
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_coach_opened", "coach_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_cases_coach_opened", "coach_id", "opened_at"),
+        # The daily evaluation's candidates (`obligations.repository.cases_due`).
+        Index("ix_cases_status_evaluated_until", "status", "obligation_evaluated_until"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
@@ -62,5 +66,8 @@ class Case(Base):
     # activities per period of an individual agreement.
     obligation_regime: Mapped[str | None] = mapped_column(String(20))
     obligation_required: Mapped[int | None] = mapped_column(Integer)
+    # The last day of the latest evaluated obligation period (null: none evaluated yet),
+    # kept by the evaluation so finding the due cases needs no scan of all periods.
+    obligation_evaluated_until: Mapped[dt.date | None] = mapped_column(Date)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

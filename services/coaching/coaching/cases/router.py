@@ -184,15 +184,22 @@ def close_case(
 def reopen(
     uow: UnitOfWork, case: Case, *, reason: str, actor: Actor, container: ServiceContainer
 ) -> None:
-    """Reopen, give the case a coach again if it lost its own, and let the job-search
-    obligation apply again from today (fresh periods; none while it was closed)."""
+    """Reopen, give the case a coach again if its own is inactive or at their maximum
+    (`service.reopen_case`), and let the job-search obligation apply again from today
+    (fresh periods; none while it was closed, `obligations.resume_after_reopen`)."""
     today = local_today()
-    closed_on = case.closed_on
-    service.reopen_case(uow=uow, case=case, reason=reason, actor=actor)
-    if case.coach_id is None:
-        assignment.maybe_assign(uow=uow, case=case, policy=policy_of(container), today=today)
+    service.lock_case(uow, case, roster=True)  # closed_on as committed, held to the commit
+    closed_on, closed_at = case.closed_on, case.closed_at
+    service.reopen_case(
+        uow=uow, case=case, reason=reason, actor=actor, policy=policy_of(container), today=today
+    )
     obligations.resume_after_reopen(
-        uow=uow, case=case, closed_on=closed_on, resume_on=today, by=actor.subject
+        uow=uow,
+        case=case,
+        closed_on=closed_on,
+        closed_at=closed_at,
+        resume_on=today,
+        by=actor.subject,
     )
 
 
@@ -204,7 +211,8 @@ def reopen_case(
     container: ServiceContainer = Depends(get_container),
 ) -> CaseRead:
     """A team lead of the case's office or an admin, with a reason (audited). The case
-    returns to its coach when still active; otherwise the assignment rules decide again."""
+    returns to its coach when still active and below their maximum caseload; otherwise the
+    assignment rules decide again (another coach, or the office's unassigned queue)."""
     today = local_today()
     with container.uow() as uow:
         case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)

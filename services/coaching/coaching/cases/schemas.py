@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from coaching.text import NoBsn
 
 
 class CaseRead(BaseModel):
@@ -137,7 +139,7 @@ class CloseBody(BaseModel):
         "not before the first WW day, at most CLOSE_AHEAD_DAYS ahead",
     )
     reported_by: ReportedBy = ReportedBy.COACH
-    note: str | None = Field(
+    note: Annotated[str, NoBsn] | None = Field(
         default=None,
         max_length=1000,
         description="Required for result `other`; never a BSN",
@@ -147,4 +149,6 @@ class CloseBody(BaseModel):
 class ReopenBody(BaseModel):
     """Reopen a closed case (audited)."""
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, NoBsn] = Field(
+        min_length=1, max_length=500, description="Why (audited, and in `case.reopened`; no BSN)"
+    )

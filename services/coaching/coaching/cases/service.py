@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from coaching.assignment import service as assignment
 from coaching.assignment.rules import AssignmentPolicy
 from coaching.cases import repository
 from coaching.cases.models import Case
@@ -21,6 +22,7 @@ from coaching.cases.schemas import (
 )
 from coaching.cases.summary import summarise
 from coaching.coaches.models import Coach
+from coaching.obligations import repository as obligations_repository
 from shared.clock import local_today
 from shared.db.audit import Actor
 from shared.db.types import utcnow
@@ -204,6 +206,24 @@ def require_open(case: Case) -> None:
         )
 
 
+def lock_case(uow: UnitOfWork, case: Case, *, roster: bool = False) -> None:
+    """Lock the case row (SELECT ... FOR UPDATE) and reload it, so the checks that follow
+    (open, its coach) see the committed state and hold until the commit.
+
+    `roster`: lock the office's roster rows first, for a write that changes who carries
+    the case or frees a place (the service's one lock order: roster rows, then the case).
+    Call before changing the case: the reload discards unflushed changes.
+    """
+    if roster:
+        office = case.office_code
+        if office is None and case.coach_id is not None:
+            coach = uow.session.get(Coach, case.coach_id)
+            office = None if coach is None else coach.office_code
+        if office is not None:
+            assignment.lock_roster(uow, office)
+    uow.session.refresh(case, with_for_update=True)
+
+
 def get_case(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
     """The case of a claim if the caller may see it (otherwise it does not exist for them)."""
     case = case_for(uow=uow, claim_id=claim_id, principal=principal)
@@ -343,8 +363,10 @@ def close_case(
 
     409 when already closed; 422 naming the field for a day before the first WW day or
     too far ahead, or a result `other` without a note. Publishes `case.closed`; the
-    coach's place frees up (only open cases count towards a caseload).
+    coach's place frees up (only open cases count towards a caseload). The case's open
+    tasks are cancelled (audited): a closed case is read-only, its tasks included.
     """
+    lock_case(uow, case, roster=True)
     require_open(case)
     if result is ClosureResult.OTHER and not (note and note.strip()):
         raise InvalidField(f"{field_prefix}note", "a result `other` needs a note saying what")
@@ -375,6 +397,7 @@ def close_case(
         old=old,
         new=_closure_snapshot(case),
     )
+    cancel_open_tasks(uow=uow, case=case, actor=actor, reason=f"case closed: {result.value}")
     uow.publish(
         CaseClosed(
             claim_id=case.claim_id,
@@ -387,14 +410,57 @@ def close_case(
     )
 
 
-def reopen_case(*, uow: UnitOfWork, case: Case, reason: str, actor: Actor) -> None:
-    """Reopen a closed case (409 when open): it returns to its coach if that coach is
-    still active, otherwise it is decided again by the assignment rules (the caller runs
-    them). Publishes `case.reopened`; audited with the reason and the closure undone."""
+def cancel_open_tasks(*, uow: UnitOfWork, case: Case, actor: Actor, reason: str) -> int:
+    """Cancel the case's open tasks (status `cancelled`, each audited); returns how many.
+
+    Lives here, not in `coaching.obligations.service` (which imports this module), so
+    every closure path cancels them: the close route, a full work resumption, and any
+    later caller of `close_case`.
+    """
+    now = utcnow()
+    tasks = obligations_repository.open_tasks_of(uow.session, case.id)
+    for task in tasks:
+        task.status = "cancelled"
+        task.done_at = now
+        task.done_by = actor.subject
+        uow.audit(
+            actor=actor,
+            action="task.cancel",
+            resource_type="coach_task",
+            resource_id=task.id,
+            reason=reason,
+            old={"status": "open"},
+            new={"status": "cancelled"},
+        )
+    return len(tasks)
+
+
+def reopen_case(
+    *,
+    uow: UnitOfWork,
+    case: Case,
+    reason: str,
+    actor: Actor,
+    policy: AssignmentPolicy,
+    today: dt.date,
+) -> None:
+    """Reopen a closed case (409 when open) and give it a coach again.
+
+    The case returns to its coach only if that coach is active and below their maximum
+    caseload (`policy.max_caseload` against their load of own and covered open cases);
+    otherwise the assignment rules decide again (`assignment.maybe_assign`; the office's
+    unassigned queue when nobody fits). The office's roster is locked first, as for an
+    assignment, so two reopens never both take a coach's last place. Publishes
+    `case.reopened`; audited with the reason and the closure undone."""
+    lock_case(uow, case, roster=True)
     if case.status != "closed":
         raise Conflict("the case is open; only a closed case can be reopened")
     old = _closure_snapshot(case)
     now = utcnow()
+    if case.coach_id is not None and not _has_room(uow, case, case.coach_id, policy, today):
+        case.coach_id = None
+        case.assignment_status = None
+        case.assignment_reason = None
     case.status = "open"
     case.reopened_at = now
     case.closed_at = None
@@ -402,13 +468,9 @@ def reopen_case(*, uow: UnitOfWork, case: Case, reason: str, actor: Actor) -> No
     case.closure_result = None
     case.closure_note = None
     case.updated_at = now
-    if case.coach_id is not None:
-        coach = uow.session.get(Coach, case.coach_id)
-        if coach is None or not coach.active:
-            case.coach_id = None
-            case.assignment_status = None
-            case.assignment_reason = None
     uow.session.flush()
+    if case.coach_id is None:
+        assignment.maybe_assign(uow=uow, case=case, policy=policy, today=today)
     uow.audit(
         actor=actor,
         action="case.reopen",
@@ -427,3 +489,17 @@ def reopen_case(*, uow: UnitOfWork, case: Case, reason: str, actor: Actor) -> No
             reopened_at=now,
         )
     )
+
+
+def _has_room(
+    uow: UnitOfWork, case: Case, coach_id: uuid.UUID, policy: AssignmentPolicy, today: dt.date
+) -> bool:
+    """The (closed) case's coach is active and below their maximum (roster locked)."""
+    coach = uow.session.get(Coach, coach_id)
+    if coach is None or not coach.active:
+        return False
+    roster = assignment.roster_with_loads(uow, coach.office_code, today=today, lock=True)
+    load = next((c for c in roster if c.coach_id == coach_id), None)
+    if load is None:
+        return False
+    return load.effective_load < policy.max_caseload(load.contract_hours)

@@ -6,35 +6,29 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.bsn import mask_bsn_in_text
+from coaching.text import NoBsn
 from shared.web.pagination import Page
 
 Channel = Literal["face_to_face", "phone", "video"]
 ContactStatus = Literal["planned", "held", "no_show", "cancelled"]
 
 
-def _no_bsn(value: str) -> str:
-    if mask_bsn_in_text(value) != value:
-        raise ValueError("must not contain a BSN")
-    return value
-
-
 Purpose = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 Notes = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 
 

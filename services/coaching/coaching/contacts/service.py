@@ -126,8 +126,15 @@ class Planned:
     replayed: bool
 
 
-def _staff_case(uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal, action: str) -> Case:
-    return case_for(uow=uow, claim_id=claim_id, principal=principal, action=action, audit=False)
+def _staff_case(
+    uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal, action: str, *, lock: bool = False
+) -> Case:
+    case = case_for(uow=uow, claim_id=claim_id, principal=principal, action=action, audit=False)
+    if lock:
+        # A write checks `require_open` under the case's row lock (a closure takes the same
+        # lock), and locks the case before the contact moment (one lock order).
+        uow.session.refresh(case, with_for_update=True)
+    return case
 
 
 def plan_contact(
@@ -140,7 +147,7 @@ def plan_contact(
     now: dt.datetime,
 ) -> Planned:
     """Plan a contact moment on a case (staff of the case)."""
-    case = _staff_case(uow, claim_id, principal, "contact.plan")
+    case = _staff_case(uow, claim_id, principal, "contact.plan", lock=True)
     actor = principal.as_actor()
     if idempotency_key is not None:
         existing = repository.by_idempotency_key(uow.session, case.id, idempotency_key)
@@ -283,7 +290,7 @@ def record_held(
 ) -> ContactMomentRead:
     """The contact took place (from planned, or correcting a no-show), with the coach's
     notes. Repeating the same request answers the current state."""
-    case = _staff_case(uow, claim_id, principal, "contact.held")
+    case = _staff_case(uow, claim_id, principal, "contact.held", lock=True)
     moment = _moment(uow, case, moment_id, for_update=True)
     held_at = data.held_at or now
     if moment.status == "held" and (
@@ -317,7 +324,7 @@ def record_no_show(
     now: dt.datetime,
 ) -> ContactMomentRead:
     """The claimant did not appear (from the planned time on). Repeating it is harmless."""
-    case = _staff_case(uow, claim_id, principal, "contact.no_show")
+    case = _staff_case(uow, claim_id, principal, "contact.no_show", lock=True)
     moment = _moment(uow, case, moment_id, for_update=True)
     if moment.status == "no_show":
         return _unchanged(uow, case, moment, principal, "contact.no_show")
@@ -347,7 +354,7 @@ def cancel(
     now: dt.datetime,
 ) -> ContactMomentRead:
     """The contact will not take place. Repeating it is harmless."""
-    case = _staff_case(uow, claim_id, principal, "contact.cancel")
+    case = _staff_case(uow, claim_id, principal, "contact.cancel", lock=True)
     moment = _moment(uow, case, moment_id, for_update=True)
     if moment.status == "cancelled":
         return _unchanged(uow, case, moment, principal, "contact.cancel")

@@ -190,31 +190,26 @@ def cases_due(
     are evaluated in order and a new regime never starts before E), so it ends on or after
     E + period_days; closed means it ends before today. Hence a case can only be due when
     E < today - period_days = `cutoff` (E = first WW day - 1 when nothing was evaluated).
+
+    E is stored on the case (`obligation_evaluated_until`, kept by the evaluation, indexed
+    with the status), so a chunk costs the same however many periods were ever evaluated.
     """
-    last_end = (
-        select(ObligationPeriod.case_id, func.max(ObligationPeriod.period_end).label("last_end"))
-        .group_by(ObligationPeriod.case_id)
-        .subquery()
-    )
+    until = Case.obligation_evaluated_until
     conditions: list[ColumnElement[bool]] = [
         Case.status == "open",
         Case.registered.is_(True),
         Case.first_ww_day.is_not(None),
         Case.obligation_regime.is_not(None),
-        or_(
-            and_(last_end.c.last_end.is_(None), Case.first_ww_day <= cutoff),
-            last_end.c.last_end < cutoff,
-        ),
+        or_(and_(until.is_(None), Case.first_ww_day <= cutoff), until < cutoff),
     ]
     if after is not None:
         conditions.append(Case.id > after)
     return session.scalars(
         select(Case)
-        .outerjoin(last_end, last_end.c.case_id == Case.id)
         .where(*conditions)
         .order_by(Case.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Case)
+        .with_for_update(skip_locked=True)
     ).all()
 
 
@@ -258,13 +253,25 @@ def task_for(
     ).first()
 
 
+def open_tasks_of(session: Session, case_id: uuid.UUID) -> Sequence[CoachTask]:
+    """A case's open tasks (locked for update on PostgreSQL)."""
+    return session.scalars(
+        select(CoachTask)
+        .where(CoachTask.case_id == case_id, CoachTask.status == "open")
+        .order_by(CoachTask.id)
+        .with_for_update()
+    ).all()
+
+
 def _task_scope(
     *,
     coach_id: uuid.UUID | None,
     office_code: str | None,
     today: dt.date,
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # A closed case is read-only, its tasks included: closing cancels its open tasks, and
+    # an open task of a closed case (from before that rule) is not listed as to do.
+    conditions: list[ColumnElement[bool]] = [or_(CoachTask.status != "open", Case.status == "open")]
     if office_code is not None:
         conditions.append(Case.office_code == office_code)
     if coach_id is not None:

@@ -132,7 +132,7 @@ def set_regime(
 
 @router.get("/v1/tasks", response_model=Page[TaskRead], summary="Coach tasks in the caller's scope")
 def list_tasks(
-    task_status: Literal["open", "done", "all"] = Query("open", alias="status"),
+    task_status: Literal["open", "done", "cancelled", "all"] = Query("open", alias="status"),
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_ROLES)),
     container: ServiceContainer = Depends(get_container),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from coaching.obligations.rules import ActivityKind
+from coaching.text import NoBsn
 from shared.events.common import ObligationRegime
 
 Status = Literal["compliant", "not_compliant", "exempt", "open", "no_obligation"]
@@ -27,12 +28,12 @@ class ActivityCreate(BaseModel):
         description="The day of the activity: not in the future, not before the first WW "
         "day, not in a period that was already evaluated"
     )
-    employer: str | None = Field(
+    employer: Annotated[str, NoBsn] | None = Field(
         default=None,
         max_length=200,
         description="The employer; for a registration the agency, for a workshop its organiser",
     )
-    description: str | None = Field(default=None, max_length=1000)
+    description: Annotated[str, NoBsn] | None = Field(default=None, max_length=1000)
 
 
 class ActivityRead(BaseModel):
@@ -68,7 +69,9 @@ class RegimeUpdate(BaseModel):
         description="The day the regime takes effect (default today): not before the first "
         "WW day, not inside a period already evaluated",
     )
-    reason: str = Field(min_length=3, max_length=500, description="Why (audited; no BSN)")
+    reason: Annotated[str, NoBsn] = Field(
+        min_length=3, max_length=500, description="Why (audited; no BSN)"
+    )
 
 
 class RegimeRead(BaseModel):
@@ -130,7 +133,9 @@ class TaskRead(BaseModel):
     period_start: dt.date | None
     period_end: dt.date | None
     due_on: dt.date
-    status: Literal["open", "done"]
+    status: Literal["open", "done", "cancelled"] = Field(
+        description="open, done, or cancelled (the case was closed)"
+    )
     created_at: dt.datetime
     done_at: dt.datetime | None
     done_by: str | None
@@ -142,7 +147,7 @@ class TaskDone(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str, NoBsn] | None = Field(default=None, max_length=1000)
 
 
 class EvaluationRunRead(BaseModel):

@@ -70,6 +70,9 @@ from shared.web.auth import Principal, Role
 from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
 TASK_OBLIGATION_MISSED = "obligation_missed"
+# A regime change agreed ahead of time takes effect within a year; further ahead is a
+# typing error (and far-future days overflow the period arithmetic near year 9999).
+REGIME_AHEAD_DAYS = 366
 _DAY = dt.timedelta(days=1)
 
 
@@ -183,8 +186,8 @@ def report_activity(
     case = cases.case_for(
         uow=uow, claim_id=claim_id, principal=principal, allow_claimant=True, audit=False
     )
-    cases.require_open(case)
-    uow.session.refresh(case, with_for_update=True)  # serialise with an evaluation run
+    uow.session.refresh(case, with_for_update=True)  # serialise with evaluation and closure
+    cases.require_open(case)  # as committed, under the lock
     if data.activity_date > today:
         raise InvalidField("activity_date", "must not be in the future")
     if case.first_ww_day is not None and data.activity_date < case.first_ww_day:
@@ -354,8 +357,8 @@ def set_regime(
     field). Audited with the reason and the old and new history.
     """
     case = cases.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
-    cases.require_open(case)
     uow.session.refresh(case, with_for_update=True)
+    cases.require_open(case)  # as committed, under the lock
     if data.regime is ObligationRegime.INDIVIDUAL:
         if data.required is None:
             raise InvalidField("required", "an individual agreement needs the agreed count")
@@ -373,6 +376,10 @@ def set_regime(
             "effective_from",
             f"must be on or after {floor.isoformat()} (the first WW day, and after the "
             "periods already evaluated)",
+        )
+    if effective > today + dt.timedelta(days=REGIME_AHEAD_DAYS):
+        raise InvalidField(
+            "effective_from", f"lies more than {REGIME_AHEAD_DAYS} days ahead; agree it later"
         )
     rows = list(repository.regimes_of(uow.session, case.id))
     before = regimes_for(case, rows)
@@ -484,20 +491,50 @@ def end_exemptions(
     return len(rows)
 
 
+def last_obligated_day(closed_on: dt.date, closed_at: dt.datetime | None) -> dt.date:
+    """The last day of a reopened case's obligation before its closure.
+
+    The closure ended the obligation on `closed_on`; but from the day the case was closed
+    (`closed_at`) it was read-only, and the claimant could not report activities. So when
+    the case was closed ahead of its `closed_on` (allowed up to `CLOSE_AHEAD_DAYS`), the
+    obligation ends the day before it was closed: the days it sat closed are never
+    evaluated as obligated. A case closed with a past `closed_on` ends on `closed_on`.
+    """
+    if closed_at is None:
+        return closed_on
+    return min(closed_on, local_today(closed_at) - _DAY)
+
+
 def resume_after_reopen(
-    *, uow: UnitOfWork, case: Case, closed_on: dt.date | None, resume_on: dt.date, by: str
+    *,
+    uow: UnitOfWork,
+    case: Case,
+    closed_on: dt.date | None,
+    closed_at: dt.datetime | None = None,
+    resume_on: dt.date,
+    by: str,
 ) -> bool:
-    """A reopened case's obligation: the regime in force at the closure ended on the closure
-    day, and applies again from `resume_on` with fresh 4-week periods (the days in between
-    had no obligation: the case was closed). Returns whether a regime was resumed."""
-    if closed_on is None or resume_on <= closed_on:
+    """A reopened case's obligation: the regime in force at the closure ended on the last
+    obligated day (`last_obligated_day`: the closure day, or the day before the case was
+    closed when it was closed ahead), and applies again from `resume_on` with fresh 4-week
+    periods (the days in between had no obligation: the case was closed). A case closed
+    and reopened on the same day, before its `closed_on`, keeps its regime as it was: no
+    day sat closed. Returns whether a regime was resumed."""
+    if closed_on is None:
+        return False
+    last = last_obligated_day(closed_on, closed_at)
+    if last < closed_on and resume_on <= last + _DAY:
+        return False  # closed ahead and reopened the same day: nothing sat closed
+    if resume_on <= last:
         return False
     rows = list(repository.regimes_of(uow.session, case.id))
     regimes = regimes_for(case, rows)
-    in_force = _in_force(regimes, closed_on)
+    # The regime agreed for the closure day (closed ahead: it may start after `last`).
+    in_force = _in_force(regimes, last) or _in_force(regimes, closed_on)
     if in_force is None:
         return False
-    if not rows:
+    closed_on = last
+    if not rows and in_force.start <= closed_on:
         uow.session.add(
             ObligationRegimeRow(
                 id=uuid.uuid4(),
@@ -569,6 +606,9 @@ def _evaluate_case(
             if period.start in evaluated:
                 continue
             evaluated.add(period.start)
+            until = case.obligation_evaluated_until
+            if until is None or period.end > until:
+                case.obligation_evaluated_until = period.end  # `repository.cases_due`
             uow.session.add(
                 ObligationPeriod(
                     id=uuid.uuid4(),
@@ -771,13 +811,20 @@ def complete_task(
     note: str | None,
     today: dt.date,
 ) -> CoachTask:
-    """Mark a task done (404 when the caller does not see its case; 409 when done)."""
+    """Mark a task done (404 when the caller does not see its case; 409 when done or
+    cancelled, or when the case is closed: a closed case is read-only)."""
     task = uow.session.get(CoachTask, task_id)
     case = uow.session.get(Case, task.case_id) if task is not None else None
     if task is None or case is None or not cases.visible_to(principal, case, today):
         raise NotFound("no such task")
+    # Lock order: the case, then its task (a closure cancels the tasks under the case lock).
+    uow.session.refresh(case, with_for_update=True)
+    cases.require_open(case)
+    uow.session.refresh(task, with_for_update=True)
     if task.status == "done":
         raise Conflict("the task is already done")
+    if task.status != "open":
+        raise Conflict(f"the task is {task.status}")
     task.status = "done"
     task.done_at = utcnow()
     task.done_by = principal.as_actor().subject

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from coaching.text import NoBsn
 
 
 class ResumptionBody(BaseModel):
@@ -17,7 +19,7 @@ class ResumptionBody(BaseModel):
     )
     start_date: dt.date = Field(description="The first working day")
     hours_per_week: float = Field(gt=0, le=80)
-    employer: str | None = Field(default=None, max_length=200)
+    employer: Annotated[str, NoBsn] | None = Field(default=None, max_length=200)
     via_temp_agency: bool = Field(default=False, description="The job came through a temp agency")
 
 

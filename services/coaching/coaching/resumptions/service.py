@@ -32,6 +32,8 @@ def report(
     partner_client_id: str | None = None,
 ) -> WorkResumption:
     """Record a report on an open case (the caller checked access and commits)."""
+    # Checked open under the case's row lock (a full resumption closes it: roster first).
+    cases.lock_case(uow, case, roster=body.kind == "full")
     cases.require_open(case)
     if case.first_ww_day is not None and body.start_date < case.first_ww_day:
         raise InvalidField("start_date", f"before the first WW day {case.first_ww_day.isoformat()}")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
+
+from coaching.text import NoBsn
 
 
 class TransferReason(StrEnum):
@@ -25,7 +28,9 @@ class TransferBody(BaseModel):
 
     to_coach_id: uuid.UUID
     reason_category: TransferReason
-    reason_text: str = Field(min_length=1, max_length=500, description="Why, for the audit")
+    reason_text: Annotated[str, NoBsn] = Field(
+        min_length=1, max_length=500, description="Why, for the audit (no BSN)"
+    )
 
 
 class Move(BaseModel):
@@ -39,7 +44,7 @@ class BatchTransferBody(BaseModel):
     """Move many cases at once (e.g. an accepted redistribution proposal): all or none."""
 
     reason_category: TransferReason
-    reason_text: str = Field(min_length=1, max_length=500)
+    reason_text: Annotated[str, NoBsn] = Field(min_length=1, max_length=500)
     moves: list[Move] = Field(min_length=1, max_length=1000)
 
 
@@ -118,7 +123,7 @@ class CoverBody(BaseModel):
 
     covering_coach_id: uuid.UUID
     until: dt.date = Field(description="Last day of the cover (inclusive), at most 183 days on")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, NoBsn] = Field(min_length=1, max_length=500)
 
 
 class CoverResult(BaseModel):

@@ -102,12 +102,29 @@ def _check_office(principal: Principal, office_code: str | None) -> None:
         raise Forbidden("a team lead moves only the cases of their own office")
 
 
-def _load_case(uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
+def _find_case(uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Case:
     case = cases.case_for(
         uow=uow, claim_id=claim_id, principal=principal, action="case.read", audit=False
     )
     _check_office(principal, case.office_code)
+    if case.office_code is None:
+        raise Conflict("the case has no office yet (the claim is not registered by intake)")
+    return case
+
+
+def _lock(uow: UnitOfWork, roster: _Roster, case: Case) -> None:
+    """Lock the office's roster rows, then the case row (the service's lock order), and
+    check the case as committed: a concurrent transfer or closure is seen, not acted on
+    from a stale row."""
+    assert case.office_code is not None
+    roster.office(case.office_code)
+    uow.session.refresh(case, with_for_update=True)
     cases.require_open(case)
+
+
+def _load_case(uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal, roster: _Roster) -> Case:
+    case = _find_case(uow, claim_id, principal)
+    _lock(uow, roster, case)
     return case
 
 
@@ -193,10 +210,11 @@ def transfer(
     today: dt.date,
 ) -> TransferResult:
     """Move one case (see the module for the rules)."""
-    case = _load_case(uow, claim_id, principal)
+    roster = _Roster(uow, policy, today)
+    case = _load_case(uow, claim_id, principal, roster)
     result = _move(
         uow=uow,
-        roster=_Roster(uow, policy, today),
+        roster=roster,
         case=case,
         to_coach_id=to_coach_id,
         reason_category=reason_category,
@@ -226,13 +244,21 @@ def transfer_many(
             raise InvalidField(f"moves[{i}].claim_id", "the case appears twice in the batch")
         seen.add(move.claim_id)
     roster = _Roster(uow, policy, today)
-    results: list[TransferResult] = []
+    found: list[Case] = []
     for i, move in enumerate(moves):
         try:
-            try:
-                case = _load_case(uow, move.claim_id, principal)
-            except NotFound:
-                raise InvalidField(f"moves[{i}].claim_id", "no such case") from None
+            found.append(_find_case(uow, move.claim_id, principal))
+        except NotFound:
+            raise InvalidField(f"moves[{i}].claim_id", "no such case") from None
+        except Conflict as exc:
+            raise Conflict(f"moves[{i}]: {exc.detail}", move=i, **exc.extra) from None
+    # Every office's roster first (in a fixed order), then the cases one by one.
+    for office_code in sorted({c.office_code for c in found if c.office_code is not None}):
+        roster.office(office_code)
+    results: list[TransferResult] = []
+    for i, (move, case) in enumerate(zip(moves, found, strict=True)):
+        try:
+            _lock(uow, roster, case)
             results.append(
                 _move(
                     uow=uow,
@@ -281,7 +307,7 @@ def propose(
         for c in assignment.roster_with_loads(uow, coach.office_code, today=today, lock=False)
         if c.coach_id not in excluded
     ]
-    starters = assignment.starters_claims(uow, [c.claim_id for c in rows])
+    starters = assignment.starters_claims(uow, [c.claim_id for c in rows], today=today)
     needs = [
         assignment.needs_of(
             c, Segment(c.segment or Segment.PERSONAL.value), starters=c.claim_id in starters

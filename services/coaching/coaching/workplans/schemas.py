@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.bsn import mask_bsn_in_text
+from coaching.text import NoBsn
 from shared.web.pagination import Page
 
 ActivityKind = Literal[
@@ -24,26 +24,20 @@ ActivityStatus = Literal["planned", "in_progress", "done", "cancelled"]
 ActorKind = Literal["claimant", "staff"]
 
 
-def _no_bsn(value: str) -> str:
-    if mask_bsn_in_text(value) != value:
-        raise ValueError("must not contain a BSN")
-    return value
-
-
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 Outcome = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 Employer = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_no_bsn),
+    NoBsn,
 ]
 
 

@@ -91,12 +91,25 @@ def check_transition(current: str, target: str) -> None:
         )
 
 
+def check_plausible(field: str, day: dt.date, today: dt.date) -> None:
+    """422 naming `field` for a day implausibly far in the past or the future (the window
+    of a due date; it also keeps date arithmetic far from year 9999)."""
+    if day < today - DUE_ON_MAX_PAST:
+        raise InvalidField(field, "lies more than a year in the past")
+    if day > today + DUE_ON_MAX_AHEAD:
+        raise InvalidField(field, "lies more than two years ahead")
+
+
 def check_due_on(due_on: dt.date, today: dt.date) -> None:
     """422 for a due date implausibly far in the past or the future."""
-    if due_on < today - DUE_ON_MAX_PAST:
-        raise InvalidField("due_on", "lies more than a year in the past")
-    if due_on > today + DUE_ON_MAX_AHEAD:
-        raise InvalidField("due_on", "lies more than two years ahead")
+    check_plausible("due_on", due_on, today)
+
+
+def check_dates(*, starts_on: dt.date | None, ends_on: dt.date | None, today: dt.date) -> None:
+    """An activity's period lies in the window of a due date (422 naming the field)."""
+    for name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if value is not None:
+            check_plausible(name, value, today)
 
 
 def check_period(
@@ -230,11 +243,14 @@ def create_activity(
             read = to_read(existing, case, today)
             uow.commit()
             return Created(read, replayed=True)
+    # Serialise with a concurrent closure: the case is checked open under its row lock.
+    uow.session.refresh(case, with_for_update=True)
     require_open(case)
     kind = _actor_kind(principal, case, today)
     if kind == "claimant" and data.kind == "trial_placement":
         raise Forbidden("a trial placement is agreed with the coach; a claimant cannot add one")
     check_due_on(data.due_on, today)
+    check_dates(starts_on=data.starts_on, ends_on=data.ends_on, today=today)
     check_period(
         kind=data.kind, employer=data.employer, starts_on=data.starts_on, ends_on=data.ends_on
     )
@@ -364,6 +380,8 @@ def update_activity(
         action="workplan.activity_update",
         audit=False,
     )
+    # Lock order: the case row, then the activity (a closure locks the case alike).
+    uow.session.refresh(case, with_for_update=True)
     activity = repository.by_id(uow.session, case.id, activity_id, for_update=True)
     if activity is None:
         raise NotFound("no such activity")
@@ -417,6 +435,7 @@ def update_activity(
         check_transition(activity.status, target)
     if "due_on" in effective:
         check_due_on(effective["due_on"], today)
+    check_dates(starts_on=effective.get("starts_on"), ends_on=effective.get("ends_on"), today=today)
     if {"employer", "starts_on", "ends_on"} & set(effective):
         check_period(
             kind=activity.kind,
