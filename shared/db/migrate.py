@@ -21,8 +21,9 @@ def alembic_config(url: str, migrations_dir: Path, service: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, migrations_dir: Path, service: str, revision: str = "head") -> None:
-    """Upgrade the database at `url` to `revision`."""
+def upgrade(url: str, migrations_dir: Path, service: str, revision: str = "heads") -> None:
+    """Upgrade the database at `url` to `revision` (default: every head, so feature branches
+    of the migration history that are not merged yet all apply)."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url, migrations_dir, service), revision)
