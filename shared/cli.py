@@ -149,6 +149,24 @@ def job_obligations() -> None:
     )
 
 
+@jobs_app.command("webhooks")
+def job_webhooks(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="deliveries per run")] = 500,
+) -> None:
+    """Coaching: send the partner webhook deliveries due now, with retries (every minute)."""
+    from coaching.partner.webhooks import service
+
+    container = _job_container("coaching")
+    try:
+        run = service.deliver_due(container.uow, limit=limit)
+    finally:
+        container.stop()
+    console.print(
+        f"webhooks attempted: {run.attempted}, delivered: {run.delivered}, "
+        f"retrying: {run.retrying}, failed: {run.failed}"
+    )
+
+
 @jobs_app.command("starters-reminders")
 def job_starters_reminders() -> None:
     """Starters: remind missing start-period income statements, once per month (daily)."""

@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from coaching.cases.models import Case
+from coaching.partner.clients.models import PartnerClient
+from coaching.partner.clients.secrets import hash_secret, new_secret
 from shared.clock import local_today
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
@@ -47,6 +49,14 @@ TRIAGE_CLAIM_READ = frozenset({"claimant", "coach", "team_lead", "triage_analyst
 # A coaching case's own data: the claimant their own case, staff the cases they may see.
 CASE_READ = frozenset({"claimant", "coach", "team_lead", "admin"})
 CASE_WRITE = frozenset({"coach", "team_lead", "admin"})
+NO_ROLES: frozenset[str] = frozenset()
+VACANCIES = frozenset({"vacancies:write"})
+CANDIDATES = frozenset({"candidates:read"})
+PLACEMENTS = frozenset({"placements:write"})
+# The partner application the allowed-scopes test uses (registered in the fixture).
+AGENCY = "agency-y"
+# Authenticated by client credentials in the body, not a bearer token (tested below).
+OAUTH_TOKEN = "/partner/v1/oauth/token"
 STARTERS_READ = frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"})
 QUESTIONNAIRE_ANSWERS: dict[str, Any] = {
     "education_level": "upper_secondary",
@@ -248,6 +258,39 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "POST", "/v1/coaches/{coach_id}/redistribution-proposal"): Access(
         frozenset({"team_lead", "admin"})
     ),
+    # coaching: partner API (temp agencies: client credentials and scopes) and its admin
+    ("coaching", "POST", "/v1/partner-clients"): Access(frozenset({"admin"})),
+    ("coaching", "GET", "/v1/partner-clients"): Access(frozenset({"admin"})),
+    ("coaching", "GET", "/v1/partner-clients/{client_id}"): Access(frozenset({"admin"})),
+    ("coaching", "PATCH", "/v1/partner-clients/{client_id}"): Access(frozenset({"admin"})),
+    ("coaching", "POST", "/v1/partner-clients/{client_id}/rotate-secret"): Access(
+        frozenset({"admin"})
+    ),
+    ("coaching", "POST", "/v1/partner-clients/{client_id}/suspend"): Access(frozenset({"admin"})),
+    ("coaching", "POST", "/v1/partner-clients/{client_id}/resume"): Access(frozenset({"admin"})),
+    ("coaching", "GET", "/v1/vacancies"): Access(frozenset({"coach", "team_lead", "admin"})),
+    ("coaching", "POST", "/partner/v1/vacancies"): Access(NO_ROLES, VACANCIES),
+    ("coaching", "GET", "/partner/v1/vacancies"): Access(NO_ROLES, VACANCIES),
+    ("coaching", "GET", "/partner/v1/vacancies/{vacancy_id}"): Access(NO_ROLES, VACANCIES),
+    ("coaching", "PATCH", "/partner/v1/vacancies/{vacancy_id}"): Access(NO_ROLES, VACANCIES),
+    ("coaching", "POST", "/partner/v1/vacancies/{vacancy_id}/close"): Access(NO_ROLES, VACANCIES),
+    ("coaching", "GET", "/v1/cases/{claim_id}/partner-profile"): Access(CASE_READ),
+    ("coaching", "PUT", "/v1/cases/{claim_id}/partner-profile"): Access(frozenset({"claimant"})),
+    ("coaching", "GET", "/partner/v1/candidates"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "GET", "/partner/v1/candidates/{candidate_ref}"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "PUT", "/partner/v1/webhook"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "GET", "/partner/v1/webhook"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "DELETE", "/partner/v1/webhook"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "GET", "/partner/v1/webhook-deliveries"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "POST", "/v1/admin/partner-webhooks/run"): Access(frozenset({"admin"})),
+    ("coaching", "POST", "/partner/v1/placements"): Access(NO_ROLES, PLACEMENTS),
+    ("coaching", "GET", "/partner/v1/placements"): Access(NO_ROLES, PLACEMENTS),
+    ("coaching", "GET", "/partner/v1/placements/{placement_id}"): Access(NO_ROLES, PLACEMENTS),
+    ("coaching", "GET", "/partner/v1/rewards"): Access(NO_ROLES, PLACEMENTS),
+    ("coaching", "GET", "/v1/cases/{claim_id}/placements"): Access(
+        frozenset({"coach", "team_lead", "admin"})
+    ),
+    ("coaching", "GET", "/v1/partner-rewards"): Access(frozenset({"admin", "benefits_officer"})),
     # starters
     ("starters", "POST", "/v1/starters/applications"): Access(
         frozenset({"claimant", "benefits_officer", "admin"})
@@ -311,11 +354,31 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     clients = {
         name: TestClient(build_app(c, manage_lifecycle=False)) for name, c in containers.items()
     }
+    _register_agency(containers["coaching"])
     try:
         yield System(containers, clients, Tokens(state_dir / "dev-jwt-key.pem"), random.Random(7))
     finally:
         for c in containers.values():
             c.stop()
+
+
+def _register_agency(coaching: ServiceContainer) -> None:
+    """The partner application of the allowed-scopes test, with every scope and limits that
+    never bind (partner routes refuse tokens of unregistered clients)."""
+    with coaching.session_factory() as s:
+        s.add(
+            PartnerClient(
+                client_id=AGENCY,
+                name="Matrix Uitzend BV",
+                secret_hash=hash_secret(new_secret()),
+                scopes=sorted(VACANCIES | CANDIDATES | PLACEMENTS),
+                requests_per_minute=1_000_000,
+                daily_profile_cap=1_000_000,
+                status="active",
+                created_by="auth-matrix",
+            )
+        )
+        s.commit()
 
 
 def _claim_body(bsn: str, postcode: str = "1011 AB") -> dict[str, Any]:
@@ -336,7 +399,11 @@ def _coach_body(office: str = "AMS") -> dict[str, Any]:
 def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, Any] | None]:
     """A concrete URL and a valid body for a route (fresh ids and BSNs each time)."""
     _, method, template = route
-    url = template.replace("{office_code}", "AMS").replace("{version}", "matrix-none")
+    url = (
+        template.replace("{office_code}", "AMS")
+        .replace("{version}", "matrix-none")
+        .replace("{client_id}", "pc_matrix_none")
+    )
     for name in (
         "claim_id",
         "coach_id",
@@ -346,6 +413,9 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         "activity_id",
         "moment_id",
         "application_id",
+        "vacancy_id",
+        "candidate_ref",
+        "placement_id",
     ):
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = None
@@ -428,6 +498,43 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
             "valid_from": valid_from.isoformat(),
             "source": "the auth matrix",
         }
+    elif template == "/v1/partner-clients" and method == "POST":
+        body = {"name": "Matrix Uitzend BV", "scopes": ["vacancies:write"]}
+    elif template == "/v1/partner-clients/{client_id}" and method == "PATCH":
+        body = {"name": "Matrix BV"}
+    elif template.endswith("/rotate-secret"):
+        body = {}
+    elif template.endswith("/suspend"):
+        body = {"reason": "the auth matrix"}
+    elif template == "/partner/v1/vacancies" and method == "POST":
+        body = {
+            "title": "Orderpicker",
+            "sector": "logistics",
+            "postcode": "1012 AB",
+            "hours_per_week": 32,
+            "wage_min": 14.5,
+            "wage_max": 16,
+            "skills": ["heftruck"],
+            "start_date": (local_today() + dt.timedelta(days=30)).isoformat(),
+        }
+    elif template == "/partner/v1/vacancies/{vacancy_id}" and method == "PATCH":
+        body = {"title": "Heftruckchauffeur"}
+    elif template.endswith("/{vacancy_id}/close"):
+        body = {"reason": "filled"}
+    elif template.endswith("/partner-profile") and method == "PUT":
+        body = {"visibility": "none"}
+    elif template == "/partner/v1/webhook" and method == "PUT":
+        body = {"url": "https://agency.example.nl/hooks/ww"}
+    elif template == "/partner/v1/placements" and method == "POST":
+        body = {
+            "candidate_ref": str(uuid.uuid4()),
+            "start_date": local_today().isoformat(),
+            "hours_per_week": 32,
+            "hourly_wage": 16.5,
+            "contract_type": "temp",
+            "resumption": "partial",
+            "new_registration": False,
+        }
     elif template.endswith("/work-resumptions") and method == "POST":
         body = {"kind": "partial", "start_date": local_today().isoformat(), "hours_per_week": 8}
     elif template.endswith("/job-search-activities") and method == "POST":
@@ -462,9 +569,12 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
 def _call(
     sys: System, route: tuple[str, str, str], headers: dict[str, str] | None = None
 ) -> httpx.Response:
-    service, method, _ = route
+    service, method, template = route
     url, body = _request(sys, route)
-    return sys.clients[service].request(method, url, json=body, headers=headers or {})
+    sent = dict(headers or {})
+    if method == "POST" and template.startswith("/partner/v1/"):
+        sent["Idempotency-Key"] = str(uuid.uuid4())
+    return sys.clients[service].request(method, url, json=body, headers=sent)
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -490,7 +600,7 @@ def test_matrix_covers_every_route(system: System) -> None:
     for name in SERVICE_NAMES:
         app = system.clients[name].app
         for path, methods in iter_routes(app):  # type: ignore[arg-type]
-            if path in OPS_PATHS:
+            if path in OPS_PATHS or path == OAUTH_TOKEN:
                 continue
             for method in methods - {"HEAD", "OPTIONS"}:
                 actual.add((name, method, path))
@@ -512,7 +622,7 @@ def test_ops_endpoints_need_no_token(system: System) -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
 def test_invalid_credentials_are_401(system: System, route: tuple[str, str, str]) -> None:
-    role = sorted(MATRIX[route].roles)[0]
+    role = min(MATRIX[route].roles, default="claimant")  # scope-only routes: any person
     key = system.tokens.key
     variants: dict[str, dict[str, str]] = {
         "no token": {},
@@ -566,7 +676,7 @@ def test_allowed_roles_and_scopes_pass_authorisation(
         assert r.status_code not in (401, 403), f"{route} as {role}: {r.status_code} {r.text}"
         assert r.status_code < 500, f"{route} as {role}: {r.status_code} {r.text}"
     for scope in sorted(access.scopes):
-        r = _call(system, route, _bearer(system.tokens.app("agency-y", scope)))
+        r = _call(system, route, _bearer(system.tokens.app(AGENCY, scope)))
         assert r.status_code not in (401, 403), f"{route} app {scope}: {r.status_code} {r.text}"
         assert r.status_code < 500, f"{route} app {scope}: {r.status_code} {r.text}"
 
@@ -799,3 +909,20 @@ def test_team_lead_sees_only_own_offices_unassigned_queue(system: System) -> Non
     )
     admin = _bearer(system.user("admin"))
     assert client.get(url.format("RTD"), headers=admin).status_code == 200
+
+
+def test_the_token_endpoint_takes_client_credentials_not_a_bearer_token(system: System) -> None:
+    client = system.clients["coaching"]
+    r = client.post(
+        OAUTH_TOKEN,
+        data={"grant_type": "client_credentials", "client_id": AGENCY, "client_secret": "wrong"},
+    )
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
+    bearer = client.post(
+        OAUTH_TOKEN,
+        data={"grant_type": "client_credentials"},
+        headers=_bearer(system.user("admin")),
+    )
+    assert bearer.status_code in (400, 401)
+    assert bearer.json()["error"] in ("invalid_client", "invalid_request")

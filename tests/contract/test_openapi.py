@@ -24,6 +24,9 @@ def test_checked_in_openapi_is_current(service: str) -> None:
     assert path.read_text() == render_openapi(service), f"{path} is stale: run `ww openapi`"
 
 
+OAUTH_TOKEN = "/partner/v1/oauth/token"
+
+
 def test_every_service_serves_openapi_and_docs(state_dir: Path) -> None:
     containers = embedded_containers(state_dir)
     try:
@@ -40,8 +43,15 @@ def test_every_service_serves_openapi_and_docs(state_dir: Path) -> None:
             for path, operations in doc["paths"].items():
                 if path in OPS:
                     continue
-                assert path.startswith("/v1/"), "URI major version (NL API Design Rules)"
+                assert path.startswith(("/v1/", "/partner/v1/")), "URI major version"
                 assert "bsn" not in path.lower(), "no personal data in URLs"
+                if path == OAUTH_TOKEN:
+                    # OAuth2 clients expect RFC 6749 error bodies from the token endpoint.
+                    for status in ("400", "401"):
+                        assert (
+                            "application/json" in operations["post"]["responses"][status]["content"]
+                        ), (path, status)
+                    continue
                 for method, op in operations.items():
                     for status in ("401", "403", "422"):
                         content = op["responses"][status]["content"]

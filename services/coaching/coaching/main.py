@@ -15,6 +15,14 @@ from coaching.contacts.router import router as contacts_router
 from coaching.db import TABLES
 from coaching.handlers import handlers_for
 from coaching.obligations.router import router as obligations_router
+from coaching.partner import idempotency as _partner_idempotency  # noqa: F401
+from coaching.partner.candidates.router import router as partner_candidates_router
+from coaching.partner.clients.router import admin_router as partner_clients_router
+from coaching.partner.clients.router import token_router as partner_token_router
+from coaching.partner.placements.router import router as partner_placements_router
+from coaching.partner.placements.router import staff_router as placements_router
+from coaching.partner.vacancies.router import partner_router as partner_vacancies_router
+from coaching.partner.vacancies.router import staff_router as vacancies_router
 from coaching.resumptions.router import router as resumptions_router
 from coaching.settings import CoachingSettings
 from coaching.transfers.router import router as transfers_router
@@ -41,12 +49,19 @@ SPEC = ServiceSpec(
         workplans_router,
         contacts_router,
         obligations_router,
+        partner_clients_router,
+        vacancies_router,
+        partner_token_router,
+        partner_vacancies_router,
+        partner_candidates_router,
+        partner_placements_router,
+        placements_router,
     ],
     handlers=handlers_for,
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
     title="WW coaching service",
-    description="Coach roster, cases and caseloads.",
+    description="Coach roster, cases, caseloads, obligations, and the temp-agency partner API.",
     openapi_tags=[
         {"name": "coaches", "description": "The coach roster"},
         {"name": "cases", "description": "Cases and caseloads"},
@@ -54,6 +69,14 @@ SPEC = ServiceSpec(
         {"name": "work plans", "description": "Agreed activities of a case"},
         {"name": "contact moments", "description": "Planned and held contacts of a case"},
         {"name": "obligations", "description": "Job-search obligation, activities, tasks"},
+        {"name": "vacancies", "description": "Open partner vacancies for matching a caseload"},
+        {"name": "placements", "description": "Temp-agency placements and the reward ledger"},
+        {"name": "partner admin", "description": "Registering and managing partner clients"},
+        {
+            "name": "partner",
+            "description": "The partner API for temp agencies (`/partner/v1`, OAuth2 client "
+            "credentials; docs/partner-api.md)",
+        },
     ],
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -64,3 +65,28 @@ class CoachingSettings(ServiceSettings):
             period_days=self.obligation_period_days,
             cv_posting_counts=self.cv_posting_counts,
         )
+
+    # Partner API (docs/partner-api.md) ------------------------------------------------------
+    partner_token_ttl_minutes: int = Field(
+        default=15, ge=1, le=60, description="Lifetime of a partner access token, in minutes"
+    )
+    partner_default_requests_per_minute: int = Field(
+        default=120, ge=1, le=100_000, description="Rate limit of a new partner client"
+    )
+    partner_default_daily_profile_cap: int = Field(
+        default=200,
+        ge=0,
+        le=1_000_000,
+        description="Candidate profiles a new partner client may view per day",
+    )
+    partner_default_rotation_overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=168,
+        description="Hours the previous secret keeps working after a rotation (max 7 days)",
+    )
+    partner_signing_key_file: Path | None = Field(
+        default=None,
+        description="EC P-256 key that signs partner access tokens (defaults to "
+        "auth_local_key_file); every replica must share it",
+    )

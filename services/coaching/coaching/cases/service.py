@@ -23,6 +23,7 @@ from coaching.cases.schemas import (
 from coaching.cases.summary import summarise
 from coaching.coaches.models import Coach
 from coaching.obligations import repository as obligations_repository
+from coaching.partner.candidates.hooks import on_case_status_changed
 from shared.clock import local_today
 from shared.db.audit import Actor
 from shared.db.types import utcnow
@@ -388,6 +389,7 @@ def close_case(
     case.covering_until = None
     case.updated_at = now
     uow.session.flush()
+    on_case_status_changed(uow, case)  # partner profiles follow the case
     uow.audit(
         actor=actor,
         action="case.close",
@@ -469,6 +471,7 @@ def reopen_case(
     case.closure_note = None
     case.updated_at = now
     uow.session.flush()
+    on_case_status_changed(uow, case)  # partner profiles follow the case
     if case.coach_id is None:
         assignment.maybe_assign(uow=uow, case=case, policy=policy, today=today)
     uow.audit(

@@ -1,0 +1,1 @@
+"""Partner clients: registration, secrets, scopes, limits, suspension, token endpoint."""

@@ -1,0 +1,1 @@
+"""Placements reported by temp agencies and the reward ledger (issue 7 item 5)."""

@@ -1,0 +1,1 @@
+"""Vacancies published by partner clients, visible to coaches for matching their caseload."""

@@ -1,0 +1,1 @@
+"""Signed webhooks to partner agencies (issue 7 item 6)."""
