@@ -109,6 +109,29 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
                 f"  try: curl -H 'Authorization: Bearer <token>' {urls['coaching']}/v1/cases/{claim_ids[0]}",
                 flush=True,
             )
+        _demo_partner(client, urls["coaching"])
+
+
+def _demo_partner(client: httpx.Client, coaching_url: str) -> None:
+    """A demo temp agency with every partner scope; its secret is printed once (embedded
+    demo only: a real agency's secret is shown to the admin who registers it)."""
+    r = client.post(
+        f"{coaching_url}/v1/partner-clients",
+        json={
+            "name": "Demo Uitzendbureau",
+            "scopes": ["vacancies:write", "candidates:read", "placements:write"],
+        },
+    )
+    if r.status_code != 201:
+        print(f"  demo partner client not created: {r.status_code}", flush=True)
+        return
+    created = r.json()
+    print(
+        f"  demo partner client {created['client_id']}: get a token with\n"
+        f"    curl -d grant_type=client_credentials -d client_id={created['client_id']} "
+        f"-d client_secret={created['client_secret']} {coaching_url}/partner/v1/oauth/token",
+        flush=True,
+    )
 
 
 # Weekly intake hours of every demo coach: Monday to Friday, 09:00-12:00 and 13:00-16:00.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -162,5 +163,27 @@ def test_make_run_start_answers_health_within_60_seconds(tmp_path: Path) -> None
             timeout=60,
             what="the ready banner (demo data loaded)",
         )
+        # The demo temp agency: the printed credentials give a token for the partner API.
+        found = re.search(
+            r"client_id=(\S+) -d client_secret=(\S+) (\S+/partner/v1/oauth/token)", system.text()
+        )
+        assert found, system.text()[-3000:]
+        client_id, secret, token_url = found.groups()
+        token = httpx.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+            },
+            timeout=10,
+        )
+        assert token.status_code == 200, token.text
+        search = httpx.get(
+            token_url.replace("/oauth/token", "/candidates"),
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            timeout=10,
+        )
+        assert search.status_code == 200, search.text
         assert system.interrupt(timeout=20) == 0, system.text()[-3000:]
         assert "Stopped." in system.text()
