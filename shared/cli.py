@@ -158,7 +158,11 @@ def job_webhooks(
 
     container = _job_container("coaching")
     try:
-        run = service.deliver_due(container.uow, limit=limit)
+        run = service.deliver_due(
+            container.uow,
+            limit=limit,
+            allow_local_http=container.settings.environment != "prod",
+        )
     finally:
         container.stop()
     console.print(

@@ -8,7 +8,7 @@ The partner routers are picked up from `coaching.partner.*.router` (every `APIRo
 those modules whose routes live under `/partner/v1`), so an operation added there is
 tested without touching this file. Each operation gets positive cases (valid by the
 schema) and negative ones (violating it); placements are pointed at seeded, consenting
-candidates half of the time, so the 201, replay and 409 paths are reached too.
+candidates half of the time, so the 201, replay and 404 paths are reached too.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 
 import coaching.partner
 from coaching.cases.models import Case
-from coaching.partner.candidates.models import PartnerProfile
+from coaching.partner.candidates.models import PartnerProfile, PartnerProfileView
 from coaching.partner.clients.models import PartnerClient
 from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
@@ -138,6 +138,8 @@ def _seed(c: ServiceContainer, n: int) -> list[uuid.UUID]:
                     sector="logistics",
                 )
             )
+            # The agency was shown the candidate (a placement needs that).
+            s.add(PartnerProfileView(client_id=CLIENT_ID, day=local_today(), candidate_ref=ref))
         s.commit()
     return refs
 

@@ -16,6 +16,7 @@ from coaching.db import TABLES
 from coaching.handlers import handlers_for
 from coaching.obligations.router import router as obligations_router
 from coaching.partner import idempotency as _partner_idempotency  # noqa: F401
+from coaching.partner.access import check_partner_configuration
 from coaching.partner.candidates.router import router as partner_candidates_router
 from coaching.partner.clients.router import admin_router as partner_clients_router
 from coaching.partner.clients.router import token_router as partner_token_router
@@ -87,9 +88,12 @@ def create_app(
     broker: EmbeddedBroker | None = None,
     container: ServiceContainer | None = None,
 ) -> FastAPI:
-    """Build the coaching app."""
-    if container is None:
-        container = ServiceContainer(
-            SPEC, settings or CoachingSettings(), broker=broker or EmbeddedBroker()
-        )
+    """Build the coaching app; refuses production without a partner signing key file
+    (`PartnerConfigurationError`, see docs/partner-api.md)."""
+    if container is not None:
+        check_partner_configuration(container.settings)
+        return build_app(container)
+    settings = settings or CoachingSettings()
+    check_partner_configuration(settings)
+    container = ServiceContainer(SPEC, settings, broker=broker or EmbeddedBroker())
     return build_app(container)

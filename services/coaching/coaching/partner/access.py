@@ -43,11 +43,13 @@ from shared.db.types import utcnow
 from shared.logging import get_logger
 from shared.runtime import ServiceContainer
 from shared.web.auth import Principal, TokenVerifier, load_or_create_local_key
-from shared.web.problems import Unauthorized
+from shared.web.problems import Problem, Unauthorized
 
 __all__ = [
     "RATE_WINDOW_S",
     "ClientLimits",
+    "PartnerConfigurationError",
+    "check_partner_configuration",
     "client_limits",
     "partner_access",
     "partner_now",
@@ -71,11 +73,44 @@ def partner_now(container: ServiceContainer) -> dt.datetime:
     return clock()
 
 
+class PartnerConfigurationError(Problem):
+    """The partner API is not configured for this environment (503 if it reaches a request;
+    `create_app` raises it at start)."""
+
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def check_partner_configuration(settings: Any) -> None:
+    """Refuse production without a shared partner signing key.
+
+    Outside production the key defaults to the dev key (`auth_local_key_file`, created on
+    first use). In production that would give every replica its own key (tokens failing
+    at random on another replica) and sign with a key nobody manages: the key must come
+    from `COACHING_PARTNER_SIGNING_KEY_FILE` (a mounted Secret) and must exist.
+    """
+    if getattr(settings, "environment", None) != "prod":
+        return
+    path = getattr(settings, "partner_signing_key_file", None)
+    if path is None:
+        raise PartnerConfigurationError(
+            "partner API misconfigured: production requires COACHING_PARTNER_SIGNING_KEY_FILE "
+            "(the EC P-256 key shared by every replica, mounted from a Secret)"
+        )
+    if not path.is_file():
+        raise PartnerConfigurationError(
+            f"partner API misconfigured: COACHING_PARTNER_SIGNING_KEY_FILE {path} does not "
+            "exist (production never creates a signing key)"
+        )
+
+
 def partner_signing_key(container: ServiceContainer) -> ec.EllipticCurvePrivateKey:
-    """The EC key that signs partner access tokens (loaded once per container)."""
+    """The EC key that signs partner access tokens (loaded once per container).
+
+    Raises `PartnerConfigurationError` (503) in production without a configured key."""
     key = container.state.get(_KEY)
     if key is None:
         settings: Any = container.settings
+        check_partner_configuration(settings)
         path = settings.partner_signing_key_file or settings.auth_local_key_file
         key = container.state[_KEY] = load_or_create_local_key(path)
     assert isinstance(key, ec.EllipticCurvePrivateKey)

@@ -569,3 +569,27 @@ def test_client_ids_are_unique(partner: Partner) -> None:
     ids = {partner.register()[0] for _ in range(3)}
     assert len(ids) == 3
     assert all(uuid.UUID(int=0) != i for i in ids)
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["%00", "pc_%00", "pc_0123456789abcde%00", "pc_0123456789ABCDEF", "pc_0123456789abcdef%0A"],
+)
+def test_malformed_client_ids_are_unknown_clients_not_500(partner: Partner, bad_id: str) -> None:
+    client_id, secret = partner.register(("vacancies:write",))
+    form = f"grant_type=client_credentials&client_id={bad_id}&client_secret={secret}"
+    _oauth_error(partner.client.post(TOKEN, content=form, headers=FORM), 401, "invalid_client")
+    admin = partner.admin()
+    for method, suffix, body in [
+        ("GET", "", None),
+        ("PATCH", "", {"name": "Y BV"}),
+        ("POST", "/rotate-secret", {}),
+        ("POST", "/suspend", {"reason": "scraping"}),
+        ("POST", "/resume", None),
+    ]:
+        r = partner.client.request(
+            method, f"/v1/partner-clients/{bad_id}{suffix}", json=body, headers=admin
+        )
+        assert r.status_code == 404, (method, suffix, r.text)
+    # The real client is untouched and still works.
+    assert partner.client.get(f"/v1/partner-clients/{client_id}", headers=admin).status_code == 200

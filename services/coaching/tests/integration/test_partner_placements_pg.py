@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from coaching.partner.candidates.models import PartnerProfile
+from coaching.partner.candidates.models import PartnerProfile, PartnerProfileView
 from coaching.partner.clients.models import PartnerClient
 from coaching.partner.placements import service
 from coaching.partner.placements.router import router, staff_router
@@ -57,10 +57,23 @@ def _agency(
     return Tokens.header(office.tokens.app(client_id, *(SCOPES if scopes is None else scopes)))
 
 
+def _shown(office: Office, client_id: str, ref: uuid.UUID) -> None:
+    """Record that the client was shown the candidate (as a search or profile view does)."""
+    with office.container.session_factory() as s:
+        s.add(PartnerProfileView(client_id=client_id, day=local_today(), candidate_ref=ref))
+        s.commit()
+
+
 def _candidate(
-    office: Office, *, visibility: str = "anonymous", days_in_ww: int = 200, **fields: Any
+    office: Office,
+    *,
+    visibility: str = "anonymous",
+    days_in_ww: int = 200,
+    shown_to: tuple[str, ...] = (),
+    **fields: Any,
 ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
-    """An open case with a coach and a partner profile: (claim id, candidate ref, coach id)."""
+    """An open case with a coach and a partner profile, shown to the clients `shown_to`:
+    (claim id, candidate ref, coach id)."""
     coach = office.coach(f"Coach {uuid.uuid4().hex[:6]}", 36)
     (claim,) = office.cases(
         1,
@@ -77,11 +90,13 @@ def _candidate(
                 candidate_ref=ref,
                 visibility=visibility,
                 case_open=True,
-                searchable=visibility != "none",
+                searchable=visibility != "none" and fields.get("status", "open") == "open",
                 skills=[],
             )
         )
         s.commit()
+    for client_id in shown_to:
+        _shown(office, client_id, ref)
     return claim, ref, coach
 
 
@@ -108,7 +123,7 @@ def _post(
 
 def test_a_full_placement_closes_the_case_and_counts_the_registration(desk: Office) -> None:
     agency = _agency(desk, "randstad-test", "Uitzendbureau Randstad")
-    claim, ref, coach = _candidate(desk)
+    claim, ref, coach = _candidate(desk, shown_to=("randstad-test",))
     r = _post(desk, agency, _body(ref))
     assert r.status_code == 201, r.text
     placed = r.json()
@@ -163,15 +178,15 @@ def test_a_full_placement_closes_the_case_and_counts_the_registration(desk: Offi
     other = desk.as_("coach", sub=str(uuid.uuid4()))
     assert desk.client.get(f"/v1/cases/{claim}/placements", headers=other).status_code == 404
 
-    # A second placement on the closed case is a conflict.
+    # The closed case's candidate no longer exists for partners (the closure is not told).
     again = _post(desk, agency, _body(ref, resumption="partial"))
-    assert again.status_code == 409, again.text
-    assert again.json()["type"] == "urn:ww:problem:conflict"
+    assert again.status_code == 404, again.text
+    assert again.json()["type"] == "urn:ww:problem:not-found"
 
 
 def test_a_partial_placement_keeps_the_case_open(desk: Office) -> None:
     agency = _agency(desk, "tempo-team", "Tempo-Team")
-    claim, ref, _ = _candidate(desk)
+    claim, ref, _ = _candidate(desk, shown_to=("tempo-team",))
     r = _post(
         desk,
         agency,
@@ -188,13 +203,15 @@ def test_a_partial_placement_keeps_the_case_open(desk: Office) -> None:
 
 def test_the_same_key_and_body_replays_a_different_body_is_422(desk: Office) -> None:
     agency = _agency(desk, "adecco-test", "Adecco")
-    _, ref, _ = _candidate(desk)
+    _, ref, _ = _candidate(desk, shown_to=("adecco-test",))
     body = _body(ref, resumption="partial")
     first = _post(desk, agency, body, key="placement-1")
     second = _post(desk, agency, body, key="placement-1")
     assert (first.status_code, second.status_code) == (201, 201), second.text
     assert second.json() == first.json()
     assert second.headers["location"] == first.headers["location"]
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["idempotent-replayed"] == "true"
     assert desk.sql("SELECT count(*) FROM placements") == [(1,)]
     assert desk.sql("SELECT count(*) FROM work_resumptions") == [(1,)]
     assert len(desk.published("placement.reported")) == 1
@@ -206,13 +223,15 @@ def test_the_same_key_and_body_replays_a_different_body_is_422(desk: Office) -> 
 
     # Keys are private to a client: another agency's same key is a new request.
     other = _agency(desk, "other-agency", "Other")
-    _, ref2, _ = _candidate(desk)
-    assert _post(desk, other, _body(ref2), key="placement-1").status_code == 201
+    _, ref2, _ = _candidate(desk, shown_to=("other-agency",))
+    fresh = _post(desk, other, _body(ref2), key="placement-1")
+    assert fresh.status_code == 201
+    assert "idempotent-replayed" not in fresh.headers
 
 
 def test_concurrent_duplicates_record_one_placement(desk: Office) -> None:
     agency = _agency(desk, "race-agency", "Race")
-    _, ref, _ = _candidate(desk)
+    _, ref, _ = _candidate(desk, shown_to=("race-agency",))
     body = _body(ref, resumption="partial")
     results: list[Any] = []
 
@@ -234,10 +253,10 @@ def test_unknown_hidden_and_invalid(desk: Office) -> None:
     agency = _agency(desk, "errors-agency", "Errors")
     unknown = _post(desk, agency, _body(uuid.uuid4()))
     assert unknown.status_code == 404, unknown.text
-    _, hidden, _ = _candidate(desk, visibility="none")
+    _, hidden, _ = _candidate(desk, visibility="none", shown_to=("errors-agency",))
     assert _post(desk, agency, _body(hidden)).status_code == 404
 
-    claim, ref, _ = _candidate(desk, days_in_ww=10)
+    claim, ref, _ = _candidate(desk, days_in_ww=10, shown_to=("errors-agency",))
     early = _post(desk, agency, _body(ref, start_date=str(local_today() - dt.timedelta(days=30))))
     assert early.status_code == 422
     assert [e["field"] for e in early.json()["errors"]] == ["start_date"]
@@ -259,15 +278,17 @@ def test_unknown_hidden_and_invalid(desk: Office) -> None:
     assert desk.case(claim).status == "open"
     assert desk.sql("SELECT count(*) FROM placements") == [(0,)]
 
-    closed_claim, closed_ref, _ = _candidate(desk, status="closed")
-    assert _post(desk, agency, _body(closed_ref)).status_code == 409
+    closed_claim, closed_ref, _ = _candidate(desk, status="closed", shown_to=("errors-agency",))
+    closed = _post(desk, agency, _body(closed_ref))
+    assert closed.status_code == 404, closed.text  # not 409: the closure is not revealed
+    assert closed.json()["detail"] == unknown.json()["detail"]
     assert desk.case(closed_claim).status == "closed"
 
 
 def test_agencies_see_only_their_own_and_need_the_scope(desk: Office) -> None:
     mine = _agency(desk, "agency-a", "A")
     theirs = _agency(desk, "agency-b", "B")
-    _, ref, _ = _candidate(desk)
+    _, ref, _ = _candidate(desk, shown_to=("agency-a",))
     placed = _post(desk, mine, _body(ref, resumption="partial")).json()
     assert desk.client.get(f"{PATH}/{placed['id']}", headers=theirs).status_code == 404
     assert desk.client.get(PATH, headers=theirs).json()["total"] == 0
@@ -291,7 +312,7 @@ def test_the_reward_ledger_counts_by_quarter_of_the_start_date(desk: Office) -> 
         (a, last_q_day, "full"),
         (b, local_today(), "partial"),
     ]:
-        _, ref, _ = _candidate(desk)
+        _, ref, _ = _candidate(desk, shown_to=("ledger-a", "ledger-b"))
         r = _post(desk, agency, _body(ref, start_date=start.isoformat(), resumption=kind))
         assert r.status_code == 201, r.text
 
@@ -319,3 +340,44 @@ def test_the_reward_ledger_counts_by_quarter_of_the_start_date(desk: Office) -> 
     bad = desk.client.get("/partner/v1/rewards", params={"quarter": "2026-Q5"}, headers=a)
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["quarter"]
+
+
+def test_a_candidate_never_shown_to_the_agency_cannot_be_placed(desk: Office) -> None:
+    mine = _agency(desk, "never-saw", "Never saw")
+    _agency(desk, "did-see", "Did see")
+    claim, ref, _ = _candidate(desk, shown_to=("did-see",))  # another agency's view
+    r = _post(desk, mine, _body(ref))
+    assert r.status_code == 404, r.text
+    assert r.json()["detail"] == "no such candidate"
+    assert desk.case(claim).status == "open"
+    assert desk.sql("SELECT count(*) FROM placements") == [(0,)]
+    assert desk.sql("SELECT count(*) FROM work_resumptions") == [(0,)]
+    # Once shown (a search or a profile), it can.
+    _shown(desk, "never-saw", ref)
+    assert _post(desk, mine, _body(ref)).status_code == 201
+
+
+def test_consent_withdrawn_before_the_case_lock_is_404(
+    desk: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coaching.partner.placements import repository
+
+    agency = _agency(desk, "racing-withdrawal", "Racing")
+    claim, ref, _ = _candidate(desk, shown_to=("racing-withdrawal",))
+    was_shown = repository.was_shown
+
+    def withdraw_meanwhile(*args: Any) -> bool:
+        # The claimant withdraws (committed) after the first check read the profile.
+        desk.sql(
+            "UPDATE partner_profiles SET visibility = 'none', searchable = false "
+            "WHERE candidate_ref = :r",
+            r=ref,
+        )
+        return was_shown(*args)
+
+    monkeypatch.setattr(repository, "was_shown", withdraw_meanwhile)
+    r = _post(desk, agency, _body(ref))
+    assert r.status_code == 404, r.text
+    assert desk.case(claim).status == "open"
+    assert desk.sql("SELECT count(*) FROM placements") == [(0,)]
+    assert desk.sql("SELECT count(*) FROM work_resumptions") == [(0,)]

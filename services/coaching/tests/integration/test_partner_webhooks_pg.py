@@ -175,19 +175,28 @@ def test_failed_attempts_back_off_and_end_as_failed(desk: Office, receiver: Rece
 
     receiver.statuses = [500, 503]
     t0 = utcnow()
-    first = service.deliver_due(desk.container.uow, now=t0)
+    first = service.deliver_due(desk.container.uow, now=t0, allow_local_http=True)
     assert (first.attempted, first.retrying) == (1, 1)
     ((attempts, next_at, code, error),) = desk.sql(
         "SELECT attempts, next_attempt_at, last_status_code, last_error FROM webhook_deliveries"
     )
     assert (attempts, code, error) == (1, 500, "HTTP 500")
     assert next_at == t0 + dt.timedelta(seconds=30)
-    assert service.deliver_due(desk.container.uow, now=t0 + dt.timedelta(seconds=29)).attempted == 0
-    second = service.deliver_due(desk.container.uow, now=t0 + dt.timedelta(seconds=30))
+    assert (
+        service.deliver_due(
+            desk.container.uow, now=t0 + dt.timedelta(seconds=29), allow_local_http=True
+        ).attempted
+        == 0
+    )
+    second = service.deliver_due(
+        desk.container.uow, now=t0 + dt.timedelta(seconds=30), allow_local_http=True
+    )
     assert second.retrying == 1
     ((next_at,),) = desk.sql("SELECT next_attempt_at FROM webhook_deliveries")
     assert next_at == t0 + dt.timedelta(seconds=90)  # then 60 s
-    third = service.deliver_due(desk.container.uow, now=t0 + dt.timedelta(seconds=90))
+    third = service.deliver_due(
+        desk.container.uow, now=t0 + dt.timedelta(seconds=90), allow_local_http=True
+    )
     assert third.delivered == 1
     assert len(receiver.received) == 3
     ids = {h["x-ww-event-id"] for h, _ in receiver.received}
@@ -205,7 +214,7 @@ def test_failed_attempts_back_off_and_end_as_failed(desk: Office, receiver: Rece
 
     now = utcnow()
     for _ in range(12):
-        service.deliver_due(desk.container.uow, now=now, http_post=down)
+        service.deliver_due(desk.container.uow, now=now, http_post=down, allow_local_http=True)
         now += dt.timedelta(hours=2)
     assert len(calls) == service.MAX_ATTEMPTS
     rows = desk.sql(
@@ -254,3 +263,91 @@ def test_an_endpoint_removed_before_delivery_fails_the_delivery(
     assert desk.client.delete("/partner/v1/webhook", headers=h).status_code == 204
     assert run(desk)["failed"] == 1
     assert receiver.received == []
+
+
+@pytest.mark.parametrize("bad_url", ["https://xn--/hook", "https://a..b/", "https://127.1/"])
+def test_one_bad_endpoint_url_does_not_block_other_deliveries(
+    desk: Office, receiver: Receiver, bad_url: str
+) -> None:
+    bad = agency(desk, "agency-bad-url")
+    good = agency(desk, "agency-good-url")
+    register(desk, bad, receiver.url)
+    register(desk, good, receiver.url)
+    assert (
+        desk.client.put("/partner/v1/webhook", json={"url": bad_url}, headers=bad).status_code
+        == 422
+    )
+    # Registered before the stricter check existed: written straight into the table.
+    desk.sql("UPDATE webhook_endpoints SET url = :u WHERE client_id = 'agency-bad-url'", u=bad_url)
+    claim, sub = claimant_case(desk)
+    ref = consent(desk, claim, sub)["candidate_ref"]
+    assert refs(search(desk, bad)) == [ref]
+    assert refs(search(desk, good)) == [ref]
+    consent(desk, claim, sub, "none")
+
+    sent: list[str] = []
+
+    def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        sent.append(url)
+        return service.httpx_post(url, body, headers)
+
+    outcome = service.deliver_due(desk.container.uow, http_post=post, allow_local_http=True)
+    assert (outcome.attempted, outcome.delivered, outcome.retrying) == (2, 1, 1)
+    assert sent == [receiver.url]  # the bad URL is never handed to the HTTP client
+    assert len(receiver.received) == 1
+    rows = dict(
+        desk.sql(
+            "SELECT client_id, status || ' ' || coalesce(last_error, '') FROM webhook_deliveries"
+        )
+    )
+    assert rows["agency-good-url"] == "delivered "
+    assert rows["agency-bad-url"].startswith("pending refused:")
+
+
+def test_an_exception_of_the_http_client_is_a_failed_attempt(
+    desk: Office, receiver: Receiver
+) -> None:
+    h = agency(desk, "agency-crashy")
+    register(desk, h, receiver.url)
+    claim, sub = claimant_case(desk)
+    consent(desk, claim, sub)
+    refs(search(desk, h))
+    consent(desk, claim, sub, "none")
+
+    def crash(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        raise UnicodeError("label empty or too long")
+
+    t0 = utcnow()
+    outcome = service.deliver_due(
+        desk.container.uow, now=t0, http_post=crash, allow_local_http=True
+    )
+    assert (outcome.attempted, outcome.retrying) == (1, 1)
+    ((attempts, next_at, error),) = desk.sql(
+        "SELECT attempts, next_attempt_at, last_error FROM webhook_deliveries"
+    )
+    assert (attempts, error) == (1, "UnicodeError: label empty or too long")
+    assert next_at == t0 + dt.timedelta(seconds=30)
+
+
+def test_delivery_refuses_hosts_resolving_to_private_addresses(
+    desk: Office, receiver: Receiver
+) -> None:
+    h = agency(desk, "agency-rebind")
+    register(desk, h, "https://agency.example.nl/hooks")
+    claim, sub = claimant_case(desk)
+    consent(desk, claim, sub)
+    refs(search(desk, h))
+    consent(desk, claim, sub, "none")
+    sent: list[str] = []
+
+    def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        sent.append(url)
+        return 200
+
+    outcome = service.deliver_due(
+        desk.container.uow, http_post=post, resolve=lambda host: ["10.0.0.7"]
+    )
+    assert outcome.retrying == 1
+    assert sent == []
+    ((error,),) = desk.sql("SELECT last_error FROM webhook_deliveries")
+    assert "non-public" in error

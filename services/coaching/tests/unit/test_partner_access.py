@@ -176,7 +176,7 @@ def test_rate_counter_and_access_work_on_sqlite(tmp_path: Path) -> None:
         with coaching.session_factory() as s:
             s.add(
                 PartnerClient(
-                    client_id="pc_sqlite",
+                    client_id="pc_5c11e0000000000a",
                     name="SQLite BV",
                     secret_hash=hash_secret("pcs_x"),
                     scopes=["vacancies:write"],
@@ -189,10 +189,12 @@ def test_rate_counter_and_access_work_on_sqlite(tmp_path: Path) -> None:
             s.commit()
         with coaching.session_factory() as s:
             counts = [
-                repository.hit_rate_window(s, client_id="pc_sqlite", window_start=60)
+                repository.hit_rate_window(s, client_id="pc_5c11e0000000000a", window_start=60)
                 for _ in range(3)
             ]
-            counts.append(repository.hit_rate_window(s, client_id="pc_sqlite", window_start=120))
+            counts.append(
+                repository.hit_rate_window(s, client_id="pc_5c11e0000000000a", window_start=120)
+            )
             s.commit()
         assert counts == [1, 2, 3, 1]
 
@@ -201,7 +203,7 @@ def test_rate_counter_and_access_work_on_sqlite(tmp_path: Path) -> None:
             "/partner/v1/oauth/token",
             data={
                 "grant_type": "client_credentials",
-                "client_id": "pc_sqlite",
+                "client_id": "pc_5c11e0000000000a",
                 "client_secret": "pcs_x",
             },
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -211,5 +213,55 @@ def test_rate_counter_and_access_work_on_sqlite(tmp_path: Path) -> None:
         coaching.state["partner_clock"] = lambda: now
         statuses = [client.get("/partner/v1/vacancies", headers=headers).status_code for _ in "abc"]
         assert statuses == [200, 200, 429]
+    finally:
+        coaching.stop()
+
+
+# --- the partner signing key in production ---------------------------------------------------
+
+
+def _prod(tmp_path: Path, **overrides: object) -> dict[str, object]:
+    return {
+        "environment": "prod",
+        "auth_mode": "jwks",
+        "auth_jwks_url": "https://idp.example.nl/jwks",
+        "state_dir": tmp_path,
+        "transport": "embedded",
+        **overrides,
+    }
+
+
+def test_production_requires_a_partner_signing_key_file(tmp_path: Path) -> None:
+    from coaching.main import create_app
+    from coaching.partner.access import PartnerConfigurationError, check_partner_configuration
+    from coaching.settings import CoachingSettings
+
+    with pytest.raises(PartnerConfigurationError, match="COACHING_PARTNER_SIGNING_KEY_FILE"):
+        check_partner_configuration(CoachingSettings(**_prod(tmp_path)))  # type: ignore[arg-type]
+    with pytest.raises(PartnerConfigurationError, match="COACHING_PARTNER_SIGNING_KEY_FILE"):
+        create_app(CoachingSettings(**_prod(tmp_path)))  # type: ignore[arg-type]
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(PartnerConfigurationError, match="does not exist"):
+        check_partner_configuration(
+            CoachingSettings(**_prod(tmp_path, partner_signing_key_file=missing))  # type: ignore[arg-type]
+        )
+    assert not missing.exists()  # production never creates one
+    # Outside production the dev key is the default.
+    check_partner_configuration(CoachingSettings(state_dir=tmp_path))
+
+
+def test_the_token_endpoint_without_a_key_in_production_is_503_not_500(tmp_path: Path) -> None:
+    coaching = build_container("coaching", broker=EmbeddedBroker(), **_prod(tmp_path))
+    coaching.migrate()
+    try:
+        client = TestClient(build_app(coaching, manage_lifecycle=False))
+        r = client.post(
+            "/partner/v1/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": "pc_x", "client_secret": "y"},
+        )
+        assert r.status_code == 503, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "COACHING_PARTNER_SIGNING_KEY_FILE" in r.json()["detail"]
+        assert not (tmp_path / "dev-jwt-key.pem").exists()
     finally:
         coaching.stop()

@@ -70,6 +70,25 @@ def test_a_malformed_header_is_rejected(verify: Callable[..., bool], header: str
     assert not verify(SECRET.encode(), header, body, T)
 
 
+def test_a_non_ascii_or_malformed_signature_is_rejected_not_raised(
+    verify: Callable[..., bool],
+) -> None:
+    body, header = _signed()
+    mac = header.split("v1=", 1)[1]
+    for forged in [
+        f"t={T},v1=" + "é" * 64,  # compare_digest on str raised TypeError
+        f"t={T},v1=" + mac[:-1] + "é",
+        f"t={T},v1=" + "\u0661" * 64,
+        f"t={T},v1={mac.upper()}",
+        f"t={T},v1={mac[:-1]}",
+        f"t={T},v1={mac}0",
+        f"t=+{T},v1={mac}",
+        f"t=\u0661{T},v1={mac}",
+    ]:
+        assert verify(SECRET.encode(), forged, body, T) is False, forged
+    assert verify(SECRET.encode(), header, body, T) is True
+
+
 def test_backoff_doubles_from_30_seconds() -> None:
     assert [service.backoff(n).total_seconds() for n in range(1, 8)] == [
         30,
@@ -117,3 +136,69 @@ def test_refused_urls(url: str, allow_local: bool) -> None:
 
     with pytest.raises(InvalidField):
         service.check_url(url, allow_local_http=allow_local)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://xn--/hook",  # raises idna errors when sent
+        "https://xn--a.example/hook",
+        "https://a..b/",
+        "https://a_b.example/",
+        "https://Agency.Example.nl/",  # not canonical
+        "https://bücher.example/",  # register the xn-- form
+        "https://2130706433/",  # 127.0.0.1 as one decimal number
+        "https://127.1/",
+        "https://0x7f000001/",
+        "https://017700000001/",  # octal
+        "https://0x7f.0.0.1/",
+        "https://localhost./",  # trailing dot
+        "https://agency.example.nl./",
+        "https://[::ffff:127.0.0.1]/",
+        "https://[::ffff:169.254.169.254]/",
+        "https://0.0.0.0/",
+        "https://[::]/",
+        "https://100.64.0.1/",  # carrier-grade NAT
+        "https://intranet/",  # a single label
+        "https://%zz/",
+        "https://[fe80::1%25eth0]/",
+    ],
+)
+def test_refused_hosts(url: str) -> None:
+    from shared.web.problems import InvalidField
+
+    with pytest.raises(InvalidField):
+        service.check_url(url, allow_local_http=False)
+    if not url.startswith("https://localhost"):
+        with pytest.raises(InvalidField):
+            service.check_url(url, allow_local_http=True)
+
+
+def _resolver(*addresses: str) -> Callable[[str], list[str]]:
+    return lambda host: list(addresses)
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [("127.0.0.1",), ("10.0.0.1",), ("93.184.216.34", "169.254.169.254"), ("::1",), ()],
+)
+def test_delivery_refuses_a_host_resolving_to_a_non_public_address(
+    addresses: tuple[str, ...],
+) -> None:
+    with pytest.raises(ValueError, match=r"non-public|does not resolve"):
+        service.resolve_public(
+            "https://agency.example.nl/h", allow_local_http=False, resolve=_resolver(*addresses)
+        )
+
+
+def test_delivery_allows_public_addresses_and_local_hosts_outside_production() -> None:
+    service.resolve_public(
+        "https://agency.example.nl/h",
+        allow_local_http=False,
+        resolve=_resolver("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"),
+    )
+    never = _resolver("10.0.0.1")
+    service.resolve_public("http://127.0.0.1:8080/h", allow_local_http=True, resolve=never)
+    service.resolve_public("http://localhost/h", allow_local_http=True, resolve=never)
+    with pytest.raises(ValueError, match="not allowed"):  # not in production
+        service.resolve_public("https://localhost/h", allow_local_http=False, resolve=never)

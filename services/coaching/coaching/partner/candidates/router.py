@@ -285,7 +285,11 @@ def run_webhooks(
     container: ServiceContainer = Depends(get_container),
 ) -> DeliveryRunRead:
     """Admin only."""
-    run = webhooks.deliver_due(container.uow, limit=limit)
+    run = webhooks.deliver_due(
+        container.uow,
+        limit=limit,
+        allow_local_http=container.settings.environment != "prod",
+    )
     return DeliveryRunRead(
         attempted=run.attempted, delivered=run.delivered, retrying=run.retrying, failed=run.failed
     )

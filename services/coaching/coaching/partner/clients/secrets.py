@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 # scrypt cost: ~16 MiB and a few tens of milliseconds per check. The secrets are 256-bit
@@ -14,9 +15,18 @@ _DKLEN = 32
 _SCHEME = "scrypt"
 
 
+_CLIENT_ID = re.compile(r"pc_[0-9a-f]{16}")
+
+
 def new_client_id() -> str:
     """A fresh public client id such as `pc_3f9a0c1d2b4e5f60`."""
     return "pc_" + secrets.token_hex(8)
+
+
+def is_client_id(value: object) -> bool:
+    """Whether `value` has the form `new_client_id` generates (checked before any query, so
+    a NUL byte or other junk never reaches the database)."""
+    return isinstance(value, str) and _CLIENT_ID.fullmatch(value) is not None
 
 
 def new_secret() -> str:

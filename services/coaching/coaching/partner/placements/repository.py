@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from coaching.partner.candidates.models import PartnerProfile
+from coaching.partner.candidates.models import PartnerProfile, PartnerProfileView
 from coaching.partner.placements.models import Placement
 
 
@@ -20,6 +20,13 @@ def profile_of(session: Session, candidate_ref: uuid.UUID) -> PartnerProfile | N
     return session.scalars(
         select(PartnerProfile).where(PartnerProfile.candidate_ref == candidate_ref)
     ).first()
+
+
+def was_shown(session: Session, client_id: str, candidate_ref: uuid.UUID) -> bool:
+    """Whether the client was ever shown the candidate (a search result or a profile)."""
+    v = PartnerProfileView
+    stmt = select(v.candidate_ref).where(v.client_id == client_id, v.candidate_ref == candidate_ref)
+    return session.scalars(stmt.limit(1)).first() is not None
 
 
 def of_client(session: Session, client_id: str, placement_id: uuid.UUID) -> Placement | None:

@@ -48,11 +48,14 @@ staff_router = APIRouter(tags=["placements"], responses=PROBLEM_RESPONSES)
 _CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "Recorded; `Location` names the placement. A retry with the same "
-        "`Idempotency-Key` and body replays this response (same status and body)"
+        "`Idempotency-Key` and body replays this response (same status and body, with "
+        "`Idempotent-Replayed: true`)"
     },
     404: PROBLEM_RESPONSES[404]
-    | {"description": "No such candidate, or one that no longer consents to be found"},
-    409: PROBLEM_RESPONSES[404] | {"description": "`conflict`: the candidate's WW case is closed"},
+    | {
+        "description": "No such candidate: unknown, never shown to this client, no longer "
+        "consenting to be found, or its WW case is closed (the same answer for each)"
+    },
     422: PROBLEM_RESPONSES[422]
     | {
         "description": "`validation-error` naming each field (e.g. `start_date` before the "
@@ -93,7 +96,7 @@ def report_placement(
     today = local_today()
     policy = policy_of(container)
 
-    def run(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
+    def run(uow: UnitOfWork) -> tuple[int, dict[str, Any], bool]:
         return service.report_placement(
             uow=uow,
             principal=principal,
@@ -103,8 +106,10 @@ def report_placement(
             policy=policy,
         )
 
-    code, content = run_idempotent(container.uow, run)
-    headers = {"Location": f"/partner/v1/placements/{content['id']}"} if "id" in content else None
+    code, content, replayed = run_idempotent(container.uow, run)
+    headers = {"Location": f"/partner/v1/placements/{content['id']}"} if "id" in content else {}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
     return JSONResponse(content, status_code=code, headers=headers)
 
 

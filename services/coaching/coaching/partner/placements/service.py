@@ -26,7 +26,6 @@ from coaching.obligations import repository as obligations
 from coaching.obligations.models import JobSearchActivity
 from coaching.obligations.rules import ActivityKind
 from coaching.partner import idempotency
-from coaching.partner.candidates.models import NONE as NO_CONSENT
 from coaching.partner.clients.models import PartnerClient
 from coaching.partner.placements import repository
 from coaching.partner.placements.models import Placement
@@ -132,12 +131,13 @@ def report_placement(
     idempotency_key: str,
     today: dt.date,
     policy: AssignmentPolicy,
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, dict[str, Any], bool]:
     """Record a placement and its effects, or replay the response of an earlier request
-    with the same key and body; returns (status, body) and commits.
+    with the same key and body; returns (status, body, replayed) and commits.
 
-    404 for a candidate reference that does not exist or is no longer visible; 409 when
-    the candidate's case is closed; 422 naming the field (`start_date` before the first WW
+    404 for a candidate reference that does not exist, that this client was never shown,
+    whose consent is withdrawn or whose case is closed (checked again under the case
+    lock); 422 naming the field (`start_date` before the first WW
     day or too far ahead; a reused key with another body).
     """
     client_id = client_of(principal)
@@ -146,24 +146,34 @@ def report_placement(
         uow, client_id=client_id, key=idempotency_key, method="POST", path=PATH, body=body
     )
     if replayed is not None:
-        return replayed
-    # A claimant without consent (never given, or withdrawn) does not exist for partners.
+        return replayed[0], replayed[1], True
+    # A claimant without consent (never given, or withdrawn), or with a closed case, does
+    # not exist for partners; nor does one this client was never shown (a reference from
+    # another agency is no licence to report on it).
     profile = repository.profile_of(uow.session, data.candidate_ref)
-    case = (
-        None
-        if profile is None or profile.visibility == NO_CONSENT
-        else uow.session.get(Case, profile.case_id)
-    )
-    if case is None or not case.registered:
+    if (
+        profile is None
+        or not profile.searchable
+        or not repository.was_shown(uow.session, client_id, data.candidate_ref)
+    ):
+        raise NotFound("no such candidate")
+    case = uow.session.get(Case, profile.case_id)
+    if case is None or not case.registered or case.status != "open":
         raise NotFound("no such candidate")
     actor = principal.as_actor()
     client = uow.session.get(PartnerClient, client_id)
     agency = client.name if client is not None else client_id
     if case.first_ww_day is not None and data.start_date < case.first_ww_day:
         raise InvalidField("start_date", "before the candidate's first WW day")
-    # Locks roster and case (a full resumption closes the case), checks it is open (409)
-    # and the start date (422 `start_date`), closes it on a full resumption. Its 409 names
-    # the claim (for staff); a partner never learns claim ids.
+    # Lock roster and case (as resumptions.report does next; a consent change locks the
+    # case too), then check again: consent withdrawn or the case closed meanwhile is 404.
+    cases.lock_case(uow, case, roster=data.resumption == "full")
+    uow.session.refresh(profile)
+    if not profile.searchable or case.status != "open":
+        raise NotFound("no such candidate")
+    # Checks it is open again and the start date (422 `start_date`), closes the case on a
+    # full resumption. Its 409 names the claim (for staff); a partner never learns claim
+    # ids, nor that the case closed.
     try:
         resumption = resumptions.report(
             uow=uow,
@@ -183,7 +193,7 @@ def report_placement(
             partner_client_id=client_id,
         )
     except Conflict:
-        raise Conflict("the candidate's WW case is closed") from None
+        raise NotFound("no such candidate") from None
     activity = (
         _count_registration(uow=uow, case=case, agency=agency, today=today, actor=actor)
         if data.new_registration
@@ -250,7 +260,7 @@ def report_placement(
         response=response,
     )
     uow.commit()
-    return 201, response
+    return 201, response, False
 
 
 # --- reading -------------------------------------------------------------------------------

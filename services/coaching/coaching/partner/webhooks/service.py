@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -51,17 +53,51 @@ def httpx_post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
     return response.status_code
 
 
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
+
+
+def _valid_hostname(host: str) -> bool:
+    """A canonical (lowercase ASCII, no trailing dot) DNS name of valid labels whose last
+    label is not numeric (`127.1`, `2130706433`, `0x7f000001` are IPv4 in disguise), with
+    every `xn--` label valid punycode."""
+    if not host or len(host) > 253 or not host.isascii():
+        return False
+    labels = host.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        return False
+    for label in labels:
+        if label.startswith("xn--"):
+            try:
+                label.encode("ascii").decode("idna")
+            except (UnicodeError, ValueError):
+                return False
+    return True
+
+
+def _public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_global
+    return ip.is_global and not ip.is_multicast
+
+
 def check_url(url: str, *, allow_local_http: bool) -> str:
     """The endpoint URL, or 422: https to a public host; http only to 127.0.0.1 or
-    localhost when `allow_local_http` (dev and test). No credentials in the URL, no IP
-    literal of a private, loopback or link-local network (our own network is no target)."""
+    localhost when `allow_local_http` (dev and test). No credentials in the URL; the host
+    is a canonical lowercase DNS name (no trailing dot, no numeric or hex IPv4 forms) or an
+    IP literal of a public (global) address: our own network is no target. Delivery
+    checks again, and resolves the name (`resolve_public`)."""
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
         raise InvalidField("url", "must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         _ = parts.port
-    except ValueError:
+        parsed = httpx.URL(url)
+        raw_host = parsed.raw_host.decode("ascii")
+    except Exception:  # anything httpx cannot send is not a URL for us
         raise InvalidField("url", "not a valid URL") from None
     if parts.username or parts.password:
         raise InvalidField("url", "must not contain credentials")
@@ -69,24 +105,58 @@ def check_url(url: str, *, allow_local_http: bool) -> str:
         raise InvalidField("url", "must not contain a fragment")
     if not host:
         raise InvalidField("url", "must name a host")
-    local = host.lower() in _LOCAL_HOSTS
+    local = host in _LOCAL_HOSTS
     if parts.scheme == "http":
         if not (allow_local_http and local):
             raise InvalidField("url", "must use https")
-        return url
-    if parts.scheme != "https":
+    elif parts.scheme != "https":
         raise InvalidField("url", "must use https")
-    if local and not allow_local_http:
-        raise InvalidField("url", "must be a public host")
+    if local:
+        if not allow_local_http:
+            raise InvalidField("url", "must be a public host")
+        return url
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
+        ip = None
+    if ip is not None:
+        if not _public_ip(ip):
+            raise InvalidField("url", "must be a public host")
         return url
-    if not (allow_local_http and local) and (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-    ):
-        raise InvalidField("url", "must be a public host")
+    if not _valid_hostname(host) or raw_host != host or "." not in host:
+        raise InvalidField("url", "must name a valid public host name (lowercase, no trailing dot)")
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if not netloc_host.startswith(host):
+        raise InvalidField("url", "host name must be lowercase")
     return url
+
+
+Resolve = Callable[[str], Sequence[str]]
+"""`host -> the addresses it resolves to`; raises `OSError` when it does not resolve."""
+
+
+def getaddrinfo_resolve(host: str) -> list[str]:
+    """Every address `host` resolves to (socket.getaddrinfo)."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return [str(info[4][0]).split("%", 1)[0] for info in infos]
+
+
+def resolve_public(url: str, *, allow_local_http: bool, resolve: Resolve) -> None:
+    """Raise `ValueError` unless the URL passes `check_url` and its host resolves only to
+    global addresses (127.0.0.1/localhost exempt when `allow_local_http`: dev and test)."""
+    try:
+        check_url(url, allow_local_http=allow_local_http)
+    except InvalidField:
+        raise ValueError("endpoint URL is not allowed") from None
+    host = urlsplit(url).hostname or ""
+    if allow_local_http and host in _LOCAL_HOSTS:
+        return
+    addresses = resolve(host)
+    if not addresses:
+        raise ValueError(f"{host} does not resolve")
+    for address in addresses:
+        if not _public_ip(ipaddress.ip_address(address)):
+            raise ValueError(f"{host} resolves to a non-public address")
 
 
 def register(
@@ -202,12 +272,20 @@ def deliver_due(
     limit: int = 100,
     http_post: HttpPost = httpx_post,
     clock: Callable[[], float] = time.time,
+    allow_local_http: bool = False,
+    resolve: Resolve = getaddrinfo_resolve,
 ) -> DeliveryRun:
     """Send the deliveries due at `now` (at most `limit`), one transaction each.
 
     Each delivery is locked while it is sent, so two dispatchers never send it twice; a
     2xx answer is delivered, anything else (or no answer) is retried with backoff. The
     signature's timestamp is the moment of sending (`clock`), not `now`.
+
+    Before sending, the URL is checked again and its host resolved: an address that is not
+    global (private, loopback, link-local, ...) fails the attempt unsent, except
+    127.0.0.1/localhost when `allow_local_http` (pass `environment != "prod"`). Any error of
+    one delivery (a bad URL, DNS, the HTTP client) is a failed attempt of that delivery
+    only: it never stops the others.
     """
     now = now or utcnow()
     with uows() as uow:
@@ -218,7 +296,15 @@ def deliver_due(
             row = repository.lock_due(uow.session, delivery_id, now)
             if row is None:
                 continue
-            outcome = _attempt(uow, row, now=now, http_post=http_post, clock=clock)
+            outcome = _attempt(
+                uow,
+                row,
+                now=now,
+                http_post=http_post,
+                clock=clock,
+                allow_local_http=allow_local_http,
+                resolve=resolve,
+            )
             uow.commit()
         attempted += 1
         delivered += outcome == DELIVERED
@@ -234,6 +320,8 @@ def _attempt(
     now: dt.datetime,
     http_post: HttpPost,
     clock: Callable[[], float],
+    allow_local_http: bool,
+    resolve: Resolve,
 ) -> str:
     endpoint = repository.endpoint(uow.session, row.client_id)
     row.attempts += 1
@@ -256,9 +344,22 @@ def _attempt(
     status: int | None = None
     error: str | None = None
     try:
-        status = http_post(endpoint.url, body, headers)
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: no response"
+        resolve_public(endpoint.url, allow_local_http=allow_local_http, resolve=resolve)
+    except Exception as exc:  # recorded on the delivery, never raised
+        error = f"refused: {exc}"[:500]
+    else:
+        try:
+            status = http_post(endpoint.url, body, headers)
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: no response"
+        except Exception as exc:  # one bad row must not block the others
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning(
+                "webhook.send_error",
+                client_id=row.client_id,
+                delivery_id=str(row.id),
+                error=type(exc).__name__,
+            )
     row.last_status_code = status
     if status is not None and 200 <= status < 300:
         row.status = DELIVERED
