@@ -22,6 +22,11 @@
 5. Starters (`starters`): monthly benefit schedules for 100k claimants per second
    (`starters.rules.schedule.monthly_schedule`) vs a straight-line computation of the same
    formula in the same run, and their agreement (bench/starters.py).
+6. Partner API (`partner`): candidate search (GET /partner/v1/candidates on `ww serve
+   coaching`) p50/p99 and throughput with 500k consenting claimants (and 50k for
+   flatness) vs a bare SELECT endpoint on partner_profiles on the same databases;
+   placement reporting (POST /partner/v1/placements) placements/s vs a bare insert of a
+   placement-like row (bench/partner.py).
 
 Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
 writes var/bench/results.json. Nothing here asserts on timing.
@@ -52,12 +57,22 @@ from bench.coaching import CoachingConfig, run_coaching
 from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
+from bench.partner import MIXES, PartnerConfig, run_partner
 from bench.registration import RegistrationConfig, run_registration
 from bench.starters import StartersConfig, run_starters
 from bench.triage import TriageConfig, run_triage
 from tests.support.system import REPO
 
-PHASES = ("registration", "booking", "triage", "events", "e2e", "coaching", "starters")
+PHASES = (
+    "registration",
+    "booking",
+    "triage",
+    "events",
+    "e2e",
+    "coaching",
+    "starters",
+    "partner",
+)
 console = Console()
 
 
@@ -222,6 +237,9 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     co = phases.get("coaching")
     if isinstance(co, dict):
         coaching_summary(co, add)
+    pa = phases.get("partner")
+    if isinstance(pa, dict):
+        partner_summary(pa, add)
     st = phases.get("starters")
     if isinstance(st, dict) and "ratio" in st:
         add(
@@ -414,6 +432,120 @@ def coaching_summary(co: dict[str, Any], add: Callable[..., None]) -> None:
             None,
             "lower",
         )
+
+
+def partner_summary(pa: dict[str, Any], add: Callable[..., None]) -> None:
+    """Headline rows of the partner phase (each part only if it was measured)."""
+    se = pa.get("search")
+    if isinstance(se, dict):
+        for size in se["sizes"]:
+            lat, r, at = size["latency"], size["ratios"], size["label"]
+            for mix in ("pooled", *MIXES):
+                s, b = lat[mix]["service"]["latency_ms"], lat[mix]["baseline"]["latency_ms"]
+                for q in ("p50", "p99") if mix == "pooled" else ("p99",):
+                    add(
+                        f"Partner search {mix} {q} @ {at} claimants (1 connection)",
+                        "ms",
+                        s.get(q),
+                        b.get(q),
+                        r[mix][q],
+                        "lower",
+                    )
+            thr = size["throughput"]["all"]
+            for side, key, what in (
+                ("service", "rps", "1 client"),
+                ("service_16_clients", "rps_16_clients", "16 clients"),
+            ):
+                add(
+                    f"Partner search throughput @ {at} claimants ({what}, 16 connections)",
+                    "req/s",
+                    thr[side]["rps"],
+                    thr["baseline"]["rps"],
+                    r[key],
+                    "higher",
+                )
+        flat, small, large = se["flatness"], se["sizes"][0], se["sizes"][-1]
+        if large is not small:
+            add(
+                f"Partner search flatness: pooled p99 {flat['label']}",
+                "ms",
+                large["latency"]["pooled"]["service"]["latency_ms"].get("p99"),
+                small["latency"]["pooled"]["service"]["latency_ms"].get("p99"),
+                flat["pooled_service_p99"],
+                "flat",
+            )
+            add(
+                f"Partner search flatness: throughput {flat['label']}",
+                "req/s",
+                large["throughput"]["all"]["service"]["rps"],
+                small["throughput"]["all"]["service"]["rps"],
+                flat["rps_service"],
+                "flat",
+            )
+    pl = pa.get("placements")
+    if isinstance(pl, dict):
+        s, b, at = pl["service"], pl["baseline"], f"{pl['claimants']:,}"
+        add(
+            f"Partner placements POST throughput @ {at} claimants (16 connections)",
+            "placements/s",
+            s["rps"],
+            b["rps"],
+            pl["ratios"]["rps"],
+            "higher",
+        )
+        for q in ("p50", "p99"):
+            add(
+                f"Partner placements POST latency {q} (16 connections)",
+                "ms",
+                s["latency_ms"].get(q),
+                b["latency_ms"].get(q),
+                pl["ratios"][q],
+                "lower",
+            )
+
+
+def partner_details(pa: dict[str, Any]) -> list[tuple[str, str]]:
+    """Detail rows of the partner phase: seed, plans, outcome."""
+    out: list[tuple[str, str]] = []
+    for tag, sd in (pa.get("seed") or {}).items():
+        t = sd["timings"]
+        out.append(
+            (
+                f"partner seed {tag}",
+                f"{sd['rows']['searchable']:,} searchable of {sd['rows']['profiles']:,} "
+                f"profiles ({sd['rows']['named']:,} named); {sd['database_mb']} MB "
+                f"(partner_profiles {sd['profiles_table_mb']} MB); seeded in {sd['seed_s']}s "
+                f"(cases {t.get('cases_s')}s, profiles {t.get('profiles_s')}s, indexes "
+                f"{t.get('indexes_s')}s, vacuum {t.get('vacuum_analyze_s')}s)",
+            )
+        )
+    ex = pa.get("explain")
+    if isinstance(ex, dict):
+        for mix in MIXES:
+            e = ex.get(mix)
+            if isinstance(e, dict):
+                out.append(
+                    (
+                        f"partner EXPLAIN {mix} @ {ex['claimants']:,}",
+                        f"service {', '.join(e['service_indexes']) or 'NO INDEX'}"
+                        f"{' (bitmap/sort)' if e['service_bitmap_or_sort'] else ''}"
+                        f"{' SEQ SCAN' if e['service_seq_scan'] else ''}; ms "
+                        f"{e['service_execution_ms']}; baseline "
+                        f"{', '.join(e['baseline_indexes']) or 'NO INDEX'}; ms "
+                        f"{e['baseline_execution_ms']}",
+                    )
+                )
+    pl = pa.get("placements")
+    if isinstance(pl, dict):
+        out.append(
+            (
+                "partner placements outcome",
+                ", ".join(f"{k} {v}" for k, v in pl["outcome"].items())
+                + f"; service statuses {pl['service']['statuses']}; baseline statuses "
+                f"{pl['baseline']['statuses']}",
+            )
+        )
+    return out
 
 
 def coaching_details(co: dict[str, Any]) -> list[tuple[str, str]]:
@@ -612,6 +744,9 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     co = phases.get("coaching")
     if isinstance(co, dict):
         out.extend(coaching_details(co))
+    pa = phases.get("partner")
+    if isinstance(pa, dict):
+        out.extend(partner_details(pa))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -762,7 +897,8 @@ def print_report(results: dict[str, Any]) -> None:
         "FastAPI+SQLAlchemy insert | plain NumPy (triage in-process, batch) | raw kafka-python "
         "produce->consume.  ratio = system / baseline.  Booking flatness rows: system = the "
         "largest size, baseline = the smallest.  Coaching: caseload vs a bare SELECT endpoint "
-        "on the same database; assignment vs the pure rules on the same cases"
+        "on the same database; assignment vs the pure rules on the same cases.  Partner: "
+        "search and placements vs a bare SELECT / INSERT endpoint on the same database"
     )
     details = Table(title="details", show_header=False)
     details.add_column("what")
@@ -835,6 +971,12 @@ def main() -> int:
         type=int,
         help="starters: claimants whose schedules are computed (default 100000; --quick 10000)",
     )
+    parser.add_argument(
+        "--partner-claimants",
+        type=int,
+        help="partner: consenting claimants of the largest database; one tenth of it is "
+        "seeded too, for flatness (default 500000; --quick 50000)",
+    )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
     parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
@@ -858,6 +1000,8 @@ def main() -> int:
     coaching_cases = args.coaching_cases or (
         "10000,100000" if args.quick else "10000,100000,500000"
     )
+
+    partner_claimants = args.partner_claimants or (50_000 if args.quick else 500_000)
 
     def on_term(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
@@ -916,6 +1060,18 @@ def main() -> int:
             claimants=args.starters_claimants or (10_000 if args.quick else 100_000),
             seed=args.seed,
         ),
+        "partner": PartnerConfig(
+            claimants=(
+                partner_claimants // 10,
+                partner_claimants,
+            ),
+            latency_requests=100 if args.quick else 200,
+            throughput_requests=300 if args.quick else 600,
+            placements=300 if args.quick else 600,
+            concurrency=args.concurrency,
+            segments=args.segments,
+            settle_s=args.settle,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -933,6 +1089,7 @@ def main() -> int:
         "e2e": run_e2e,
         "coaching": run_coaching,
         "starters": run_starters,
+        "partner": run_partner,
     }
     failed = False
     problems: list[str] = []
