@@ -52,7 +52,6 @@ import hashlib
 import json
 import math
 import random
-import re
 import statistics
 import time
 import traceback
@@ -66,7 +65,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bench.booking import checkpoint, size_label, size_tag
-from bench.common import child_env, run_loadgen
+from bench.common import child_env, plan_summary, run_loadgen
 from bench.cpu import settle
 from bench.infra import BenchError, BenchRun
 from bench.registration import closed_args, combine, healthy
@@ -375,27 +374,6 @@ def main() -> None:
 
 # EXPLAIN ----------------------------------------------------------------------------------
 
-_INDEX_RE = re.compile(
-    r"(?:Index(?: Only)? Scan(?: Backward)?|Bitmap Index Scan) (?:using |on )(\w+)"
-)
-
-
-def _plan_summary(lines: list[str]) -> dict[str, Any]:
-    joined = "\n".join(lines)
-    return {
-        "indexes": sorted(set(_INDEX_RE.findall(joined))),
-        "seq_scan_on_cases": "Seq Scan on cases" in joined,
-        # A bitmap scan reads every matching row, then sorts them; an ordered index scan
-        # stops after the page.
-        "bitmap_scan": "Bitmap Heap Scan" in joined,
-        "sorts": "Sort Key:" in joined,
-        "execution_ms": next(
-            (float(m.group(1)) for m in re.finditer(r"Execution Time: ([\d.]+) ms", joined)),
-            None,
-        ),
-        "plan": lines,
-    }
-
 
 def explain(url: str, coach_id: uuid.UUID, page: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of the service's list queries (captured from the
@@ -440,7 +418,9 @@ def explain(url: str, coach_id: uuid.UUID, page: int) -> dict[str, Any]:
                     rows = conn.exec_driver_sql(
                         "EXPLAIN (ANALYZE, BUFFERS) " + statement, params
                     ).all()
-                    summary = _plan_summary([str(r[0]) for r in rows])
+                    summary = plan_summary(
+                        [str(r[0]) for r in rows], table="cases", seq_key="seq_scan_on_cases"
+                    )
                     summary["sql"] = " ".join(statement.split())
                     queries.append(summary)
             out[name] = queries
@@ -448,7 +428,7 @@ def explain(url: str, coach_id: uuid.UUID, page: int) -> dict[str, Any]:
             rows = conn.execute(
                 text("EXPLAIN (ANALYZE, BUFFERS) " + BASELINE_SQL), {"c": coach_id, "n": page}
             ).all()
-        base = _plan_summary([str(r[0]) for r in rows])
+        base = plan_summary([str(r[0]) for r in rows], table="cases", seq_key="seq_scan_on_cases")
         base["sql"] = BASELINE_SQL
         out["baseline"] = [base]
     finally:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import subprocess
 import uuid
 from typing import Any
@@ -94,3 +95,26 @@ def run_loadgen(
         raise BenchError(f"{name}: load generator failed (rc={rc}):\n{proc.text()[-3000:]}")
     result: dict[str, Any] = json.loads(out.read_text())
     return result
+
+
+_INDEX_RE = re.compile(
+    r"(?:Index(?: Only)? Scan(?: Backward)?|Bitmap Index Scan) (?:using |on )(\w+)"
+)
+
+
+def plan_summary(lines: list[str], *, table: str, seq_key: str) -> dict[str, Any]:
+    """What an EXPLAIN (ANALYZE) plan shows: the indexes used, whether `table` is read by a
+    sequential scan (under `seq_key`), a bitmap scan (reads every match, then sorts) or a
+    sort, and the execution time."""
+    joined = "\n".join(lines)
+    return {
+        "indexes": sorted(set(_INDEX_RE.findall(joined))),
+        seq_key: f"Seq Scan on {table}" in joined,
+        "bitmap_scan": "Bitmap Heap Scan" in joined,
+        "sorts": "Sort Key:" in joined,
+        "execution_ms": next(
+            (float(m.group(1)) for m in re.finditer(r"Execution Time: ([\d.]+) ms", joined)),
+            None,
+        ),
+        "plan": lines,
+    }

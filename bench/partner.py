@@ -55,7 +55,6 @@ import datetime as dt
 import http.client
 import json
 import random
-import re
 import resource
 import subprocess
 import threading
@@ -70,7 +69,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import text
 
 from bench.booking import checkpoint, size_label, size_tag
-from bench.common import child_env
+from bench.common import child_env, plan_summary
 from bench.cpu import CpuWindow, settle
 from bench.infra import BenchError, BenchRun
 from bench.registration import combine, healthy
@@ -632,25 +631,6 @@ def run_load(
 
 # EXPLAIN ----------------------------------------------------------------------------------
 
-_INDEX_RE = re.compile(
-    r"(?:Index(?: Only)? Scan(?: Backward)?|Bitmap Index Scan) (?:using |on )(\w+)"
-)
-
-
-def _plan_summary(lines: list[str]) -> dict[str, Any]:
-    joined = "\n".join(lines)
-    return {
-        "indexes": sorted(set(_INDEX_RE.findall(joined))),
-        "seq_scan_on_profiles": "Seq Scan on partner_profiles" in joined,
-        "bitmap_scan": "Bitmap Heap Scan" in joined,
-        "sorts": "Sort Key:" in joined,
-        "execution_ms": next(
-            (float(m.group(1)) for m in re.finditer(r"Execution Time: ([\d.]+) ms", joined)),
-            None,
-        ),
-        "plan": lines,
-    }
-
 
 def explain(url: str, params: dict[str, list[dict[str, Any]]], page: int) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) per mix (its first and its slowest-looking variant):
@@ -697,12 +677,20 @@ def explain(url: str, params: dict[str, list[dict[str, Any]]], page: int) -> dic
                     rows = conn.exec_driver_sql(
                         "EXPLAIN (ANALYZE, BUFFERS) " + statement, bound
                     ).all()
-                    svc = _plan_summary([str(r[0]) for r in rows])
+                    svc = plan_summary(
+                        [str(r[0]) for r in rows],
+                        table="partner_profiles",
+                        seq_key="seq_scan_on_profiles",
+                    )
                     sql, bind = baseline_sql(p)
                     rows = conn.execute(
                         text("EXPLAIN (ANALYZE, BUFFERS) " + sql), {**bind, "n": page}
                     ).all()
-                    base = _plan_summary([str(r[0]) for r in rows])
+                    base = plan_summary(
+                        [str(r[0]) for r in rows],
+                        table="partner_profiles",
+                        seq_key="seq_scan_on_profiles",
+                    )
                 entries.append({"params": p, "service": svc, "baseline": base})
             slowest = max(entries, key=lambda e: e["service"]["execution_ms"] or 0.0)
             out[mix] = {

@@ -188,10 +188,12 @@ def maybe_assign(
     if not _ready(case) or case.segment is None:
         return None
     segment = Segment(case.segment)
-    needs = needs_of(
-        case, segment, starters=bool(starters_claims(uow, [case.claim_id], today=today))
-    )
-    roster = [] if segment is Segment.DIGITAL else roster_with_loads(uow, needs.office, today=today)
+    if segment is Segment.DIGITAL:  # no coach: neither specialisms nor the roster matter
+        needs, roster = needs_of(case, segment), []
+    else:
+        starters = bool(starters_claims(uow, [case.claim_id], today=today))
+        needs = needs_of(case, segment, starters=starters)
+        roster = roster_with_loads(uow, needs.office, today=today)
     decision = assign(needs, roster, policy, today=today)
     now = utcnow()
     previous = case.assignment_status
