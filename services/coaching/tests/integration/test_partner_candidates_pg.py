@@ -443,7 +443,8 @@ def _sector_error(r: Any, location: str) -> dict[str, Any]:
     assert r.status_code == 422, r.text
     (error,) = [e for e in r.json()["errors"] if e["field"] == "sector"]
     assert error["location"] == location
-    assert "/v1/sectors" in error["message"] and "/partner/v1/sectors" in error["message"]
+    assert "/v1/sectors" in error["message"]
+    assert "/partner/v1/sectors" in error["message"]
     return dict(error)
 
 
