@@ -287,6 +287,11 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "GET", "/partner/v1/placements"): Access(NO_ROLES, PLACEMENTS),
     ("coaching", "GET", "/partner/v1/placements/{placement_id}"): Access(NO_ROLES, PLACEMENTS),
     ("coaching", "GET", "/partner/v1/rewards"): Access(NO_ROLES, PLACEMENTS),
+    # The sector codes (reference data, no personal data): every person, any partner scope.
+    ("coaching", "GET", "/v1/sectors"): Access(ALL_ROLES),
+    ("coaching", "GET", "/partner/v1/sectors"): Access(
+        NO_ROLES, VACANCIES | CANDIDATES | PLACEMENTS
+    ),
     ("coaching", "GET", "/v1/cases/{claim_id}/placements"): Access(
         frozenset({"coach", "team_lead", "admin"})
     ),

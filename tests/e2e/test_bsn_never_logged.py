@@ -6,7 +6,7 @@ bad-input variants that put the BSN in other fields), in query strings, in the
 X-Correlation-ID header and in path segments. Events flow through all services. After a
 clean Ctrl-C the log file and every outbox are searched for the BSNs' digit strings.
 
-Free-text fields that are stored and published as they are (a claim's `sector`, a coach's
+Free-text fields that are stored and published as they are (a coach's
 `display_name`, a deactivation `reason`) are deliberately not fed a BSN here: a BSN typed
 into them is valid input today and would be published or audited verbatim (a known gap).
 """

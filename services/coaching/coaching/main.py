@@ -22,6 +22,8 @@ from coaching.partner.clients.router import admin_router as partner_clients_rout
 from coaching.partner.clients.router import token_router as partner_token_router
 from coaching.partner.placements.router import router as partner_placements_router
 from coaching.partner.placements.router import staff_router as placements_router
+from coaching.partner.sectors.router import partner_router as partner_sectors_router
+from coaching.partner.sectors.router import router as sectors_router
 from coaching.partner.vacancies.router import partner_router as partner_vacancies_router
 from coaching.partner.vacancies.router import staff_router as vacancies_router
 from coaching.resumptions.router import router as resumptions_router
@@ -57,6 +59,8 @@ SPEC = ServiceSpec(
         partner_candidates_router,
         partner_placements_router,
         placements_router,
+        sectors_router,
+        partner_sectors_router,
     ],
     handlers=handlers_for,
     consumes_from=["intake", "triage", "starters"],
@@ -73,6 +77,7 @@ SPEC = ServiceSpec(
         {"name": "vacancies", "description": "Open partner vacancies for matching a caseload"},
         {"name": "placements", "description": "Temp-agency placements and the reward ledger"},
         {"name": "partner admin", "description": "Registering and managing partner clients"},
+        {"name": "reference", "description": "Controlled lists: the sector codes and labels"},
         {
             "name": "partner",
             "description": "The partner API for temp agencies (`/partner/v1`, OAuth2 client "

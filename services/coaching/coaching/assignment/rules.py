@@ -88,6 +88,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared.events.common import Segment
+from shared.reference.sectors import load_sectors
 
 OVER_55 = "over_55"
 UNDER_27 = "under_27"
@@ -212,9 +213,12 @@ class CaseNeeds:
 
 
 def sector_specialism(sector: str | None) -> str | None:
-    """The coach specialism for a sector: "Care" -> "sector_care"."""
+    """The coach specialism for a sector: "healthcare" -> "sector_care"; "Care" -> "sector_care"."""
     if sector is None:
         return None
+    known = load_sectors().get(sector)
+    if known is not None:  # a code of shared/reference/sectors.json: "healthcare" -> "sector_care"
+        return known.coach_specialism
     code = "_".join(sector.strip().lower().split())
     if not code:
         return None

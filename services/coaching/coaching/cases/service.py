@@ -31,6 +31,7 @@ from shared.db.uow import UnitOfWork
 from shared.events.coaching import CaseClosed, CaseOpened, CaseReopened
 from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageOverridden, TriageScored
+from shared.reference.sectors import to_sector_code
 from shared.web.auth import Principal, Role
 from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
@@ -60,7 +61,7 @@ def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
     case.office_code = claim.office_code
     case.first_ww_day = claim.first_ww_day
     case.age_at_first_ww_day = claim.age_at_first_ww_day
-    case.sector = claim.sector
+    case.sector = to_sector_code(claim.sector)  # free text from before codes: a code
     case.claimant_subject = claim.claimant_subject
     case.updated_at = utcnow()
     uow.session.flush()

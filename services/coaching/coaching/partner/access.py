@@ -183,20 +183,25 @@ def _check_client(container: ServiceContainer, principal: Principal, now: dt.dat
     return dataclasses.replace(principal, scopes=principal.scopes & allowed)
 
 
-def partner_access(scope: str) -> Callable[[Request], Principal]:
-    """Dependency factory: the partner application holding `scope` (401/403/429 otherwise)."""
+def partner_access(scope: str, *others: str) -> Callable[[Request], Principal]:
+    """Dependency factory: the partner application holding `scope` or any of `others`
+    (401/403/429 otherwise)."""
+    wanted = frozenset((scope, *others))
+    # RFC 6750: the scopes are space-separated; "any of" is spelled out in the detail.
+    named = " ".join(sorted(wanted))
+    needs = f"one of the scopes {', '.join(sorted(wanted))}" if others else f"the scope {scope}"
 
     def dependency(request: Request) -> Principal:
         container: ServiceContainer = request.app.state.container
         principal = partner_verifier(container).verify(_bearer_token(request))
         if principal.kind != "application" or not principal.client_id:
             raise _forbidden("this endpoint is for partner applications")
-        if scope not in principal.scopes:
-            raise _forbidden(f"the token lacks the scope {scope}", scope=scope)
+        if not wanted & principal.scopes:
+            raise _forbidden(f"the token lacks {needs}", scope=named)
         principal = _check_client(container, principal, partner_now(container))
         request.state.principal = principal
-        if scope not in principal.scopes:
-            raise _forbidden(f"the client no longer holds the scope {scope}", scope=scope)
+        if not wanted & principal.scopes:
+            raise _forbidden(f"the client no longer holds {needs}", scope=named)
         return principal
 
     dependency.__name__ = f"partner_access_{scope.replace(':', '_')}"

@@ -61,7 +61,7 @@ def agency(
     return Tokens.header(o.tokens.app(client_id, *scopes))
 
 
-def claimant_case(o: Office, *, sector: str = "logistiek", **fields: Any) -> tuple[uuid.UUID, str]:
+def claimant_case(o: Office, *, sector: str = "logistics", **fields: Any) -> tuple[uuid.UUID, str]:
     """An open case of a claimant of their own: (claim id, claimant subject)."""
     subject = f"claimant-{uuid.uuid4().hex[:8]}"
     (claim,) = o.cases(1, claimant_subject=subject, sector=sector, **fields)
@@ -180,7 +180,7 @@ def test_consent_is_the_claimants_own_and_audited(desk: Office) -> None:
     assert r.status_code == 200, r.text
     assert (r.json()["visible"], r.json()["sector"], r.json()["region"]) == (
         True,
-        "logistiek",
+        "logistics",
         "10",
     )
     # The coach of the case reads it; another coach and another claimant do not.
@@ -248,18 +248,18 @@ def test_filters_and_the_cursor(desk: Office) -> None:
             )["candidate_ref"]
         )
 
-    a = person("logistiek", "10", ["heftruck", "magazijn"], 40, 0)
-    b = person("logistiek", "30", ["heftruck"], 24, 10)
-    c = person("zorg", "10", ["verpleging", "magazijn"], 32, 30)
-    d = person("zorg", "30", [], 16, 60)
+    a = person("logistics", "10", ["heftruck", "magazijn"], 40, 0)
+    b = person("logistics", "30", ["heftruck"], 24, 10)
+    c = person("healthcare", "10", ["verpleging", "magazijn"], 32, 30)
+    d = person("healthcare", "30", [], 16, 60)
 
     def found(**params: Any) -> set[str]:
         return set(refs(search(desk, headers, **params)))
 
     assert found() == {a, b, c, d}
-    assert found(sector="zorg") == {c, d}
+    assert found(sector="healthcare") == {c, d}
     assert found(region="10") == {a, c}
-    assert found(sector="logistiek", region="30") == {b}
+    assert found(sector="logistics", region="30") == {b}
     assert found(skills=["magazijn"]) == {a, c}
     assert found(skills=["Heftruck", "verpleging"]) == {a, b, c}  # any (default)
     assert found(skills=["heftruck", "magazijn"], skills_match="all") == {a}
@@ -292,8 +292,8 @@ def test_every_query_is_logged(desk: Office) -> None:
     headers = agency(desk, "agency-log")
     claim, sub = claimant_case(desk)
     ref = consent(desk, claim, sub)["candidate_ref"]
-    refs(search(desk, headers, sector="logistiek", skills=["heftruck"]))
-    refs(search(desk, headers, sector="zorg"))
+    refs(search(desk, headers, sector="logistics", skills=["heftruck"]))
+    refs(search(desk, headers, sector="healthcare"))
     desk.client.get(f"{SEARCH}/{ref}", headers=headers)
     desk.client.get(f"{SEARCH}/{uuid.uuid4()}", headers=headers)
     rows = desk.sql(
@@ -306,7 +306,7 @@ def test_every_query_is_logged(desk: Office) -> None:
         ("agency-log", "profile", "ok", 1, [ref]),
         ("agency-log", "profile", "not_found", 0, []),
     ]
-    assert rows[0][2]["sector"] == "logistiek"
+    assert rows[0][2]["sector"] == "logistics"
     assert rows[0][2]["skills"] == ["heftruck"]
     assert rows[0][2]["limit"] == 20
 
@@ -434,3 +434,49 @@ def test_the_tables_match_their_migration(desk: Office) -> None:
         "SELECT indexname FROM pg_indexes WHERE tablename = 'partner_profiles' ORDER BY 1"
     )
     assert ("ix_partner_profiles_search_skills",) in plans
+
+
+# --- one sector vocabulary (issue 12 item 8) ---------------------------------------------------
+
+
+def _sector_error(r: Any, location: str) -> dict[str, Any]:
+    assert r.status_code == 422, r.text
+    (error,) = [e for e in r.json()["errors"] if e["field"] == "sector"]
+    assert error["location"] == location
+    assert "/v1/sectors" in error["message"]
+    assert "/partner/v1/sectors" in error["message"]
+    return dict(error)
+
+
+def test_profile_and_search_take_sector_codes_only(desk: Office) -> None:
+    headers = agency(desk, "agency-codes")
+    claim, sub = claimant_case(desk, sector="healthcare")
+    path = f"/v1/cases/{claim}/partner-profile"
+    claimant = desk.as_("claimant", sub=sub)
+    body = {"visibility": "anonymous", "hours_per_week": 20, "available_from": FUTURE}
+
+    r = desk.client.put(path, json={**body, "sector": "zorg"}, headers=claimant)
+    _sector_error(r, "body")
+    assert "zorg" not in r.text
+    assert desk.client.get(path, headers=claimant).json()["visibility"] == "none"  # nothing kept
+    r = desk.client.put(path, json={**body, "sector": " Hospitality "}, headers=claimant)
+    assert (r.status_code, r.json()["sector"]) == (200, "hospitality"), r.text
+    r = desk.client.put(path, json=body, headers=claimant)  # no sector: the case's
+    assert (r.status_code, r.json()["sector"]) == (200, "healthcare"), r.text
+
+    _sector_error(search(desk, headers, sector="zorg"), "query")
+    _sector_error(search(desk, headers, sector="Zorg en welzijn"), "query")
+    assert refs(search(desk, headers, sector="healthcare")) == [r.json()["candidate_ref"]]
+    assert refs(search(desk, headers, sector="hospitality")) == []
+
+
+@pytest.mark.parametrize(
+    ("case_sector", "profile_sector"),
+    [("Zorg en Welzijn", "healthcare"), ("transport", "logistics"), ("ruimtevaart", "other")],
+)
+def test_a_case_with_free_text_from_before_codes_shows_a_code(
+    desk: Office, case_sector: str, profile_sector: str
+) -> None:
+    # Written straight into the table, as a case opened before codes were enforced.
+    claim, sub = claimant_case(desk, sector=case_sector)
+    assert consent(desk, claim, sub)["sector"] == profile_sector

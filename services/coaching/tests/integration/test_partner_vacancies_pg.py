@@ -12,11 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from coaching.cases.models import Case
+from coaching.partner.candidates.models import PartnerProfile
+from shared.db.migrate import alembic_config, upgrade
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
+from shared.services import load_spec
 from shared.web.app import build_app
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
@@ -419,3 +424,92 @@ def test_coaches_see_open_vacancies_with_the_agency_name(fresh_api: Api) -> None
     assert ids() == [a["id"]]
     api.client.post(f"/v1/partner-clients/{flex.client_id}/resume", headers=api.admin())
     assert ids() == [b["id"], a["id"]]
+
+
+# --- one sector vocabulary (issue 12 item 8) ---------------------------------------------------
+
+
+def _sector_error(r: Any, location: str) -> None:
+    assert r.status_code == 422, r.text
+    (error,) = [e for e in r.json()["errors"] if e["field"] == "sector"]
+    assert error["location"] == location
+    assert "GET /partner/v1/sectors" in error["message"], error
+
+
+def test_vacancy_sectors_are_codes_of_the_shared_list(api: Api) -> None:
+    agency = api.agency("Sector Codes Test")
+    for free_text in ("Horeca", "horeca", "Hotels en restaurants"):
+        r = api.publish(agency, vacancy(sector=free_text))
+        _sector_error(r, "body")
+        assert free_text not in r.text  # the refused value is never echoed
+    created = api.created(agency, sector=" Hospitality ")  # case and spaces are forgiven
+    assert created["sector"] == "hospitality"
+    patched = api.client.patch(
+        f"{URL}/{created['id']}", json={"sector": "bouw"}, headers=agency.headers
+    )
+    _sector_error(patched, "body")
+    _sector_error(api.client.get(URL, params={"sector": "horeca"}, headers=agency.headers), "query")
+    staff = api.client.get("/v1/vacancies", params={"sector": "horeca"}, headers=api.staff("coach"))
+    _sector_error(staff, "query")
+    listed = api.client.get(URL, params={"sector": "hospitality"}, headers=agency.headers)
+    assert [v["id"] for v in listed.json()["items"]] == [created["id"]]
+    # The codes the 422 points to: the same list, with Dutch labels.
+    codes = api.client.get("/partner/v1/sectors", headers=agency.headers)
+    assert codes.status_code == 200, codes.text
+    labels = {s["code"]: s["label_nl"] for s in codes.json()["items"]}
+    assert labels["hospitality"] == "Horeca"
+    assert labels["construction"] == "Bouw en infra"
+
+
+# Old free text (as claims and profiles held it before codes) -> the code coaching_0013_sectors
+# gives it; NULL stays NULL and a blank becomes NULL.
+OLD_SECTORS: dict[str | None, str | None] = {
+    "Zorg": "healthcare",
+    "zorg en welzijn": "healthcare",
+    "logistiek": "logistics",
+    "Transport en Logistiek": "logistics",
+    "HORECA": "hospitality",
+    "schoonmaak": "business_services",
+    "Financiële dienstverlening": "finance",
+    "sector_care": "healthcare",
+    "ict": "ict",
+    "ruimtevaart": "other",
+    "   ": None,
+    None: None,
+}
+
+
+def test_migration_maps_free_text_sectors_to_codes(fresh_api: Api) -> None:
+    agency = fresh_api.agency("Migratie Uitzend")
+    job = fresh_api.created(agency)
+    case_ids: dict[uuid.UUID, str | None] = {}
+    with fresh_api.container.session_factory() as s:
+        for old in OLD_SECTORS:
+            case = Case(id=uuid.uuid4(), claim_id=uuid.uuid4(), registered=True, sector=old)
+            s.add(case)
+            s.flush()
+            s.add(PartnerProfile(case_id=case.id, sector=old, skills=[]))
+            case_ids[case.id] = old
+        s.commit()
+    url = str(fresh_api.container.settings.database_url)
+    spec = load_spec("coaching")
+    fresh_api.container.engine.dispose()
+    command.downgrade(alembic_config(url, spec.migrations_dir, "coaching"), "coaching_0012")
+    with fresh_api.container.engine.begin() as conn:  # a vacancy of a hand-edited row
+        conn.execute(
+            text("UPDATE partner_vacancies SET sector = 'Bouw' WHERE id = :id"), {"id": job["id"]}
+        )
+    fresh_api.container.engine.dispose()
+
+    upgrade(url, spec.migrations_dir, "coaching")
+
+    cases = {r["id"]: r["sector"] for r in fresh_api.rows("SELECT id, sector FROM cases")}
+    profiles = {
+        r["case_id"]: r["sector"]
+        for r in fresh_api.rows("SELECT case_id, sector FROM partner_profiles")
+    }
+    for case_id, old in case_ids.items():
+        assert (old, cases[case_id]) == (old, OLD_SECTORS[old])
+        assert (old, profiles[case_id]) == (old, OLD_SECTORS[old])
+    (row,) = fresh_api.rows("SELECT sector FROM partner_vacancies")
+    assert row["sector"] == "construction"

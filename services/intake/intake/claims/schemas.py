@@ -22,6 +22,7 @@ from pydantic import (
 from shared.bsn import BSN, FreeText, mask_bsn_in_text
 from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
+from shared.reference.sectors import SectorCode
 
 EducationLevel = Literal[
     "primary",
@@ -165,7 +166,9 @@ class ClaimCreate(BaseModel):
         description="Dutch postcode of the claimant's address, e.g. 1234 AB", max_length=8
     )
     last_employer: FreeText | None = Field(default=None, min_length=1, max_length=200)
-    sector: FreeText | None = Field(default=None, max_length=80)
+    sector: SectorCode | None = Field(
+        default=None, description="Sector of the last job, a code of GET /v1/sectors (coaching)"
+    )
     hours_lost_per_week: float | None = Field(default=None, gt=0, le=80)
     years_work_history: int | None = Field(default=None, ge=0, le=60)
     education_level: EducationLevel | None = None

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coaching.text import NoBsn
+from shared.reference.sectors import SectorCode
 
 Visibility = Literal["none", "anonymous", "named"]
 Skill = Annotated[
@@ -29,11 +30,8 @@ Skill = Annotated[
 Region = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]$")]
 # No control characters (a NUL cannot even be stored in PostgreSQL text).
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
-Sector = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=_PRINTABLE),
-    NoBsn,
-]
+# A code of the controlled list (shared/reference/sectors.json), as for vacancies.
+Sector = SectorCode
 DisplayName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_PRINTABLE),
@@ -45,7 +43,7 @@ class PartnerProfileUpdate(BaseModel):
     """The claimant's choice: who may see their profile, and what it says.
 
     `anonymous` and `named` need hours and availability; the region defaults to the case
-    office's first postcode region, the sector to the case's. `display_name` is kept only
+    office's first postcode region, the sector (a code of GET /v1/sectors) to the case's. `display_name` is kept only
     for `named` (dropped otherwise); `none` hides the profile at once.
     """
 

@@ -38,6 +38,7 @@ from shared.clock import LOCAL_TZ, local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.reference import load_offices
+from shared.reference.sectors import WHERE_TO_FIND, to_sector_code
 from shared.web.auth import Principal
 from shared.web.problems import InvalidField, NotFound, Problem
 
@@ -236,7 +237,8 @@ class _Fields:
 
 def _resolve(case: Case, body: PartnerProfileUpdate) -> _Fields:
     region = body.region or office_region(case.office_code)
-    sector = body.sector or case.sector
+    # A case registered before sector codes were enforced may still hold free text.
+    sector = body.sector or to_sector_code(case.sector)
     skills = list(dict.fromkeys(body.skills))
     if body.visibility != NONE:
         if body.hours_per_week is None:
@@ -248,7 +250,7 @@ def _resolve(case: Case, body: PartnerProfileUpdate) -> _Fields:
         if region is None:
             raise InvalidField("region", "required: the case's office has no postcode region")
         if sector is None:
-            raise InvalidField("sector", "required: the case has no sector")
+            raise InvalidField("sector", f"required: the case has no sector; {WHERE_TO_FIND}")
     if body.visibility == NAMED and not body.display_name:
         raise InvalidField("display_name", "required for named visibility")
     return _Fields(region=region, sector=sector, skills=skills)

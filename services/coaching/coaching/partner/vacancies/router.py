@@ -101,7 +101,7 @@ def list_own(
             uow.session,
             client_id=principal.client_id,
             status=status,
-            sector=sector.value if sector else None,
+            sector=sector,
             region=region,
             limit=page.limit,
             offset=page.offset,
@@ -198,7 +198,7 @@ def list_open(
     with container.uow() as uow:
         rows, total = repository.list_open(
             uow.session,
-            sector=sector.value if sector else None,
+            sector=sector,
             region=region,
             skills=list(dict.fromkeys(skills)),
             min_hours=min_hours,

@@ -5,32 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.bsn import FreeText
 from shared.reference import InvalidPostcodeError, normalize_postcode
+from shared.reference.sectors import SectorCode
 
-
-class Sector(StrEnum):
-    """Sectors (the same list as the triage questionnaire's last sector)."""
-
-    AGRICULTURE = "agriculture"
-    MANUFACTURING = "manufacturing"
-    CONSTRUCTION = "construction"
-    RETAIL = "retail"
-    LOGISTICS = "logistics"
-    HOSPITALITY = "hospitality"
-    ICT = "ict"
-    FINANCE = "finance"
-    BUSINESS_SERVICES = "business_services"
-    PUBLIC_ADMINISTRATION = "public_administration"
-    EDUCATION = "education"
-    HEALTHCARE = "healthcare"
-    CULTURE = "culture"
-    OTHER = "other"
+# The controlled list in shared/reference/sectors.json (the same codes as profiles and search).
+Sector = SectorCode
 
 
 _REGION = r"^[1-9][0-9]$"

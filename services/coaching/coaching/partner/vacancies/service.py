@@ -73,7 +73,7 @@ def create_vacancy(
         id=uuid.uuid4(),
         client_id=client_id,
         title=data.title,
-        sector=data.sector.value,
+        sector=data.sector,
         postcode=data.postcode,
         region=data.region,
         office_code=_office_for(data.postcode),

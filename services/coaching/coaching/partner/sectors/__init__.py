@@ -1,0 +1,1 @@
+"""The controlled sector list (shared/reference/sectors.json) for partners, staff and claimants."""
