@@ -316,7 +316,7 @@ def test_coach_unavailable_rebooks_with_another_coach_and_blocks_the_day(
     intake = make_intake()
     away, other = intake.coach(), intake.coach()
     intake.agenda(away, (D1.weekday(), "09:00", "12:00", "AMS"))
-    intake.agenda(other, (D1.weekday(), "11:00", "13:00", "AMS"))  # later than `away`
+    intake.agenda(other, (D1.weekday(), "11:30", "13:30", "AMS"))  # after away's 11:00
     a = intake.register()
     assert a["coach_id"] == str(away)
     waiting = intake.register(intake.as_("benefits_officer"))  # holds away's 10:00
@@ -326,7 +326,7 @@ def test_coach_unavailable_rebooks_with_another_coach_and_blocks_the_day(
     assert r.status_code == 200, r.text
     rebooked = r.json()["rebooked"]
     assert rebooked["coach_id"] == str(other)
-    assert _starts(rebooked) == _local(D1, 11)
+    assert _starts(rebooked) == _local(D1, 11, 30)
 
     # The away coach's remaining free slots that day are offered to no one.
     exceptions = intake.client.get(f"/v1/coaches/{away}/agenda", headers=intake.admin).json()[
@@ -337,13 +337,13 @@ def test_coach_unavailable_rebooks_with_another_coach_and_blocks_the_day(
         "SELECT id FROM slots WHERE coach_id = :c AND starts_at = :s", c=away, s=_local(D1, 11)
     )
     offered = intake.all_alternatives(waiting, headers=intake.admin)
-    assert [(s["coach_id"], _starts(s)) for s in offered] == [(str(other), _local(D1, 12))]
+    assert [(s["coach_id"], _starts(s)) for s in offered] == [(str(other), _local(D1, 12, 30))]
     refused = _problem(
         intake.post(waiting, "reschedule", {"slot_id": str(free_away[0])}, intake.admin), 409
     )
     assert refused["reason"] == "closed"
     late = intake.register(intake.as_("benefits_officer"))
-    assert (late["coach_id"], _starts(late)) == (str(other), _local(D1, 12))
+    assert (late["coach_id"], _starts(late)) == (str(other), _local(D1, 12, 30))
     # The other booking with the away coach stays as it is (staff cancel it when needed).
     assert intake.latest(waiting["claim_id"])["status"] == "booked"
     (audit,) = intake.sql("SELECT reason FROM audit_log WHERE action = 'agenda.add_exception'")
