@@ -200,7 +200,10 @@ def test_claimant_sees_alternatives_and_reschedules(intake: Intake) -> None:
         "slot_id"
     }
     current = _problem(intake.post(a, "reschedule", {"slot_id": a["slot_id"]}, intake.me), 409)
-    assert (current["type"], current["reason"]) == ("urn:ww:problem:slot-unavailable", "current_slot")
+    assert (current["type"], current["reason"]) == (
+        "urn:ww:problem:slot-unavailable",
+        "current_slot",
+    )
     other_claimant = intake.as_("claimant", sub="someone-else")
     target = alts.json()["items"][1]["slot_id"]
     _problem(intake.post(a, "reschedule", {"slot_id": target}, other_claimant), 404)
