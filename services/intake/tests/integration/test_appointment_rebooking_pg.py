@@ -593,3 +593,22 @@ def test_a_slot_taken_while_rescheduling_is_just_taken(make_intake: Callable[...
         holder.commit()
     t.join(30)
     assert outcome == ["just_taken"]
+
+
+def test_an_illness_pause_past_the_deadline_books_after_it_keeping_the_deadline(
+    make_intake: Callable[..., Intake],
+) -> None:
+    intake = make_intake(illness_cancel_pause_days=10)
+    coach = intake.coach()
+    intake.agenda(coach, *[(d, "09:00", "12:00", "AMS") for d in WEEKDAYS])
+    a = intake.register()
+    intake.post(a, "cancel", {"reason_code": "illness"}, intake.me)
+    resume = TODAY + dt.timedelta(days=10)
+    assert resume > dt.date.fromisoformat(a["deadline"])
+    offered = intake.all_alternatives(a)
+    assert offered
+    assert min(local_day(_starts(s)) for s in offered) >= resume
+    assert intake.plan()["booked"] == 1
+    booked = intake.latest(a["claim_id"])
+    assert local_day(_starts(booked)) >= resume
+    assert booked["deadline"] == a["deadline"]  # missed: the KPIs count it as late
