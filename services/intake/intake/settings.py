@@ -73,6 +73,21 @@ class IntakeSettings(ServiceSettings):
         le=20,
         description="After a no-show, the summons is booked within this many working days",
     )
+    summons_lead_working_days: int = Field(
+        default=1,
+        ge=0,
+        le=20,
+        description="A summons lies at least this many working days ahead (1: the next working "
+        "day or later, never the same day; 0 allows later today); still within "
+        "no_show_rebook_working_days, else the shortfall path",
+    )
+    illness_cancel_pause_days: int = Field(
+        default=2,
+        ge=0,
+        le=60,
+        description="After a claimant cancels for illness, no slot is suggested or booked before "
+        "this many calendar days after the cancellation day (the cancelled slot never)",
+    )
     no_shows_before_attention: int = Field(
         default=2,
         ge=1,

@@ -42,6 +42,9 @@ class Appointment(Base):
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # A summons after a no-show: the invitation says that missing it can affect the benefit.
     summoned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Why and when it was cancelled: booking honours a claimant's reason (ADR 0017).
+    cancel_reason: Mapped[str | None] = mapped_column(String(24), default=None)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     # Double booking is refused by the database, not by a check (ADR 0010). On PostgreSQL
     # the migration adds an exclusion constraint per coach over the time range as well.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
@@ -16,6 +16,7 @@ from intake.appointments.schemas import (
     ClaimantCancelCreate,
     CompletionCreate,
     NoShowRead,
+    PartOfDay,
     PlanningRunRead,
     ReminderRunRead,
     RescheduleCreate,
@@ -218,25 +219,42 @@ def unplanned(
 
 @router.get(
     "/v1/appointments/{appointment_id}/alternatives",
-    response_model=list[AlternativeRead],
-    summary="Free slots the intake may be moved to (at most 20)",
+    response_model=Page[AlternativeRead],
+    summary="Free slots the intake may be moved to (or, after a cancellation, picked)",
 )
 def alternatives(
     appointment_id: uuid.UUID,
+    from_date: dt.date | None = Query(
+        None, description="Only slots on or after this local day (YYYY-MM-DD)"
+    ),
+    to_date: dt.date | None = Query(
+        None, description="Only slots on or before this local day (YYYY-MM-DD)"
+    ),
+    part_of_day: PartOfDay | None = Query(
+        None, description="morning: starts before 12:00 local time; afternoon: from 12:00"
+    ),
+    page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
     container: ServiceContainer = Depends(get_container),
-) -> list[AlternativeRead]:
-    """Free slots at the claimant's office and its neighbours from now until the deadline."""
+) -> Page[AlternativeRead]:
+    """Exactly the slots `reschedule` accepts now: nearest office first, then the earliest."""
     with container.uow() as uow:
-        found = service.alternatives(
+        found, total = service.alternatives(
             uow=uow,
             appointment_id=appointment_id,
             principal=principal,
             offices=load_offices(),
             settings=_settings(container),
             now=_now(),
+            where=service.AlternativesFilter(
+                from_date=from_date,
+                to_date=to_date,
+                part_of_day=part_of_day.value if part_of_day is not None else None,
+            ),
+            limit=page.limit,
+            offset=page.offset,
         )
-    return [
+    items = [
         AlternativeRead(
             slot_id=c.slot_id,
             coach_id=c.coach_id,
@@ -247,12 +265,13 @@ def alternatives(
         )
         for c in found
     ]
+    return Page[AlternativeRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(
     "/v1/appointments/{appointment_id}/reschedule",
     response_model=AppointmentRead,
-    summary="Move the intake to another free slot",
+    summary="Move the intake to another free slot (after a cancellation: book the picked one)",
 )
 def reschedule(
     appointment_id: uuid.UUID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -119,6 +119,102 @@ def choose(
     return None
 
 
+# Which slot a claim may get: the one eligibility rule (ADR 0017) ----------------------------
+
+# A claimant's cancellation reason that pauses booking (the others only exclude the slot).
+ILLNESS = "illness"
+
+# Why a slot is refused; the code is `reason` in the 409 (`slot-unavailable`).
+OUT_OF_REACH = "out_of_reach"
+NOT_OPEN = "closed"
+IN_THE_PAST = "in_the_past"
+CURRENT_SLOT = "current_slot"
+CANCELLED_BY_CLAIMANT_SLOT = "cancelled_by_claimant"
+TOO_EARLY = "too_early"
+BEYOND_DEADLINE = "beyond_deadline"
+ALREADY_BOOKED = "already_booked"
+JUST_TAKEN = "just_taken"
+
+REFUSAL_DETAILS = {
+    OUT_OF_REACH: "the slot is at an office outside the claimant's reach",
+    NOT_OPEN: "the slot is no longer in the agenda (closed or withdrawn)",
+    IN_THE_PAST: "the slot has already started",
+    CURRENT_SLOT: "the slot is the appointment's current slot",
+    CANCELLED_BY_CLAIMANT_SLOT: "the claimant cancelled this slot before; it is not offered again",
+    TOO_EARLY: "the slot is earlier than the notice or pause this claim needs",
+    BEYOND_DEADLINE: "the slot is after the intake deadline",
+    ALREADY_BOOKED: "the slot was already booked by another appointment",
+    JUST_TAKEN: "the slot was just taken by another booking",
+}
+
+# Slots starting before this local time are "morning", the others "afternoon".
+NOON = dt.time(12, 0)
+MORNING, AFTERNOON = "morning", "afternoon"
+
+
+def part_of_day(starts_at: dt.datetime) -> str:
+    """`morning` or `afternoon` by the slot's local (Europe/Amsterdam) start time."""
+    return MORNING if starts_at.astimezone(LOCAL_TZ).time() < NOON else AFTERNOON
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """What the eligibility rule needs to know of a slot."""
+
+    slot_id: uuid.UUID
+    office_code: str
+    starts_at: dt.datetime
+    open: bool = True
+    taken: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which slots a claim may be booked into or pick now (the booking window).
+
+    `not_before` is the earliest allowed start (now, or later for a summons' notice or an
+    illness pause); `last_day` the last local day (the deadline, or later for an overdue
+    claim); `excluded` the slots that are never offered (the claimant's cancelled ones and
+    the current one).
+    """
+
+    reach: Mapping[str, int]
+    now: dt.datetime
+    not_before: dt.datetime
+    last_day: dt.date
+    excluded: frozenset[uuid.UUID] = frozenset()
+    current: uuid.UUID | None = None
+
+    def travel(self, office_code: str) -> int:
+        """Travel minutes from the claimant's office (the office must be within reach)."""
+        return self.reach[office_code]
+
+
+def refusal(slot: SlotView, window: Window) -> str | None:
+    """Why this slot may not be booked or picked now, or None when it may.
+
+    The one rule behind booking, `alternatives` and `reschedule`: what one offers the other
+    accepts. The order decides which reason is reported when several apply.
+    """
+    if slot.office_code not in window.reach:
+        return OUT_OF_REACH
+    if slot.slot_id == window.current:
+        return CURRENT_SLOT
+    if not slot.open:
+        return NOT_OPEN
+    if slot.starts_at <= window.now:
+        return IN_THE_PAST
+    if slot.slot_id in window.excluded:
+        return CANCELLED_BY_CLAIMANT_SLOT
+    if slot.starts_at < window.not_before:
+        return TOO_EARLY
+    if local_day(slot.starts_at) > window.last_day:
+        return BEYOND_DEADLINE
+    if slot.taken:
+        return ALREADY_BOOKED
+    return None
+
+
 # Actions on an appointment ------------------------------------------------------------------
 
 RESCHEDULE = "reschedule"
@@ -135,13 +231,18 @@ def allowed_actions(
     now: dt.datetime,
     staff: bool,
     cutoff: dt.timedelta,
+    rebookable: bool = False,
 ) -> list[str]:
     """What the caller may do with an appointment now (an empty list once it has ended).
 
     A claimant reschedules until `cutoff` before the start and cancels until the start; staff
     reschedule any time before the start, record a no-show or the completion only after it,
-    and may cancel while it is active.
+    and may cancel while it is active. After a claimant's cancellation, while it is the open
+    claim's latest appointment and nothing else is booked (`rebookable`), a new slot may be
+    picked (`reschedule` books a new appointment).
     """
+    if status == "cancelled_by_claimant" and rebookable:
+        return [RESCHEDULE]
     if status not in ("booked", "rescheduled"):
         return []
     started = now >= starts_at

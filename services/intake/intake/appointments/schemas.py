@@ -52,6 +52,13 @@ class AlternativeRead(BaseModel):
     travel_minutes: int
 
 
+class PartOfDay(StrEnum):
+    """Part of the day of a slot's local start time."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+
+
 class RescheduleCreate(BaseModel):
     """Move the appointment to another free slot."""
 

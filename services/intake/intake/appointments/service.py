@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.agendas import repository as slots_repository
-from intake.agendas.models import SLOT_OPEN, Slot
+from intake.agendas.models import SLOT_OPEN, AgendaException, Slot
 from intake.agendas.rules import local_day, local_to_utc
-from intake.agendas.service import ensure_slots_until, extend_horizons
+from intake.agendas.service import ensure_slots_until, extend_horizons, generate_slots
 from intake.appointments import ics, repository, rules
 from intake.appointments.models import (
     BOOKED,
@@ -85,14 +85,111 @@ class Preferences:
 _MAX_PAGES = 10
 
 
-def _candidates(
-    uow: UnitOfWork,
-    reach: dict[str, int],
+def booking_window(
+    session: Session,
+    claim: Claim,
     *,
     deadline: dt.date,
     now: dt.datetime,
+    settings: IntakeSettings,
+    offices: OfficeDirectory,
+    summoned: bool = False,
+    search_until: dt.date | None = None,
+    current: uuid.UUID | None = None,
+    exclude_slots: Collection[uuid.UUID] = (),
+    office_code: str | None = None,
+) -> rules.Window:
+    """The slots this claim may be booked into or pick now (ADR 0017), from its history.
+
+    - a summons lies at least `summons_lead_working_days` working days ahead (item 4);
+    - a slot the claimant cancelled is never offered again, and after a cancellation for
+      illness nothing before `illness_cancel_pause_days` days after that day (item 6); when
+      the pause ends after the deadline, the window runs one deadline period from its end.
+    """
+    reach = search_offices(
+        office_code or claim.office_code,
+        offices=offices,
+        max_minutes=settings.intake_max_travel_minutes,
+    )
+    calendar = WorkingDayCalendar(session)
+    not_before = now
+    if summoned and settings.summons_lead_working_days > 0:
+        first = calendar.add_working_days(
+            local_day(now), settings.summons_lead_working_days, claim.office_code
+        )
+        not_before = max(not_before, local_to_utc(first, dt.time(0)))
+    excluded = set(exclude_slots)
+    paused_until: dt.date | None = None
+    for a in repository.of_claim(session, claim.id):
+        if a.status != CANCELLED_BY_CLAIMANT:
+            continue
+        excluded.add(a.slot_id)
+        if a.cancel_reason == rules.ILLNESS and a.cancelled_at is not None:
+            resume = local_day(a.cancelled_at) + dt.timedelta(
+                days=settings.illness_cancel_pause_days
+            )
+            paused_until = max(paused_until or resume, resume)
+    last_day = search_until or deadline
+    if paused_until is not None:
+        not_before = max(not_before, local_to_utc(paused_until, dt.time(0)))
+        if paused_until > last_day:
+            last_day = calendar.add_working_days(
+                paused_until - dt.timedelta(days=1),
+                settings.intake_deadline_working_days,
+                claim.office_code,
+            )
+    return rules.Window(
+        reach=reach,
+        now=now,
+        not_before=not_before,
+        last_day=last_day,
+        excluded=frozenset(excluded),
+        current=current,
+    )
+
+
+def _window_slots(
+    uow: UnitOfWork,
+    window: rules.Window,
+    office: str,
+    *,
+    limit: int | None,
+    offset: int = 0,
+    coach_ids: Sequence[uuid.UUID] | None = None,
+) -> tuple[list[Candidate], int]:
+    """A page of free slots of one office in the window that the eligibility rule accepts,
+    and how many rows the page read (to know whether there are more)."""
+    # The SQL narrows the search; `rules.refusal` decides (free_slots is strictly after).
+    after = window.now
+    if window.not_before > window.now:
+        after = window.not_before - dt.timedelta(microseconds=1)
+    rows = slots_repository.free_slots(
+        uow.session,
+        [office],
+        after=after,
+        before=local_to_utc(window.last_day + dt.timedelta(days=1), dt.time(0)),
+        limit=limit,
+        offset=offset,
+        coach_ids=coach_ids,
+    )
+    out = [
+        Candidate(s.id, s.coach_id, s.office_code, s.starts_at, s.ends_at, window.travel(office))
+        for s in rows
+        if rules.refusal(
+            rules.SlotView(s.id, s.office_code, s.starts_at, open=s.state == SLOT_OPEN), window
+        )
+        is None
+    ]
+    return out, len(rows)
+
+
+def _candidates(
+    uow: UnitOfWork,
+    window: rules.Window,
+    *,
     limit: int,
     prefs: Preferences = Preferences(),
+    exclude_coaches: Collection[uuid.UUID] = (),
 ) -> list[Candidate]:
     """Up to `limit` feasible candidates per office distance, in booking order.
 
@@ -100,31 +197,23 @@ def _candidates(
     yields enough; the coaches met before are looked up separately so a later slot of
     theirs is not cut off by the limit.
     """
-    before = local_to_utc(deadline + dt.timedelta(days=1), dt.time(0))
+    reach = window.reach
 
     def fetch(office: str, coach_ids: Sequence[uuid.UUID] | None) -> list[Candidate]:
         out: list[Candidate] = []
         for page in range(_MAX_PAGES):
-            rows = slots_repository.free_slots(
-                uow.session,
-                [office],
-                after=now,
-                before=before,
-                limit=limit,
-                offset=page * limit,
-                coach_ids=coach_ids,
+            eligible, read = _window_slots(
+                uow, window, office, limit=limit, offset=page * limit, coach_ids=coach_ids
             )
             out.extend(
                 c
-                for c in (
-                    Candidate(
-                        s.id, s.coach_id, s.office_code, s.starts_at, s.ends_at, reach[office]
-                    )
-                    for s in rows
+                for c in eligible
+                if c.coach_id not in exclude_coaches
+                and rules.feasible(
+                    c, now=window.now, deadline=window.last_day, unavailable=prefs.unavailable
                 )
-                if rules.feasible(c, now=now, deadline=deadline, unavailable=prefs.unavailable)
             )
-            if len(out) >= limit or len(rows) < limit:
+            if len(out) >= limit or read < limit:
                 break
         return out
 
@@ -138,8 +227,8 @@ def _candidates(
     unique = {c.slot_id: c for c in found}
     return rank(
         unique.values(),
-        now=now,
-        deadline=deadline,
+        now=window.now,
+        deadline=window.last_day,
         unavailable=prefs.unavailable,
         known_coaches=prefs.known_coaches,
     )
@@ -158,25 +247,38 @@ def try_book(
     prefs: Preferences = Preferences(),
     summoned: bool = False,
     search_until: dt.date | None = None,
+    exclude_coaches: Collection[uuid.UUID] = (),
 ) -> tuple[Appointment | None, list[str]]:
     """Book the earliest feasible slot (home office first, then neighbours); no commit.
 
     Slots up to `search_until` (default: the deadline) are searched; the appointment records
-    `deadline`. Returns the appointment (None when nothing fits) and the offices searched.
+    `deadline`. The claim's booking window (`booking_window`) applies: a summons' notice, the
+    claimant's cancelled slots and an illness pause. Slots of `exclude_coaches` are skipped.
+    Returns the appointment (None when nothing fits) and the offices searched.
     """
     session = uow.session
-    reach = search_offices(
-        office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("no such claim")
+    window = booking_window(
+        session,
+        claim,
+        deadline=deadline,
+        now=now,
+        settings=settings,
+        offices=offices,
+        summoned=summoned,
+        search_until=search_until,
+        exclude_slots=exclude_slots,
+        office_code=office_code,
     )
-    last_day = search_until or deadline
+    reach = dict(window.reach)
     ensure_slots_until(
-        session, office_codes=sorted(reach), until=last_day, settings=settings, now=now
+        session, office_codes=sorted(reach), until=window.last_day, settings=settings, now=now
     )
     limit = settings.booking_max_attempts
-    found = _candidates(uow, reach, deadline=last_day, now=now, limit=limit, prefs=prefs)
+    found = _candidates(uow, window, limit=limit, prefs=prefs, exclude_coaches=exclude_coaches)
     for c in found[:limit]:
-        if c.slot_id in exclude_slots:
-            continue
         appointment = Appointment(
             id=uuid.uuid4(),
             claim_id=claim_id,
@@ -628,6 +730,7 @@ def _require(
     staff: bool,
     now: dt.datetime,
     settings: IntakeSettings,
+    rebookable: bool = False,
 ) -> None:
     allowed = rules.allowed_actions(
         status=appointment.status,
@@ -635,6 +738,7 @@ def _require(
         now=now,
         staff=staff,
         cutoff=dt.timedelta(hours=settings.reschedule_cutoff_hours),
+        rebookable=rebookable,
     )
     if action not in allowed:
         raise Conflict(
@@ -669,6 +773,92 @@ def _reason(code: str, text: str | None) -> str:
     return f"{code}: {text}" if text else code
 
 
+class SlotUnavailable(Conflict):
+    """The slot cannot be booked for this appointment now; `reason` says why (ADR 0017)."""
+
+    slug, title = "slot-unavailable", "The slot cannot be booked"
+
+    def __init__(self, reason: str, *, slot_id: uuid.UUID, current_status: str) -> None:
+        super().__init__(
+            rules.REFUSAL_DETAILS[reason],
+            reason=reason,
+            slot_id=str(slot_id),
+            current_status=current_status,
+            allowed=[rules.RESCHEDULE],
+        )
+
+
+def _rebookable(session: Session, appointment: Appointment, claim: Claim) -> bool:
+    """A claimant's cancelled appointment from which a new slot may be picked: the open
+    claim's latest appointment, nothing booked since."""
+    if appointment.status != CANCELLED_BY_CLAIMANT or claim.status != "open":
+        return False
+    history = repository.of_claim(session, claim.id)
+    return bool(history) and history[0].id == appointment.id
+
+
+def _pick_window(
+    uow: UnitOfWork,
+    appointment: Appointment,
+    claim: Claim,
+    *,
+    principal: Principal,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> rules.Window:
+    """Check that a slot may be picked for this appointment now (409 otherwise) and return
+    the window `alternatives` and `reschedule` both apply."""
+    staff = _is_staff_for(principal, appointment, claim)
+    _require(
+        rules.RESCHEDULE,
+        appointment,
+        staff=staff,
+        now=now,
+        settings=settings,
+        rebookable=_rebookable(uow.session, appointment, claim),
+    )
+    today = local_day(now)
+    # An overdue claim is still served: one more deadline period, as the planning run does.
+    late_until = (
+        WorkingDayCalendar(uow.session).add_working_days(
+            today, settings.intake_deadline_working_days, claim.office_code
+        )
+        if appointment.deadline < today
+        else None
+    )
+    active = appointment.status != CANCELLED_BY_CLAIMANT
+    return booking_window(
+        uow.session,
+        claim,
+        deadline=appointment.deadline,
+        now=now,
+        settings=settings,
+        offices=offices,
+        summoned=appointment.summoned,
+        search_until=late_until,
+        current=appointment.slot_id if active else None,
+    )
+
+
+@dataclass(frozen=True)
+class AlternativesFilter:
+    """Which alternatives a caller asks for: a local date range and a part of the day."""
+
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+    part_of_day: str | None = None
+
+    def accepts(self, c: Candidate) -> bool:
+        """True when the slot lies in the range and part of the day."""
+        day = local_day(c.starts_at)
+        return (
+            (self.from_date is None or day >= self.from_date)
+            and (self.to_date is None or day <= self.to_date)
+            and (self.part_of_day is None or rules.part_of_day(c.starts_at) == self.part_of_day)
+        )
+
+
 def alternatives(
     *,
     uow: UnitOfWork,
@@ -677,20 +867,39 @@ def alternatives(
     offices: OfficeDirectory,
     settings: IntakeSettings,
     now: dt.datetime,
-) -> list[Candidate]:
-    """Free slots at the claim's office and its neighbours until the deadline (max 20)."""
+    where: AlternativesFilter = AlternativesFilter(),
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Candidate], int]:
+    """A page of the slots `reschedule` accepts now (nearest office, then earliest), and the
+    total; 409 when no slot may be picked for this appointment at all."""
+    if where.from_date and where.to_date and where.to_date < where.from_date:
+        raise InvalidField("to_date", "must not be before from_date")
     appointment, claim, _ = _load(uow, appointment_id, principal, claimant_ok=True)
-    reach = search_offices(
-        claim.office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
-    )
-    ensure_slots_until(
-        uow.session,
-        office_codes=sorted(reach),
-        until=appointment.deadline,
+    window = _pick_window(
+        uow,
+        appointment,
+        claim,
+        principal=principal,
+        offices=offices,
         settings=settings,
         now=now,
     )
-    found = _candidates(uow, reach, deadline=appointment.deadline, now=now, limit=20)[:20]
+    ensure_slots_until(
+        uow.session,
+        office_codes=sorted(window.reach),
+        until=window.last_day,
+        settings=settings,
+        now=now,
+    )
+    # The window ends at the deadline (a few working days), so reading it whole is bounded.
+    found = [
+        c
+        for office in sorted(window.reach)
+        for c in _window_slots(uow, window, office, limit=None)[0]
+        if where.accepts(c)
+    ]
+    ranked = rank(found, now=now, deadline=window.last_day)
     uow.audit(
         actor=principal.as_actor(),
         action="appointment.alternatives",
@@ -698,7 +907,7 @@ def alternatives(
         resource_id=appointment.id,
     )
     uow.commit()
-    return found
+    return ranked[offset : offset + limit], len(ranked)
 
 
 def reschedule(
@@ -711,21 +920,32 @@ def reschedule(
     settings: IntakeSettings,
     now: dt.datetime,
 ) -> Appointment:
-    """Move the appointment to a free slot on the same row; the database decides a race (409)."""
+    """Move the appointment to a slot `alternatives` offers (409 `slot-unavailable` with the
+    reason otherwise); after a claimant's cancellation this books a new appointment."""
     appointment, claim, staff = _load(uow, appointment_id, principal, claimant_ok=True)
-    _require(rules.RESCHEDULE, appointment, staff=staff, now=now, settings=settings)
-    slot = uow.session.get(Slot, slot_id)
-    reach = search_offices(
-        claim.office_code, offices=offices, max_minutes=settings.intake_max_travel_minutes
+    window = _pick_window(
+        uow,
+        appointment,
+        claim,
+        principal=principal,
+        offices=offices,
+        settings=settings,
+        now=now,
     )
-    if slot is None or slot.state != SLOT_OPEN or slot.office_code not in reach:
-        raise InvalidField("slot_id", "no such free slot within reach of the claimant's office")
-    if slot.id == appointment.slot_id:
-        raise InvalidField("slot_id", "is the appointment's current slot")
-    if slot.starts_at <= now:
-        raise InvalidField("slot_id", "the slot has already started")
-    if local_day(slot.starts_at) > appointment.deadline:
-        raise InvalidField("slot_id", "the slot is after the intake deadline")
+    slot = uow.session.get(Slot, slot_id)
+    if slot is None:
+        raise InvalidField("slot_id", "no such slot")
+    taken = bool(slots_repository.active_slot_ids(uow.session, [slot.id]))
+    view = rules.SlotView(
+        slot.id, slot.office_code, slot.starts_at, open=slot.state == SLOT_OPEN, taken=taken
+    )
+    refused = rules.refusal(view, window)
+    if refused is not None:
+        raise SlotUnavailable(refused, slot_id=slot.id, current_status=appointment.status)
+    if appointment.status == CANCELLED_BY_CLAIMANT:
+        return _pick_after_cancel(
+            uow, appointment, claim, slot, principal=principal, staff=staff, now=now
+        )
     old_status, previous_start, old_slot = (
         appointment.status,
         appointment.starts_at,
@@ -742,8 +962,8 @@ def reschedule(
             appointment.reminder_sent_at = None  # the new time gets its own reminder
             uow.session.flush()
     except IntegrityError:
-        raise Conflict(
-            "the slot was just taken", current_status=old_status, allowed=[rules.RESCHEDULE]
+        raise SlotUnavailable(
+            rules.JUST_TAKEN, slot_id=slot.id, current_status=old_status
         ) from None
     # The freed slot may serve a claim waiting on an unplanned list.
     old_office = uow.session.get(Slot, old_slot)
@@ -786,6 +1006,54 @@ def reschedule(
     return appointment
 
 
+def _pick_after_cancel(
+    uow: UnitOfWork,
+    cancelled: Appointment,
+    claim: Claim,
+    slot: Slot,
+    *,
+    principal: Principal,
+    staff: bool,
+    now: dt.datetime,
+) -> Appointment:
+    """Book the slot picked after a claimant's cancellation as a new appointment (the
+    cancelled one stays in the history) and take the claim off the unplanned list."""
+    appointment = Appointment(
+        id=uuid.uuid4(),
+        claim_id=claim.id,
+        slot_id=slot.id,
+        coach_id=slot.coach_id,
+        office_code=slot.office_code,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status=BOOKED,
+        deadline=cancelled.deadline,
+        booked_at=now,
+        summoned=cancelled.summoned,
+    )
+    try:
+        with uow.session.begin_nested():
+            repository.add(uow.session, appointment)
+            uow.session.flush()
+    except IntegrityError:
+        raise SlotUnavailable(
+            rules.JUST_TAKEN, slot_id=slot.id, current_status=cancelled.status
+        ) from None
+    waiting = repository.unplanned(uow.session, claim.id)
+    if waiting is not None:
+        repository.remove_unplanned(uow.session, waiting)
+    _scheduled(uow, appointment, principal.as_actor())
+    uow.audit(
+        actor=principal.as_actor(),
+        action="appointment.pick",
+        resource_type="appointment",
+        resource_id=appointment.id,
+        new={"after_cancelled": str(cancelled.id), "by": "service" if staff else "claimant"},
+    )
+    uow.commit()
+    return appointment
+
+
 def cancel_by_claimant(
     *,
     uow: UnitOfWork,
@@ -804,6 +1072,7 @@ def cancel_by_claimant(
     _require(rules.CANCEL, appointment, staff=False, now=now, settings=settings)
     old_status = appointment.status
     appointment.status = CANCELLED_BY_CLAIMANT
+    appointment.cancel_reason, appointment.cancelled_at = reason_code, now
     uow.session.flush()
     # The freed slot goes to a claim already waiting, before this claim joins the list.
     book_unplanned(
@@ -840,6 +1109,60 @@ def cancel_by_claimant(
     return appointment
 
 
+# The service cancels because the coach cannot hold intakes that day (ADR 0017).
+COACH_UNAVAILABLE = "coach_unavailable"
+UNAVAILABLE_KIND = "unavailable"
+
+
+def _coach_away_that_day(
+    uow: UnitOfWork,
+    appointment: Appointment,
+    *,
+    principal: Principal,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> None:
+    """Record the coach as unavailable on the appointment's day: an agenda exception (kind
+    `unavailable`, visible and removable in the agenda API) withdraws the coach's free slots
+    that day, so no booking, alternative or reschedule offers them; booked ones stay."""
+    session = uow.session
+    day = local_day(appointment.starts_at)
+    covered = any(
+        e.start_date <= day <= e.end_date
+        for e in slots_repository.exceptions_of(session, appointment.coach_id)
+    )
+    if not covered:
+        actor = principal.as_actor()
+        exc = AgendaException(
+            id=uuid.uuid4(),
+            coach_id=appointment.coach_id,
+            start_date=day,
+            end_date=day,
+            kind=UNAVAILABLE_KIND,
+            reason=f"cancel-by-service of appointment {appointment.id}",
+            created_by=actor.subject,
+            created_at=now,
+        )
+        session.add(exc)
+        session.flush()
+        uow.audit(
+            actor=actor,
+            action="agenda.add_exception",
+            resource_type="agenda",
+            resource_id=appointment.coach_id,
+            new={
+                "id": str(exc.id),
+                "start_date": day.isoformat(),
+                "end_date": day.isoformat(),
+                "kind": UNAVAILABLE_KIND,
+            },
+            reason=COACH_UNAVAILABLE,
+        )
+    generate_slots(
+        session, coach_id=appointment.coach_id, first=day, last=day, settings=settings, now=now
+    )
+
+
 def cancel_by_service(
     *,
     uow: UnitOfWork,
@@ -856,6 +1179,7 @@ def cancel_by_service(
     _require(rules.CANCEL_BY_SERVICE, appointment, staff=True, now=now, settings=settings)
     old_status = appointment.status
     appointment.status = CANCELLED_BY_SERVICE
+    appointment.cancel_reason, appointment.cancelled_at = reason_code, now
     uow.session.flush()
     uow.publish(
         IntakeCancelled(
@@ -874,18 +1198,30 @@ def cancel_by_service(
         old_status,
         reason=_reason(reason_code, reason_text),
     )
-    rebooked, searched = try_book(
-        uow,
-        claim_id=claim.id,
-        office_code=claim.office_code,
-        deadline=appointment.deadline,
-        offices=offices,
-        settings=settings,
-        now=now,
-        exclude_slots={appointment.slot_id},
-        prefs=Preferences.of(uow.session, claim, settings),
-        summoned=appointment.summoned,
-    )
+    away: set[uuid.UUID] = set()
+    if reason_code == COACH_UNAVAILABLE:
+        _coach_away_that_day(uow, appointment, principal=principal, settings=settings, now=now)
+        away.add(appointment.coach_id)
+
+    def rebook(exclude_coaches: Collection[uuid.UUID]) -> tuple[Appointment | None, list[str]]:
+        return try_book(
+            uow,
+            claim_id=claim.id,
+            office_code=claim.office_code,
+            deadline=appointment.deadline,
+            offices=offices,
+            settings=settings,
+            now=now,
+            exclude_slots={appointment.slot_id},
+            prefs=Preferences.of(uow.session, claim, settings),
+            summoned=appointment.summoned,
+            exclude_coaches=exclude_coaches,
+        )
+
+    # Another coach first; the same coach (on another day) only when no other is free.
+    rebooked, searched = rebook(away)
+    if rebooked is None and away:
+        rebooked, searched = rebook(())
     if rebooked is not None:
         _scheduled(uow, rebooked, principal.as_actor())
     elif repository.unplanned(uow.session, claim.id) is None:

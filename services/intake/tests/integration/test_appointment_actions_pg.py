@@ -186,11 +186,11 @@ def test_claimant_sees_alternatives_and_reschedules(intake: Intake) -> None:
     url = f"/v1/appointments/{a['id']}/alternatives"
     alts = intake.client.get(url, headers=intake.me)
     assert alts.status_code == 200, alts.text
-    assert [dt.datetime.fromisoformat(s["starts_at"]) for s in alts.json()] == [
+    assert [dt.datetime.fromisoformat(s["starts_at"]) for s in alts.json()["items"]] == [
         _local(10),
         _local(11),
     ]
-    assert len(alts.json()) <= 20
+    assert (alts.json()["total"], alts.json()["limit"], alts.json()["offset"]) == (2, 50, 0)
     _problem(intake.client.get(url, headers=intake.as_("claimant", sub="someone-else")), 404)
 
     # Bad input names the field.
@@ -199,11 +199,13 @@ def test_claimant_sees_alternatives_and_reschedules(intake: Intake) -> None:
     assert _fields(intake.post(a, "reschedule", {"slot_id": str(uuid.uuid4())}, intake.me)) == {
         "slot_id"
     }
-    assert _fields(intake.post(a, "reschedule", {"slot_id": a["slot_id"]}, intake.me)) == {
-        "slot_id"
-    }
+    current = _problem(intake.post(a, "reschedule", {"slot_id": a["slot_id"]}, intake.me), 409)
+    assert (current["type"], current["reason"]) == (
+        "urn:ww:problem:slot-unavailable",
+        "current_slot",
+    )
     other_claimant = intake.as_("claimant", sub="someone-else")
-    target = alts.json()[1]["slot_id"]
+    target = alts.json()["items"][1]["slot_id"]
     _problem(intake.post(a, "reschedule", {"slot_id": target}, other_claimant), 404)
 
     r = intake.post(a, "reschedule", {"slot_id": target}, intake.me)
@@ -212,8 +214,8 @@ def test_claimant_sees_alternatives_and_reschedules(intake: Intake) -> None:
     assert (moved["id"], moved["status"], moved["slot_id"]) == (a["id"], "rescheduled", target)
     assert dt.datetime.fromisoformat(moved["starts_at"]) == _local(11)
     # The old slot is free again, the new one taken.
-    again = intake.client.get(url, headers=intake.me).json()
-    assert [s["slot_id"] for s in again] == [a["slot_id"], alts.json()[0]["slot_id"]]
+    again = intake.client.get(url, headers=intake.me).json()["items"]
+    assert [s["slot_id"] for s in again] == [a["slot_id"], alts.json()["items"][0]["slot_id"]]
     (event,) = intake.events("intake.rescheduled")
     assert event["data"]["by"] == "claimant"
     assert dt.datetime.fromisoformat(event["data"]["previous_starts_at"]) == _local(9)
@@ -224,18 +226,19 @@ def test_claimant_sees_alternatives_and_reschedules(intake: Intake) -> None:
         a["slot_id"],
     )
 
-    # A taken slot: another claim's appointment holds it -> 409 from the unique index.
+    # A taken slot: another claim's appointment holds it -> 409 saying it was already booked.
     b = intake.register(intake.as_("benefits_officer"))
     assert b["slot_id"] == a["slot_id"]
     body = _problem(intake.post(a, "reschedule", {"slot_id": b["slot_id"]}, intake.me), 409)
-    assert body["current_status"] == "rescheduled"
+    assert (body["current_status"], body["reason"]) == ("rescheduled", "already_booked")
 
 
 def test_claimant_reschedule_cutoff_is_409_but_staff_may(intake: Intake) -> None:
     _agenda(intake)
     a = intake.register()
     intake.move_to(a, dt.datetime.now(dt.UTC) + dt.timedelta(hours=3))
-    free = intake.client.get(f"/v1/appointments/{a['id']}/alternatives", headers=intake.me).json()
+    free = intake.client.get(f"/v1/appointments/{a['id']}/alternatives", headers=intake.coach)
+    free = free.json()["items"]
     body = _problem(intake.post(a, "reschedule", {"slot_id": free[0]["slot_id"]}, intake.me), 409)
     assert body["current_status"] == "booked"
     assert body["allowed"] == ["cancel"]
@@ -327,7 +330,8 @@ def test_claimant_cancels_and_the_claim_goes_on_the_unplanned_list(intake: Intak
 def test_cancel_by_service_rebooks_or_lists_the_claim(intake: Intake) -> None:
     _agenda(intake, "09:00", "10:45")  # two slots
     a = intake.register()
-    reason = {"reason_code": "coach_unavailable", "reason_text": "training"}
+    # A reason that says nothing about the coach: the same coach's next slot may be used.
+    reason = {"reason_code": "planning_error", "reason_text": "double entry"}
     _problem(intake.post(a, "cancel-by-service", reason, intake.me), 403)
     stranger = intake.as_("coach", sub=str(uuid.uuid4()), office="RTD")
     _problem(intake.post(a, "cancel-by-service", reason, stranger), 404)

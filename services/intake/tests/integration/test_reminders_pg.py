@@ -184,7 +184,7 @@ def test_booked_late_is_due_at_once_and_reschedule_resets(intake: Intake) -> Non
     assert intake.run(now) == 0
 
     alts = intake.client.get(f"/v1/appointments/{a['id']}/alternatives", headers=intake.me)
-    target = alts.json()[0]["slot_id"]
+    target = alts.json()["items"][0]["slot_id"]
     r = intake.client.post(
         f"/v1/appointments/{a['id']}/reschedule", json={"slot_id": target}, headers=intake.me
     )
