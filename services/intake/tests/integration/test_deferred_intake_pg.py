@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from intake.agendas.rules import local_day, local_to_utc
 from intake.appointments import router as appointments_router
 from intake.calendar.rules import WorkingDays
+from intake.db import Base
 from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
@@ -180,3 +183,12 @@ def test_the_window_is_a_setting(pg: PgDatabases, state_dir: Path) -> None:
         assert it.sql("SELECT claim_id FROM deferred_intakes") == []
     finally:
         it.container.stop()
+
+
+def test_the_deferred_intakes_table_matches_its_migration(intake: Intake) -> None:
+    with intake.container.engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": False}
+        )
+        diff = compare_metadata(ctx, Base.metadata)
+    assert [d for d in diff if "deferred_intakes" in repr(d)] == []
