@@ -19,6 +19,7 @@ from intake.db import TABLES
 from intake.handlers import HANDLERS
 from intake.kpis.metrics import install as install_kpi_metrics
 from intake.kpis.router import router as kpis_router
+from intake.planning import models as _planning_models  # noqa: F401  (register tables)
 from intake.planning.router import router as planning_router
 from intake.settings import IntakeSettings
 from shared.messaging.embedded import EmbeddedBroker

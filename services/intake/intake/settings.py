@@ -33,6 +33,14 @@ class IntakeSettings(ServiceSettings):
         description="The intake deadline: this many working days after the later of first WW "
         "day and registration date (handbook section 3, a project rule)",
     )
+    intake_booking_window_working_days: int = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="A claim whose first WW day lies in the future is booked only from this "
+        "many working days before that day (the planning run picks it up then); 0: from the "
+        "first WW day itself",
+    )
     idempotency_key_ttl_hours: float = Field(
         default=24, gt=0, description="How long an Idempotency-Key replays its first response"
     )

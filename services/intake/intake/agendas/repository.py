@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from intake.agendas.models import SLOT_OPEN, Agenda, AgendaBlock, AgendaException, Slot
+from intake.agendas.models import (
+    SLOT_OPEN,
+    SLOT_WITHDRAWN,
+    Agenda,
+    AgendaBlock,
+    AgendaException,
+    Slot,
+)
 from intake.appointments.models import ACTIVE_STATUSES, Appointment
 
 
@@ -137,3 +144,64 @@ def agendas_behind(session: Session, until: dt.date) -> Sequence[Agenda]:
     return session.scalars(
         select(Agenda).where(Agenda.slots_until < until).order_by(Agenda.coach_id)
     ).all()
+
+
+# Closures (issue 12, item 2) ---------------------------------------------------------------
+
+
+def active_appointments_between(
+    session: Session,
+    office_codes: Sequence[str] | None,
+    *,
+    after: dt.datetime,
+    before: dt.datetime,
+) -> Sequence[Appointment]:
+    """Active appointments starting in [after, before) at these offices (None: every office),
+    earliest deadline first; locked, as the appointment actions lock them."""
+    query = select(Appointment).where(
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.starts_at >= after,
+        Appointment.starts_at < before,
+    )
+    if office_codes is not None:
+        query = query.where(Appointment.office_code.in_(office_codes))
+    return session.scalars(
+        query.order_by(
+            Appointment.deadline, Appointment.starts_at, Appointment.id
+        ).with_for_update()
+    ).all()
+
+
+def withdraw_slots_between(
+    session: Session,
+    office_codes: Sequence[str] | None,
+    *,
+    after: dt.datetime,
+    before: dt.datetime,
+) -> int:
+    """Withdraw the open slots starting in [after, before) at these offices (None: every
+    office); returns how many."""
+    query = update(Slot).where(
+        Slot.state == SLOT_OPEN, Slot.starts_at >= after, Slot.starts_at < before
+    )
+    if office_codes is not None:
+        query = query.where(Slot.office_code.in_(office_codes))
+    result = session.execute(
+        query.values(state=SLOT_WITHDRAWN).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def agendas_reaching(
+    session: Session, office_codes: Sequence[str] | None, day: dt.date
+) -> Sequence[Agenda]:
+    """Agenda headers whose slots reach `day`, of the coaches with a block at these offices
+    (None: every agenda), by coach id."""
+    query = select(Agenda).where(Agenda.slots_until >= day)
+    if office_codes is not None:
+        query = query.where(
+            Agenda.coach_id.in_(
+                select(AgendaBlock.coach_id).where(AgendaBlock.office_code.in_(office_codes))
+            )
+        )
+    return session.scalars(query.order_by(Agenda.coach_id)).all()

@@ -36,6 +36,7 @@ from intake.appointments.rules import Candidate, UnavailableTime, rank
 from intake.calendar.service import WorkingDayCalendar, intake_deadline
 from intake.claims import repository as claims_repository
 from intake.claims.models import Claim
+from intake.planning import deferral
 from intake.settings import IntakeSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
@@ -394,6 +395,17 @@ def book_on_registration(
         office_code=claim.office_code,
         working_days=settings.intake_deadline_working_days,
     )
+    # A first WW day far ahead: the planning run books the intake once the window opens.
+    if deferral.defer_if_early(
+        uow=uow,
+        claim=claim,
+        deadline=deadline,
+        actor=actor,
+        settings=settings,
+        today=today,
+        now=now,
+    ):
+        return None
     appointment, searched = try_book(
         uow,
         claim_id=claim.id,
@@ -503,6 +515,10 @@ def run_planning(
     until = calendar.add_working_days(today, settings.slot_horizon_working_days)
     late_until = calendar.add_working_days(today, settings.intake_deadline_working_days)
     moved, _ = extend_horizons(session, until=until, settings=settings, now=now)
+    # Claims whose booking window has opened since they registered (item 9a).
+    deferred = deferral.book_deferred(
+        uow=uow, offices=offices, settings=settings, now=now, actor=actor
+    )
     waiting = repository.unplanned_offices(session)
     booked = (
         book_unplanned(
@@ -517,6 +533,7 @@ def run_planning(
         if waiting
         else 0
     )
+    booked += deferred
     left = repository.count_unplanned(session)
     uow.audit(
         actor=actor,

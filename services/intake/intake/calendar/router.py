@@ -12,12 +12,15 @@ from intake.calendar.models import Closure
 from intake.calendar.rules import DayInfo
 from intake.calendar.schemas import (
     ClosureCreate,
+    ClosureCreatedRead,
+    ClosureEffectRead,
     ClosureRead,
     DeadlineRead,
     WorkingDayRead,
     WorkingDaysRead,
 )
 from intake.settings import IntakeSettings
+from shared.db.types import utcnow
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -42,6 +45,12 @@ OFFICE_QUERY = Query(
     max_length=10,
     description="Office code: its closures count as well as national ones (none: national only)",
 )
+
+
+def _settings(container: ServiceContainer) -> IntakeSettings:
+    settings = container.settings
+    assert isinstance(settings, IntakeSettings)
+    return settings
 
 
 def _day(info: DayInfo) -> WorkingDayRead:
@@ -132,7 +141,7 @@ def list_closures(
 @router.post(
     "/closures",
     status_code=status.HTTP_201_CREATED,
-    response_model=ClosureRead,
+    response_model=ClosureCreatedRead,
     summary="Declare a closure (national: admin; office: its team lead or admin)",
     responses={409: PROBLEM_RESPONSES[422] | {"description": "A closure exists for that day"}},
 )
@@ -141,14 +150,21 @@ def create_closure(
     response: Response,
     principal: Principal = Depends(requires(roles=WRITE_ROLES)),
     container: ServiceContainer = Depends(get_container),
-) -> ClosureRead:
-    """Add an ad-hoc non-working day; audited."""
+) -> ClosureCreatedRead:
+    """Add an ad-hoc non-working day: its open slots are withdrawn and its appointments
+    cancelled by the service and rebooked (or listed as unplanned); audited."""
     with container.uow() as uow:
-        closure = service.create_closure(
-            uow=uow, data=body, principal=principal, offices=load_offices()
+        closure, effect = service.create_closure(
+            uow=uow,
+            data=body,
+            principal=principal,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=utcnow(),
         )
+        read = to_read(closure)
     response.headers["Location"] = f"/v1/calendar/closures/{closure.id}"
-    return to_read(closure)
+    return ClosureCreatedRead(**read.model_dump(), effect=ClosureEffectRead(**effect.as_json()))
 
 
 @router.get("/closures/{closure_id}", response_model=ClosureRead, summary="Get one closure")
@@ -173,7 +189,15 @@ def delete_closure(
     principal: Principal = Depends(requires(roles=WRITE_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> Response:
-    """Delete a closure; audited with its old values."""
+    """Delete a closure; audited with its old values. The day gets slots again (waiting
+    claims are booked into them); appointments cancelled for the closure stay cancelled."""
     with container.uow() as uow:
-        service.delete_closure(uow=uow, closure_id=closure_id, principal=principal)
+        service.delete_closure(
+            uow=uow,
+            closure_id=closure_id,
+            principal=principal,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=utcnow(),
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

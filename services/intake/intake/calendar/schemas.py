@@ -63,3 +63,26 @@ class ClosureRead(BaseModel):
     reason: str
     created_by: str
     created_at: dt.datetime
+
+
+class ClosureEffectRead(BaseModel):
+    """What adding the closure did to that day's slots and intakes."""
+
+    slots_withdrawn: int = Field(description="Slots of the day taken out of booking")
+    appointments_cancelled: int = Field(
+        description="Appointments on the day cancelled by the service (`intake.cancelled`, "
+        "reason_code `office_closed`)"
+    )
+    appointments_rebooked: int = Field(
+        description="Of those, rebooked at once on another day (`intake.scheduled`)"
+    )
+    appointments_unplanned: int = Field(
+        description="Of those, without a free slot before the deadline: on the office's "
+        "unplanned list with `intake.capacity_shortfall`"
+    )
+
+
+class ClosureCreatedRead(ClosureRead):
+    """The stored closure and what it changed."""
+
+    effect: ClosureEffectRead

@@ -18,9 +18,10 @@ National figures pool every claim; they are not averages of office figures.
   deadline is today or later and that are not held yet are **pending** and left out.
 - **within-deadline share** = held within deadline / due; null when nothing is due.
 - **median working days to intake**: over the held claims, the working days after the
-  registration day up to and including the held day (same day = 0, next working day = 1),
-  each on its own office's calendar; the median of an even count is the mean of the middle
-  two; null when none is held.
+  later of first WW day and registration day (the day the deadline counts from) up to and
+  including the held day (same day = 0, next working day = 1; held before it = 0), each on
+  its own office's calendar; the median of an even count is the mean of the middle two;
+  null when none is held.
 - **no-show rate** = no-show appointments / (no-show + completed appointments) of the
   week's claims (a claim that misses twice counts twice); null when there are none.
 - **capacity shortfalls**: rows of `capacity_shortfalls` (one per failed booking, at
@@ -196,7 +197,9 @@ def compute(
             k.due += g.claims
             if g.held_on <= due_by:
                 k.held_within_deadline += g.claims
-            k.working_days_to_intake[working_days(g.office_code, g.registered_on, g.held_on)] += (
+            # Counted from the same day as the deadline: a claim booked only when its first WW
+            # day is near (item 9a) is not a slow intake; one held before that day counts 0.
+            k.working_days_to_intake[max(0, working_days(g.office_code, start, g.held_on))] += (
                 g.claims
             )
         elif due_by < today:

@@ -14,6 +14,7 @@ from intake.agendas.models import AgendaBlock, AgendaException
 from intake.agendas.rules import BlockSpec, DayRange
 from intake.appointments.models import ACTIVE_STATUSES, Appointment
 from intake.coaches.models import RosterCoach
+from intake.planning.models import DeferredIntake
 from intake.planning.rules import CoachAgenda
 
 
@@ -74,3 +75,35 @@ def coach_agendas(
     ):
         booked[coach_id].append((starts_at, ends_at))
     return [CoachAgenda(blocks[c], exceptions[c], booked[c]) for c in coach_ids]
+
+
+# Deferred intakes (issue 12, item 9a) ------------------------------------------------------
+
+
+def deferred(session: Session, claim_id: uuid.UUID) -> DeferredIntake | None:
+    """The deferred-intake row of a claim, if any."""
+    return session.get(DeferredIntake, claim_id)
+
+
+def add_deferred(session: Session, row: DeferredIntake) -> None:
+    """Stage a deferred intake."""
+    session.add(row)
+
+
+def remove_deferred(session: Session, row: DeferredIntake) -> None:
+    """Stage the removal of a deferred intake (booked, listed or the claim gone)."""
+    session.delete(row)
+
+
+def deferred_due(session: Session, today: dt.date) -> Sequence[DeferredIntake]:
+    """Deferred intakes whose booking window has opened, earliest deadline first.
+
+    Locked with SKIP LOCKED on PostgreSQL, so overlapping planning runs split them instead
+    of booking one claim twice (the active-claim index would refuse that anyway).
+    """
+    return session.scalars(
+        select(DeferredIntake)
+        .where(DeferredIntake.bookable_from <= today)
+        .order_by(DeferredIntake.deadline, DeferredIntake.claim_id)
+        .with_for_update(skip_locked=True)
+    ).all()

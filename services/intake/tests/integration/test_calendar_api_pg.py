@@ -127,6 +127,13 @@ def test_closure_crud_with_audit(cal: Cal) -> None:
     created = cal.close("2026-06-03", None, "Nationale rouwdag")
     assert created.status_code == 201, created.text
     body = created.json()
+    # No slots or appointments on that day: nothing to withdraw or rebook.
+    assert body.pop("effect") == {
+        "slots_withdrawn": 0,
+        "appointments_cancelled": 0,
+        "appointments_rebooked": 0,
+        "appointments_unplanned": 0,
+    }
     assert body["office_code"] is None
     assert (body["date"], body["reason"], body["created_by"]) == (
         "2026-06-03",
@@ -165,11 +172,17 @@ def test_closure_crud_with_audit(cal: Cal) -> None:
         "office_code": None,
         "reason": "Nationale rouwdag",
         "created_by": "admin-1",
+        "slots_withdrawn": 0,
+        "appointments_cancelled": 0,
+        "appointments_rebooked": 0,
+        "appointments_unplanned": 0,
     }
     assert audit[1]["new_values"]["office_code"] == "AMS"
     assert audit[2]["resource_id"] == body["id"]
-    assert audit[2]["old_values"] == audit[0]["new_values"]
-    assert audit[2]["new_values"] is None
+    assert audit[2]["old_values"] == {
+        k: audit[0]["new_values"][k] for k in ("date", "office_code", "reason", "created_by")
+    }
+    assert audit[2]["new_values"] == {"unplanned_booked": 0}
     # Reads are not audited: closures are not personal data.
     assert cal.count("outbox") == 0
 

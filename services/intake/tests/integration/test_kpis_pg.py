@@ -231,7 +231,8 @@ def seed(intake: Intake) -> None:
         # A6: booked for Monday 12 May; deadline 13 May is not past: pending.
         a6 = x.claim("AMS", _at(D(2025, 5, 2), 13))
         x.appointment(a6, _at(D(2025, 5, 12), 10), BOOKED)
-        # A7: first WW day Friday 9 May is later: deadline 16 May; held 9 May (3 working days).
+        # A7: first WW day Friday 9 May is later: deadline 16 May; held 9 May (0 working days
+        # after the day the deadline counts from; 3 after registration).
         a7 = x.claim("AMS", _at(D(2025, 5, 2), 14), first_ww_day=D(2025, 5, 9))
         x.appointment(a7, _at(D(2025, 5, 9), 9), COMPLETED)
         # A8 (W19): registered 00:30 local on Monday 5 May, no-show on Thursday 8 May.
@@ -285,7 +286,7 @@ def test_figures_per_office_and_national(intake: Intake) -> None:
     assert ams18["held_within_deadline"] == 4  # A3 was late
     assert (ams18["due"], ams18["pending"]) == (6, 1)  # + A4 missed; A6 pending
     assert ams18["within_deadline_share"] == pytest.approx(4 / 6)
-    assert ams18["median_working_days_to_intake"] == 2  # [2, 2, 2, 3, 6]
+    assert ams18["median_working_days_to_intake"] == 2  # [0, 2, 2, 2, 6]
     assert (ams18["completed_appointments"], ams18["no_shows"]) == (5, 1)
     assert ams18["no_show_rate"] == pytest.approx(1 / 6)
     assert ams18["capacity_shortfalls"] == 1
@@ -309,7 +310,8 @@ def test_figures_per_office_and_national(intake: Intake) -> None:
     assert nl18["registrations"] == 8
     assert (nl18["intakes_held"], nl18["held_within_deadline"], nl18["due"]) == (6, 5, 7)
     assert nl18["within_deadline_share"] == pytest.approx(5 / 7)
-    assert nl18["median_working_days_to_intake"] == 2.5  # [2, 2, 2, 3, 3, 6]
+    # [0, 2, 2, 2, 3, 6]: A7 counts from its first WW day (2.5 when counted from registration)
+    assert nl18["median_working_days_to_intake"] == 2
     assert nl18["no_show_rate"] == pytest.approx(1 / 7)
     assert nl18["capacity_shortfalls"] == 1
     nl19 = _week(body["national"], "2025-W19")
@@ -453,7 +455,9 @@ def test_metrics_expose_the_current_and_previous_week(intake: Intake) -> None:
     assert g[(p + "pending", "AMS", "current")] == 1
     assert g[(p + "within_deadline_ratio", "AMS", "previous")] == pytest.approx(4 / 6)
     assert g[(p + "within_deadline_ratio", "national", "previous")] == pytest.approx(5 / 7)
-    assert g[(p + "median_working_days_to_intake", "national", "previous")] == 2.5
+    assert (
+        g[(p + "median_working_days_to_intake", "national", "previous")] == 2
+    )  # A7 from its first WW day
     assert g[(p + "median_working_days_to_intake", "RTD", "previous")] == 3
     assert g[(p + "no_show_ratio", "national", "previous")] == pytest.approx(1 / 7)
     assert g[(p + "no_show_ratio", "AMS", "current")] == 1.0

@@ -112,7 +112,8 @@ COHORTS = [
     # AMS, registered Fri 2 May: deadline Mon 12 May.
     CohortGroup("AMS", D(2025, 5, 2), None, D(2025, 5, 8), 1),  # 3 working days (6, 7, 8)
     CohortGroup("AMS", D(2025, 5, 2), None, None, 2),  # deadline 12 May >= today: pending
-    # First WW day Fri 9 May is later: deadline Fri 16 May; held 9 May = 4 working days.
+    # First WW day Fri 9 May is later: deadline Fri 16 May; held 9 May = 0 working days after
+    # the day the deadline counts from (4 after registration).
     CohortGroup("AMS", D(2025, 5, 2), D(2025, 5, 9), D(2025, 5, 9), 1),
     # RTD, registered Sunday 4 May: held Tue 6 May = 1 working day (5 May is off).
     CohortGroup("RTD", D(2025, 5, 4), None, D(2025, 5, 6), 1),
@@ -151,7 +152,7 @@ def test_office_figures_by_hand() -> None:
     assert ams.held_within_deadline == 4  # 2 + 1 + 1 (the late one does not count)
     assert (ams.due, ams.pending) == (6, 2)  # held 5 + 1 missed; 2 pending
     assert ams.within_deadline_share == pytest.approx(4 / 6)
-    assert ams.median_working_days_to_intake == 3  # [2, 2, 3, 4, 6]
+    assert ams.median_working_days_to_intake == 2  # [0, 2, 2, 3, 6]
     assert (ams.completed_appointments, ams.no_shows) == (5, 3)
     assert ams.no_show_rate == pytest.approx(3 / 8)
     assert ams.capacity_shortfalls == 2
@@ -184,8 +185,8 @@ def test_national_figures_pool_the_claims() -> None:
     assert nl.registrations == 9
     assert (nl.held_within_deadline, nl.due, nl.pending) == (5, 7, 2)
     assert nl.within_deadline_share == pytest.approx(5 / 7)
-    # The median of all six held claims [1, 2, 2, 3, 4, 6], not a median of office medians.
-    assert nl.median_working_days_to_intake == 2.5
+    # The median of all six held claims [0, 1, 2, 2, 3, 6], not a median of office medians.
+    assert nl.median_working_days_to_intake == 2
     assert nl.no_show_rate == pytest.approx(3 / 8)
     assert nl.capacity_shortfalls == 2
     w19 = table[NATIONAL][W19]
@@ -264,3 +265,28 @@ def _sqlite() -> Engine:
     engine = create_engine("sqlite://")
     _META.create_all(engine)
     return engine
+
+
+def test_a_later_first_ww_day_is_where_deadline_and_days_to_intake_count_from() -> None:
+    """Registered Mon 28 Apr 2025, first WW day Mon 12 May: the deadline is Mon 19 May, and an
+    intake held on Wed 14 May is 2 working days (not 11 after registration); one held before
+    the first WW day counts 0."""
+    cohorts = [
+        CohortGroup("AMS", D(2025, 4, 28), D(2025, 5, 12), D(2025, 5, 14), 1),
+        CohortGroup("AMS", D(2025, 4, 28), D(2025, 5, 12), D(2025, 5, 9), 1),
+        CohortGroup("AMS", D(2025, 4, 28), D(2025, 5, 12), None, 1),
+    ]
+    table = compute(
+        weeks=[W18],
+        office_codes=["AMS"],
+        cohorts=cohorts,
+        outcomes=[],
+        shortfalls=[],
+        today=D(2025, 5, 19),
+        deadline=_deadline,
+        working_days=_working_days,
+    )
+    ams = table["AMS"][W18]
+    assert (ams.intakes_held, ams.held_within_deadline) == (2, 2)
+    assert (ams.due, ams.pending) == (2, 1)  # the unheld one is pending until 19 May has passed
+    assert ams.median_working_days_to_intake == 1  # [0, 2]
