@@ -30,6 +30,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transport import Publisher
 from shared.settings import ServiceSettings
+from shared.web.access import CoachDirectory
 from shared.web.auth import TokenVerifier, load_or_create_local_key
 from shared.web.metrics import ServiceMetrics
 
@@ -50,6 +51,8 @@ class ServiceSpec:
     title: str
     description: str
     extra_init: Callable[[ServiceContainer], None] | None = None
+    # Need to know: how this service knows a coach token's subject (ADR 0022); None: no coaches.
+    coach_directory: CoachDirectory | None = None
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 

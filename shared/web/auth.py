@@ -20,8 +20,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shared.db.audit import Actor
+from shared.web.access import check_staff_identity
 from shared.web.problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
@@ -205,6 +207,30 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def _check_identity(request: Request, principal: Principal) -> None:
+    """Need to know (shared/web/access.py): a team lead names an office, a coach is a known,
+    active coach of this service's roster (or replica)."""
+    container = request.app.state.container
+    directory = getattr(container.spec, "coach_directory", None)
+    if "coach" in principal.roles and directory is not None:
+        await run_in_threadpool(
+            check_staff_identity,
+            roles=principal.roles,
+            subject=principal.subject,
+            office=principal.office,
+            directory=directory,
+            session_factory=container.session_factory,
+        )
+    else:
+        check_staff_identity(
+            roles=principal.roles,
+            subject=principal.subject,
+            office=principal.office,
+            directory=None,
+            session_factory=None,
+        )
+
+
 def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callable[[Request], Any]:
     """Dependency factory: allow users with any of `roles` or applications with any of `scopes`."""
     allowed_roles = frozenset(roles)
@@ -213,6 +239,7 @@ def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callab
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if principal.kind == "user" and principal.roles & allowed_roles:
+            await _check_identity(request, principal)
             return principal
         if principal.kind == "application" and principal.scopes & allowed_scopes:
             return principal

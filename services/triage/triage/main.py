@@ -13,6 +13,7 @@ from shared.settings import ServiceSettings
 from shared.web.app import build_app
 from triage.batch import models as _batch_models  # noqa: F401  (register tables)
 from triage.claims import models as _claim_models  # noqa: F401
+from triage.coaches.models import DIRECTORY as COACH_DIRECTORY
 from triage.db import TABLES
 from triage.handlers import make_handlers
 from triage.overrides import models as _override_models  # noqa: F401
@@ -52,8 +53,10 @@ SPEC = ServiceSpec(
         reports_router,
     ],
     handlers=_handlers,
-    consumes_from=["intake"],
+    # coaching: only its coach.* roster events (ADR 0022); the other types are ignored.
+    consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
+    coach_directory=COACH_DIRECTORY,
     title="WW triage service",
     description="Explainable self-reliance scoring and segments; the coach's decision prevails.",
     extra_init=sync_on_start,

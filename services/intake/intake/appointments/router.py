@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from intake.access import service as access
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
@@ -25,6 +26,7 @@ from intake.appointments.schemas import (
 from intake.settings import IntakeSettings
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
+from shared.web.access import break_glass_reason
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
@@ -88,6 +90,7 @@ def _unplanned(u: UnplannedClaim) -> UnplannedClaimRead:
 )
 def claim_appointments(
     claim_id: uuid.UUID,
+    request: Request,
     principal: Principal = Depends(requires(roles=(*STAFF_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> list[AppointmentRead]:
@@ -100,6 +103,7 @@ def claim_appointments(
             actor=principal.as_actor(),
             claimant_subject=own_only,
             office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal, break_glass_reason(request)),
         )
         return [to_read(a) for a in rows]
 
@@ -197,6 +201,7 @@ def get_appointment(
 )
 def unplanned(
     office_code: str,
+    request: Request,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -211,6 +216,7 @@ def unplanned(
             offices=load_offices(),
             limit=page.limit,
             offset=page.offset,
+            scope=access.scope_for(uow, principal, break_glass_reason(request)),
         )
         items = [_unplanned(u) for u in rows]
     return Page[UnplannedClaimRead](items=items, total=total, limit=page.limit, offset=page.offset)

@@ -6,9 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import AwareDatetime
 
+from intake.access import service as access
 from intake.claims import service
 from intake.claims.models import Claim
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, ClaimSearch, ClaimSort
@@ -18,6 +19,7 @@ from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
+from shared.web.access import break_glass_reason
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
@@ -149,10 +151,15 @@ def register_claim(
 @router.get("/{claim_id}", response_model=ClaimRead, summary="Get one claim")
 def get_claim(
     claim_id: uuid.UUID,
+    request: Request,
     principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
-    """Staff see any claim (a team lead their office's); a claimant only their own."""
+    """Need to know (ADR 0022): a claimant their own claim; a coach their office's, their
+    caseload's and the claims whose intake they hold; a team lead their office's; benefits
+    officers, triage analysts and admins every claim. Others do not exist for the caller
+    (404), unless a coach or team lead states a reason in `X-Break-Glass-Reason` (audited as
+    `claim.read.break_glass`, shown in the claim's access log)."""
     own_only = principal.subject if not principal.has_role(*STAFF_READ_ROLES) else None
     with container.uow() as uow:
         claim = service.get_claim(
@@ -160,13 +167,14 @@ def get_claim(
             claim_id=claim_id,
             actor=principal.as_actor(),
             claimant_subject=own_only,
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal, break_glass_reason(request)),
         )
     return to_read(claim, container.bsn)
 
 
 @router.get("", response_model=Page[ClaimRead], summary="List claims (staff)")
 def list_claims(
+    request: Request,
     office_code: str | None = Query(None, max_length=10),
     claim_status: Literal["open", "closed"] | None = Query(None, alias="status"),
     first_ww_day_from: dt.date | None = None,
@@ -189,7 +197,9 @@ def list_claims(
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> Page[ClaimRead]:
-    """Filtered, sorted, paginated list; a team lead with an office sees only that office."""
+    """Filtered, sorted, paginated list of the claims the caller may see (as `GET
+    /v1/claims/{id}`); with `X-Break-Glass-Reason` every claim, each one on the page outside
+    the caller's scope audited as `claim.list.break_glass`."""
     filters = ClaimFilter(
         office_code=office_code,
         status=claim_status,
@@ -209,7 +219,7 @@ def list_claims(
             limit=page.limit,
             offset=page.offset,
             actor=principal.as_actor(),
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal, break_glass_reason(request)),
         )
     return Page[ClaimRead](
         items=[to_read(c, container.bsn) for c in rows],
@@ -222,6 +232,7 @@ def list_claims(
 @router.post("/search", response_model=list[ClaimRead], summary="Find claims by BSN (staff)")
 def search_claims(
     body: ClaimSearch,
+    request: Request,
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> list[ClaimRead]:
@@ -232,6 +243,6 @@ def search_claims(
             bsn=body.bsn,
             actor=principal.as_actor(),
             vault=container.bsn,
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal, break_glass_reason(request)),
         )
     return [to_read(c, container.bsn) for c in claims]
