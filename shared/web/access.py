@@ -133,7 +133,10 @@ def may_break_glass(roles: frozenset[str]) -> bool:
     return bool(roles & BREAK_GLASS_ROLES)
 
 
-def require_break_glass_role(roles: frozenset[str]) -> None:
-    """403 for a break-glass request by a role that may not use it."""
+def require_break_glass_role(roles: frozenset[str], *, read: bool = True) -> None:
+    """403 for a break-glass request by a role that may not use it, or one that is not a read
+    (break-glass shows data; it never lets anyone change a claimant's file)."""
     if not may_break_glass(roles):
         raise Forbidden(f"{BREAK_GLASS_HEADER} is for coaches and team leads only")
+    if not read:
+        raise Forbidden(f"{BREAK_GLASS_HEADER} is for reads only (GET, or a POST .../search)")

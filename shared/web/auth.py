@@ -6,6 +6,7 @@ sign and verify with a local EC key so `ww token` can mint tokens for trying the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import uuid
@@ -23,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from shared.db.audit import Actor
-from shared.web.access import check_staff_identity
+from shared.web.access import break_glass_reason, check_staff_identity, require_break_glass_role
 from shared.web.problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
@@ -56,6 +57,9 @@ class Principal:
     office: str | None = None
     client_id: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The stated reason of a break-glass read (header X-Break-Glass-Reason), set by
+    # `requires(...)` for roles that may use it; services grant and audit it (ADR 0022).
+    break_glass: str | None = None
 
     def has_role(self, *roles: str) -> bool:
         """True if the principal holds any of the roles."""
@@ -240,6 +244,12 @@ def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callab
         principal = await current_principal(request)
         if principal.kind == "user" and principal.roles & allowed_roles:
             await _check_identity(request, principal)
+            reason = break_glass_reason(request)
+            if reason is not None:
+                read = request.method in ("GET", "HEAD") or request.url.path.endswith("/search")
+                require_break_glass_role(principal.roles, read=read)
+                principal = dataclasses.replace(principal, break_glass=reason)
+                request.state.principal = principal
             return principal
         if principal.kind == "application" and principal.scopes & allowed_scopes:
             return principal

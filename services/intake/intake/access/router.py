@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from intake.access import service
 from intake.access.schemas import AccessLogEntry
 from shared.runtime import ServiceContainer
-from shared.web.access import break_glass_reason
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
@@ -34,7 +33,6 @@ ACCESS_LOG_ROLES = (
 )
 def access_log(
     claim_id: uuid.UUID,
-    request: Request,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=ACCESS_LOG_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -43,7 +41,7 @@ def access_log(
     sees their own claim's log (without staff identities); staff the claims in their
     need-to-know scope, or others with `X-Break-Glass-Reason`. Audited."""
     with container.uow() as uow:
-        scope = service.scope_for(uow, principal, break_glass_reason(request))
+        scope = service.scope_for(uow, principal)
         items, total = service.access_log(
             uow=uow,
             claim_id=claim_id,

@@ -24,7 +24,6 @@ from intake.claims.models import Claim
 from intake.coaches.models import RosterCoach
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
-from shared.web.access import require_break_glass_role
 from shared.web.auth import Principal, Role
 from shared.web.problems import NotFound
 
@@ -54,12 +53,11 @@ class ClaimScope:
         return not self.unbounded and self.coach_id is None and self.claimant_subject is None
 
 
-def scope_for(uow: UnitOfWork, principal: Principal, break_glass: str | None) -> ClaimScope:
-    """The caller's scope. `requires(...)` already refused unknown or deactivated coaches
-    and team leads without an office."""
+def scope_for(uow: UnitOfWork, principal: Principal) -> ClaimScope:
+    """The caller's scope. `requires(...)` already refused unknown or deactivated coaches,
+    team leads without an office, and break-glass by roles that may not use it."""
     roles = principal.roles
-    if break_glass is not None:
-        require_break_glass_role(roles)
+    break_glass = principal.break_glass
     if roles & NATIONAL_ROLES:
         return ClaimScope(national=True)
     if not roles & {Role.COACH, Role.TEAM_LEAD}:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from intake.access import service as access
 from intake.appointments import service
@@ -26,7 +26,6 @@ from intake.appointments.schemas import (
 from intake.settings import IntakeSettings
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
-from shared.web.access import break_glass_reason
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
@@ -90,7 +89,6 @@ def _unplanned(u: UnplannedClaim) -> UnplannedClaimRead:
 )
 def claim_appointments(
     claim_id: uuid.UUID,
-    request: Request,
     principal: Principal = Depends(requires(roles=(*STAFF_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> list[AppointmentRead]:
@@ -103,7 +101,7 @@ def claim_appointments(
             actor=principal.as_actor(),
             claimant_subject=own_only,
             office_code=_office_scope(principal),
-            scope=access.scope_for(uow, principal, break_glass_reason(request)),
+            scope=access.scope_for(uow, principal),
         )
         return [to_read(a) for a in rows]
 
@@ -201,7 +199,6 @@ def get_appointment(
 )
 def unplanned(
     office_code: str,
-    request: Request,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -216,7 +213,7 @@ def unplanned(
             offices=load_offices(),
             limit=page.limit,
             offset=page.offset,
-            scope=access.scope_for(uow, principal, break_glass_reason(request)),
+            scope=access.scope_for(uow, principal),
         )
         items = [_unplanned(u) for u in rows]
     return Page[UnplannedClaimRead](items=items, total=total, limit=page.limit, offset=page.offset)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from intake.access import service as access
@@ -19,7 +19,6 @@ from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
-from shared.web.access import break_glass_reason
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
@@ -151,7 +150,6 @@ def register_claim(
 @router.get("/{claim_id}", response_model=ClaimRead, summary="Get one claim")
 def get_claim(
     claim_id: uuid.UUID,
-    request: Request,
     principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
@@ -167,14 +165,13 @@ def get_claim(
             claim_id=claim_id,
             actor=principal.as_actor(),
             claimant_subject=own_only,
-            scope=access.scope_for(uow, principal, break_glass_reason(request)),
+            scope=access.scope_for(uow, principal),
         )
     return to_read(claim, container.bsn)
 
 
 @router.get("", response_model=Page[ClaimRead], summary="List claims (staff)")
 def list_claims(
-    request: Request,
     office_code: str | None = Query(None, max_length=10),
     claim_status: Literal["open", "closed"] | None = Query(None, alias="status"),
     first_ww_day_from: dt.date | None = None,
@@ -219,7 +216,7 @@ def list_claims(
             limit=page.limit,
             offset=page.offset,
             actor=principal.as_actor(),
-            scope=access.scope_for(uow, principal, break_glass_reason(request)),
+            scope=access.scope_for(uow, principal),
         )
     return Page[ClaimRead](
         items=[to_read(c, container.bsn) for c in rows],
@@ -232,7 +229,6 @@ def list_claims(
 @router.post("/search", response_model=list[ClaimRead], summary="Find claims by BSN (staff)")
 def search_claims(
     body: ClaimSearch,
-    request: Request,
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> list[ClaimRead]:
@@ -243,6 +239,6 @@ def search_claims(
             bsn=body.bsn,
             actor=principal.as_actor(),
             vault=container.bsn,
-            scope=access.scope_for(uow, principal, break_glass_reason(request)),
+            scope=access.scope_for(uow, principal),
         )
     return [to_read(c, container.bsn) for c in claims]
