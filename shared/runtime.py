@@ -51,8 +51,11 @@ class ServiceSpec:
     title: str
     description: str
     extra_init: Callable[[ServiceContainer], None] | None = None
-    # Need to know: how this service knows a coach token's subject (ADR 0022); None: no coaches.
+    # Need to know (ADR 0022): how this service knows a coach token's subject (None: it has
+    # no coaches), and the route templates that return or change no claimant's personal data
+    # (reference data, aggregates, admin jobs), where the staff identity checks do not apply.
     coach_directory: CoachDirectory | None = None
+    no_personal_data: frozenset[str] = frozenset()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 

@@ -215,6 +215,9 @@ async def _check_identity(request: Request, principal: Principal) -> None:
     """Need to know (shared/web/access.py): a team lead names an office, a coach is a known,
     active coach of this service's roster (or replica)."""
     container = request.app.state.container
+    route = request.scope.get("route")
+    if getattr(route, "path", None) in getattr(container.spec, "no_personal_data", ()):
+        return
     directory = getattr(container.spec, "coach_directory", None)
     if "coach" in principal.roles and directory is not None:
         await run_in_threadpool(

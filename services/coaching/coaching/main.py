@@ -63,6 +63,7 @@ SPEC = ServiceSpec(
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=coach_status,
+    no_personal_data=frozenset({"/v1/vacancies"}),
     title="WW coaching service",
     description="Coach roster, cases, caseloads, obligations, and the temp-agency partner API.",
     openapi_tags=[

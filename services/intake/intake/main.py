@@ -50,6 +50,17 @@ SPEC = ServiceSpec(
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=coach_status,
+    no_personal_data=frozenset(
+        {
+            "/v1/calendar/working-days",
+            "/v1/calendar/deadline",
+            "/v1/calendar/closures",
+            "/v1/calendar/closures/{closure_id}",
+            "/v1/offices/{office_code}/capacity",
+            "/v1/kpis/week-one",
+            "/v1/planning/intake-capacity",
+        }
+    ),
     extra_init=install_kpi_metrics,
     title="WW intake service",
     description="Claim registration and the face-to-face intake in the first week.",

@@ -34,6 +34,13 @@ SPEC = ServiceSpec(
     consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=COACH_DIRECTORY,
+    no_personal_data=frozenset(
+        {
+            "/v1/starters/simulation",
+            "/v1/starters/parameters",
+            "/v1/admin/starters/reminders/run",
+        }
+    ),
     title="WW starters service",
     description="The starters scheme: research period, start period, benefit schedule, revival.",
     openapi_tags=[

@@ -57,6 +57,16 @@ SPEC = ServiceSpec(
     consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=COACH_DIRECTORY,
+    no_personal_data=frozenset(
+        {
+            "/v1/questionnaire",
+            "/v1/models",
+            "/v1/models/{version}",
+            "/v1/models/{version}/activate",
+            "/v1/reports/monitoring",
+            "/v1/admin/retriage/run",
+        }
+    ),
     title="WW triage service",
     description="Explainable self-reliance scoring and segments; the coach's decision prevails.",
     extra_init=sync_on_start,
