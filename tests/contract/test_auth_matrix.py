@@ -1148,9 +1148,9 @@ def test_break_glass_is_for_coaches_and_team_leads_reading_with_a_real_reason(
     intake = system.clients["intake"]
     claim_id = _register(system, "3011 CD")
     url = f"/v1/claims/{claim_id}"
-    for reason in ("", "short", "bsn 111222333 belt"):
-        headers = _bearer(system.user("coach")) | {"X-Break-Glass-Reason": reason}
-        body = _assert_problem(intake.get(url, headers=headers), 422, f"reason {reason!r}")
+    for bad in ("", "short", "bsn 111222333 belt"):
+        headers = _bearer(system.user("coach")) | {"X-Break-Glass-Reason": bad}
+        body = _assert_problem(intake.get(url, headers=headers), 422, f"reason {bad!r}")
         assert body["errors"][0]["field"] == "header.X-Break-Glass-Reason"
     reason = {"X-Break-Glass-Reason": "Telefonische vraag van de klant over de uitkering"}
     officer = _bearer(system.user("benefits_officer")) | reason
