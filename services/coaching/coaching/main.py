@@ -63,7 +63,8 @@ SPEC = ServiceSpec(
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=coach_status,
-    no_personal_data=frozenset({"/v1/vacancies"}),
+    # /v1/sectors: the sector vocabulary (issue 12 item 8), reference data.
+    no_personal_data=frozenset({"/v1/vacancies", "/v1/sectors"}),
     title="WW coaching service",
     description="Coach roster, cases, caseloads, obligations, and the temp-agency partner API.",
     openapi_tags=[
