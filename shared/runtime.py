@@ -30,6 +30,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transport import Publisher
 from shared.settings import ServiceSettings
+from shared.web.access import CoachDirectory
 from shared.web.auth import TokenVerifier, load_or_create_local_key
 from shared.web.metrics import ServiceMetrics
 
@@ -50,6 +51,11 @@ class ServiceSpec:
     title: str
     description: str
     extra_init: Callable[[ServiceContainer], None] | None = None
+    # Need to know (ADR 0022): how this service knows a coach token's subject (None: it has
+    # no coaches), and the route templates that return or change no claimant's personal data
+    # (reference data, aggregates, admin jobs), where the staff identity checks do not apply.
+    coach_directory: CoachDirectory | None = None
+    no_personal_data: frozenset[str] = frozenset()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 

@@ -6,6 +6,7 @@ sign and verify with a local EC key so `ww token` can mint tokens for trying the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import uuid
@@ -20,8 +21,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shared.db.audit import Actor
+from shared.web.access import break_glass_reason, check_staff_identity, require_break_glass_role
 from shared.web.problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
@@ -54,6 +57,9 @@ class Principal:
     office: str | None = None
     client_id: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The stated reason of a break-glass read (header X-Break-Glass-Reason), set by
+    # `requires(...)` for roles that may use it; services grant and audit it (ADR 0022).
+    break_glass: str | None = None
 
     def has_role(self, *roles: str) -> bool:
         """True if the principal holds any of the roles."""
@@ -205,6 +211,33 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def _check_identity(request: Request, principal: Principal) -> None:
+    """Need to know (shared/web/access.py): a team lead names an office, a coach is a known,
+    active coach of this service's roster (or replica)."""
+    container = request.app.state.container
+    route = request.scope.get("route")
+    if getattr(route, "path", None) in getattr(container.spec, "no_personal_data", ()):
+        return
+    directory = getattr(container.spec, "coach_directory", None)
+    if "coach" in principal.roles and directory is not None:
+        await run_in_threadpool(
+            check_staff_identity,
+            roles=principal.roles,
+            subject=principal.subject,
+            office=principal.office,
+            directory=directory,
+            session_factory=container.session_factory,
+        )
+    else:
+        check_staff_identity(
+            roles=principal.roles,
+            subject=principal.subject,
+            office=principal.office,
+            directory=None,
+            session_factory=None,
+        )
+
+
 def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callable[[Request], Any]:
     """Dependency factory: allow users with any of `roles` or applications with any of `scopes`."""
     allowed_roles = frozenset(roles)
@@ -213,6 +246,13 @@ def requires(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callab
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if principal.kind == "user" and principal.roles & allowed_roles:
+            await _check_identity(request, principal)
+            reason = break_glass_reason(request)
+            if reason is not None:
+                read = request.method in ("GET", "HEAD") or request.url.path.endswith("/search")
+                require_break_glass_role(principal.roles, read=read)
+                principal = dataclasses.replace(principal, break_glass=reason)
+                request.state.principal = principal
             return principal
         if principal.kind == "application" and principal.scopes & allowed_scopes:
             return principal

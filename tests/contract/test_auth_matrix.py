@@ -23,6 +23,8 @@ from coaching.cases.models import Case
 from coaching.partner.clients.models import PartnerClient
 from coaching.partner.clients.secrets import hash_secret, new_secret
 from shared.clock import local_today
+from shared.events.coaching import CaseAssigned
+from shared.events.common import Segment
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
 from shared.services import SERVICE_NAMES
@@ -101,6 +103,8 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ),
     ("intake", "GET", "/v1/claims"): Access(STAFF_READ),
     ("intake", "GET", "/v1/claims/{claim_id}"): Access(STAFF_READ | {"claimant"}),
+    # Row-level (ADR 0022): the claimant their own claim, staff the claims in their scope.
+    ("intake", "GET", "/v1/claims/{claim_id}/access-log"): Access(STAFF_READ | {"claimant"}),
     ("intake", "POST", "/v1/claims/search"): Access(STAFF_READ),
     ("intake", "GET", "/v1/calendar/working-days"): Access(STAFF_READ | {"claimant"}),
     ("intake", "GET", "/v1/calendar/deadline"): Access(STAFF_READ | {"claimant"}),
@@ -339,13 +343,26 @@ class System:
     clients: dict[str, TestClient]
     tokens: Tokens
     rng: random.Random
+    # A coach on the AMS roster, known to every service (coach.registered): the default
+    # subject of coach tokens, since an unknown coach is refused everywhere (ADR 0022).
+    coach_id: str = ""
 
     def bsn(self) -> str:
         return synthetic_bsn(self.rng)
 
     def user(self, *roles: str, sub: str | None = None, office: str | None = "AMS") -> str:
         # Subjects are UUIDs so a coach token names a coach id; team leads carry an office.
+        if sub is None and "coach" in roles and self.coach_id:
+            sub = self.coach_id
         return self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office)
+
+    def register_coach(self, office: str = "AMS") -> str:
+        """A new coach on the roster of `office`, delivered to every service's replica."""
+        lead = _bearer(self.user("team_lead", office=office))
+        r = self.clients["coaching"].post("/v1/coaches", json=_coach_body(office), headers=lead)
+        assert r.status_code == 201, r.text
+        self.drain_all()
+        return str(r.json()["id"])
 
     def drain_all(self) -> None:
         for name in ("intake", "triage", "coaching"):
@@ -360,8 +377,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         name: TestClient(build_app(c, manage_lifecycle=False)) for name, c in containers.items()
     }
     _register_agency(containers["coaching"])
+    system = System(containers, clients, Tokens(state_dir / "dev-jwt-key.pem"), random.Random(7))
+    system.coach_id = system.register_coach("AMS")
     try:
-        yield System(containers, clients, Tokens(state_dir / "dev-jwt-key.pem"), random.Random(7))
+        yield system
     finally:
         for c in containers.values():
             c.stop()
@@ -780,7 +799,7 @@ def _register(system: System, postcode: str) -> str:
 def test_coach_sees_only_cases_assigned_to_them(system: System) -> None:
     mine, theirs, unassigned = (_register(system, "1011 AB") for _ in range(3))
     system.drain_all()
-    coach_x, coach_y = uuid.uuid4(), uuid.uuid4()
+    coach_x, coach_y = (uuid.UUID(system.register_coach("AMS")) for _ in range(2))
     coaching = system.containers["coaching"]
     with coaching.session_factory() as s:
         s.execute(update(Case).where(Case.claim_id == uuid.UUID(mine)).values(coach_id=coach_x))
@@ -931,3 +950,224 @@ def test_the_token_endpoint_takes_client_credentials_not_a_bearer_token(system: 
     )
     assert bearer.status_code in (400, 401)
     assert bearer.json()["error"] in ("invalid_client", "invalid_request")
+
+
+# --- need to know (ADR 0022) ------------------------------------------------------------------
+
+# Every staff endpoint that returns claimants' personal data. Each follows need to know: an
+# unknown or deactivated coach and a team lead without an office are refused before any row
+# is read; row-level scope (office, caseload) is tested per service below.
+PERSONAL_DATA: list[tuple[str, str, str]] = [
+    ("intake", "GET", "/v1/claims"),
+    ("intake", "GET", "/v1/claims/{claim_id}"),
+    ("intake", "POST", "/v1/claims/search"),
+    ("intake", "GET", "/v1/claims/{claim_id}/access-log"),
+    ("intake", "GET", "/v1/claims/{claim_id}/appointments"),
+    ("intake", "GET", "/v1/appointments/{appointment_id}"),
+    ("intake", "GET", "/v1/appointments/{appointment_id}.ics"),
+    ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"),
+    ("intake", "GET", "/v1/offices/{office_code}/unplanned"),
+    ("intake", "GET", "/v1/coaches/{coach_id}/agenda"),
+    ("triage", "GET", "/v1/claims/{claim_id}/scores"),
+    ("triage", "GET", "/v1/claims/{claim_id}/explanation"),
+    ("triage", "GET", "/v1/claims/{claim_id}/overrides"),
+    ("coaching", "GET", "/v1/cases"),
+    ("coaching", "GET", "/v1/cases/{claim_id}"),
+    ("coaching", "GET", "/v1/offices/{office_code}/unassigned-cases"),
+    ("coaching", "GET", "/v1/offices/{office_code}/caseload"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-plan"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-plan/activities/{activity_id}"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/contact-moments"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/contact-moments/{moment_id}"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/job-search-activities"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/obligation"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/work-resumptions"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/partner-profile"),
+    ("coaching", "GET", "/v1/cases/{claim_id}/placements"),
+    ("coaching", "GET", "/v1/tasks"),
+    ("starters", "GET", "/v1/starters/applications"),
+    ("starters", "GET", "/v1/starters/applications/{application_id}"),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/decisions"),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/income-statements"),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/suspensions"),
+    ("starters", "GET", "/v1/starters/applications/{application_id}/schedule"),
+]
+PD_IDS = [f"{s} {m} {p}" for s, m, p in PERSONAL_DATA]
+
+
+@pytest.fixture(scope="module")
+def deactivated_coach(system: System) -> str:
+    """A coach who was on the AMS roster and was deactivated (every service heard of it)."""
+    coach_id = system.register_coach("AMS")
+    r = system.clients["coaching"].post(
+        f"/v1/coaches/{coach_id}/deactivate",
+        json={"reason": "left the office"},
+        headers=_bearer(system.user("team_lead", office="AMS")),
+    )
+    assert r.status_code == 200, r.text
+    system.drain_all()
+    return coach_id
+
+
+def test_personal_data_routes_are_in_the_matrix() -> None:
+    assert set(PERSONAL_DATA) <= set(MATRIX)
+
+
+@pytest.mark.parametrize("route", PERSONAL_DATA, ids=PD_IDS)
+def test_unknown_or_deactivated_coach_and_officeless_team_lead_are_refused(
+    system: System, route: tuple[str, str, str], deactivated_coach: str
+) -> None:
+    roles = MATRIX[route].roles
+    if "coach" in roles:
+        for sub, slug, word in [
+            (str(uuid.uuid4()), "unknown-coach", "unknown"),
+            ("not-a-uuid", "unknown-coach", "unknown"),
+            (deactivated_coach, "deactivated-coach", "deactivated"),
+        ]:
+            r = _call(system, route, _bearer(system.user("coach", sub=sub)))
+            body = _assert_problem(r, 403, f"{route} coach {word}")
+            assert body["type"] == f"urn:ww:problem:{slug}", body
+            assert word in body["detail"], body
+        # The known, active coach passes the identity check (row-level rules follow).
+        r = _call(system, route, _bearer(system.user("coach")))
+        assert r.status_code not in (401, 403), f"{route} known coach: {r.text}"
+    if "team_lead" in roles:
+        r = _call(system, route, _bearer(system.user("team_lead", office=None)))
+        body = _assert_problem(r, 403, f"{route} team lead without office")
+        assert body["type"] == "urn:ww:problem:team-lead-without-office", body
+        assert "office" in body["detail"]
+
+
+def _claimant_claim(system: System, postcode: str) -> tuple[str, dict[str, str]]:
+    claimant = _bearer(system.user("claimant", sub=f"claimant-{uuid.uuid4()}", office=None))
+    r = system.clients["intake"].post(
+        "/v1/claims", json=_claim_body(system.bsn(), postcode), headers=claimant
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"]), claimant
+
+
+def _audit_actions(system: System, service: str, resource_id: str) -> list[tuple[str, Any]]:
+    audit = system.containers[service].spec.tables.audit
+    with system.containers[service].session_factory() as s:
+        rows = s.query(audit).filter(audit.resource_id == resource_id).all()
+        return [(r.action, r.reason) for r in rows]
+
+
+def test_intake_claims_follow_office_and_caseload(system: System) -> None:
+    intake = system.clients["intake"]
+    ams_claim = _register(system, "1011 AB")
+    rtd_claim = _register(system, "3011 CD")
+    caseload_claim = _register(system, "3011 CD")
+    system.drain_all()
+    # Coaching gives the AMS coach an RTD case: intake learns it from case.assigned.
+    with system.containers["coaching"].uow() as uow:
+        uow.publish(
+            CaseAssigned(
+                claim_id=uuid.UUID(caseload_claim),
+                case_id=uuid.uuid4(),
+                coach_id=uuid.UUID(system.coach_id),
+                segment=Segment.PERSONAL,
+                assigned_at=dt.datetime.now(dt.UTC),
+                rule="office_load",
+            )
+        )
+        uow.commit()
+    system.drain_all()
+
+    coach = _bearer(system.user("coach"))
+    assert intake.get(f"/v1/claims/{ams_claim}", headers=coach).status_code == 200
+    assert intake.get(f"/v1/claims/{caseload_claim}", headers=coach).status_code == 200
+    body = _assert_problem(intake.get(f"/v1/claims/{rtd_claim}", headers=coach), 404, "RTD")
+    assert body["type"] == "urn:ww:problem:not-found"
+    listed = intake.get("/v1/claims", params={"limit": 200}, headers=coach).json()["items"]
+    ids = {c["id"] for c in listed}
+    assert {ams_claim, caseload_claim} <= ids
+    assert rtd_claim not in ids
+    assert {c["office_code"] for c in listed if c["id"] != caseload_claim} == {"AMS"}
+    r = intake.get(f"/v1/claims/{rtd_claim}/appointments", headers=coach)
+    _assert_problem(r, 404, "RTD appointments")
+    _assert_problem(intake.get("/v1/offices/RTD/unplanned", headers=coach), 403, "RTD unplanned")
+
+    rtd_lead = _bearer(system.user("team_lead", office="RTD"))
+    assert intake.get(f"/v1/claims/{rtd_claim}", headers=rtd_lead).status_code == 200
+    _assert_problem(intake.get(f"/v1/claims/{ams_claim}", headers=rtd_lead), 404, "lead AMS")
+    lead_items = intake.get("/v1/claims", params={"limit": 200}, headers=rtd_lead).json()["items"]
+    assert {c["office_code"] for c in lead_items} == {"RTD"}
+    _assert_problem(
+        intake.get("/v1/claims", headers=_bearer(system.user("team_lead", office=None))),
+        403,
+        "lead without office lists",
+    )
+    # National roles keep national reads (ADR 0022).
+    officer = _bearer(system.user("benefits_officer", office=None))
+    assert intake.get(f"/v1/claims/{rtd_claim}", headers=officer).status_code == 200
+
+
+def test_break_glass_is_reasoned_audited_and_shown_to_the_claimant(system: System) -> None:
+    intake = system.clients["intake"]
+    claim_id, claimant = _claimant_claim(system, "3011 CD")  # RTD: outside the AMS coach
+    system.drain_all()
+    coach = _bearer(system.user("coach"))
+    reason = "De klant belt met een vraag over de afspraak in Rotterdam"
+    glass = coach | {"X-Break-Glass-Reason": reason}
+
+    _assert_problem(intake.get(f"/v1/claims/{claim_id}", headers=coach), 404, "no glass")
+    r = intake.get(f"/v1/claims/{claim_id}", headers=glass)
+    assert r.status_code == 200, r.text
+    assert ("claim.read.break_glass", reason) in _audit_actions(system, "intake", claim_id)
+    searched = intake.post("/v1/claims/search", json={"bsn": "111222333"}, headers=glass)
+    assert searched.status_code == 200, searched.text
+
+    log = intake.get(f"/v1/claims/{claim_id}/access-log", headers=claimant)
+    assert log.status_code == 200, log.text
+    entries = log.json()["items"]
+    glass_entries = [e for e in entries if e["break_glass"]]
+    assert [e["reason"] for e in glass_entries] == [reason]
+    assert glass_entries[0]["action"] == "claim.read.break_glass"
+    assert glass_entries[0]["actor_roles"] == ["coach"]
+    assert all(e["actor"] is None for e in entries)  # staff identities are not shown to claimants
+    # Another claimant, and a coach without the claim in scope, cannot read the log.
+    other = _bearer(system.user("claimant", sub="claimant-someone-else", office=None))
+    url = f"/v1/claims/{claim_id}/access-log"
+    _assert_problem(intake.get(url, headers=other), 404, "other claimant")
+    _assert_problem(intake.get(url, headers=coach), 404, "coach out of scope")
+    rtd_lead = _bearer(system.user("team_lead", office="RTD"))
+    staff_view = intake.get(url, headers=rtd_lead).json()["items"]
+    assert any(e["actor"] == system.coach_id for e in staff_view if e["break_glass"])
+
+    # The same step in coaching and triage: granted, and audited there with the reason.
+    coaching, triage = system.clients["coaching"], system.clients["triage"]
+    _assert_problem(coaching.get(f"/v1/cases/{claim_id}", headers=coach), 404, "case")
+    assert coaching.get(f"/v1/cases/{claim_id}", headers=glass).status_code == 200
+    case_id = coaching.get(f"/v1/cases/{claim_id}", headers=glass).json()["id"]
+    assert ("case.read.break_glass", reason) in _audit_actions(system, "coaching", case_id)
+    _assert_problem(triage.get(f"/v1/claims/{claim_id}/scores", headers=coach), 404, "scores")
+    assert triage.get(f"/v1/claims/{claim_id}/scores", headers=glass).status_code == 200
+    assert ("claim.read.break_glass", reason) in _audit_actions(system, "triage", claim_id)
+
+
+def test_break_glass_is_for_coaches_and_team_leads_reading_with_a_real_reason(
+    system: System,
+) -> None:
+    intake = system.clients["intake"]
+    claim_id = _register(system, "3011 CD")
+    url = f"/v1/claims/{claim_id}"
+    for bad in ("", "short", "bsn 111222333 belt"):
+        headers = _bearer(system.user("coach")) | {"X-Break-Glass-Reason": bad}
+        body = _assert_problem(intake.get(url, headers=headers), 422, f"reason {bad!r}")
+        assert body["errors"][0]["field"] == "header.X-Break-Glass-Reason"
+    reason = {"X-Break-Glass-Reason": "Telefonische vraag van de klant over de uitkering"}
+    officer = _bearer(system.user("benefits_officer")) | reason
+    _assert_problem(intake.get(url, headers=officer), 403, "benefits officer break-glass")
+    claimant = _bearer(system.user("claimant", office=None)) | reason
+    _assert_problem(intake.get(url, headers=claimant), 403, "claimant break-glass")
+    # Never for a change: break-glass shows data, it does not open the file for writing.
+    write = system.clients["coaching"].post(
+        f"/v1/cases/{claim_id}/close",
+        json={"result": "other", "note": "the auth matrix"},
+        headers=_bearer(system.user("coach")) | reason,
+    )
+    _assert_problem(write, 403, "break-glass write")
+    lead = _bearer(system.user("team_lead", office="AMS")) | reason
+    assert intake.get(url, headers=lead).status_code == 200

@@ -32,7 +32,10 @@ class Office:
     tokens: Tokens
 
     def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
+        sub = sub or str(uuid.uuid4())
+        if "coach" in roles:  # honoured only for a roster coach (ADR 0022); a coach of no
+            roster_coach(self.container, sub, "ZZZ")  # real office, so no office count moves
+        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
 
     def coach(
         self,
@@ -123,7 +126,10 @@ class CaseDesk:
     claimant: str = "claimant-subject-1"
 
     def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
+        sub = sub or str(uuid.uuid4())
+        if "coach" in roles:  # a coach on the roster: unknown coaches are refused (ADR 0022)
+            roster_coach(self.container, sub, office or "AMS")
+        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
 
     def coach(self) -> dict[str, str]:
         return self.as_("coach", sub=str(self.coach_id), office="AMS")
@@ -173,6 +179,29 @@ class CaseDesk:
 
 
 DeskT = TypeVar("DeskT", bound=CaseDesk)
+
+
+def roster_coach(container: ServiceContainer, sub: str, office: str = "AMS") -> None:
+    """Put a coach token's UUID subject on the roster (if it is not there yet), so the token
+    is honoured (ADR 0022); other subjects stay unknown and are refused."""
+    try:
+        coach_id = uuid.UUID(sub)
+    except ValueError:
+        return
+    with container.session_factory() as s:
+        if s.get(Coach, coach_id) is None:
+            s.add(
+                Coach(
+                    id=coach_id,
+                    display_name="Test Coach",
+                    office_code=office,
+                    specialisms=[],
+                    contract_hours=32.0,
+                    holds_intakes=False,
+                    active=True,
+                )
+            )
+            s.commit()
 
 
 def open_desk(cls: type[DeskT], pg: PgDatabases, state_dir: Path) -> Iterator[DeskT]:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from shared.clock import local_today
+from shared.events.coaching import CoachDeactivated, CoachRegistered
 from shared.events.common import RegistrationChannel
 from shared.events.envelope import Event, EventPayload
 from shared.events.intake import ClaimRegistered
@@ -86,6 +87,26 @@ def claim_registered(
         registered_at=dt.datetime.now(dt.UTC),
         channel=RegistrationChannel.STAFF,
         **extra,
+    )
+
+
+def coach_registered(
+    *, coach_id: uuid.UUID | None = None, office_code: str = "AMS", **extra: Any
+) -> CoachRegistered:
+    """A valid coach.registered payload (services refuse coach tokens of unknown coaches)."""
+    fields: dict[str, Any] = {
+        "display_name": "Sanne de Boer",
+        "specialisms": [],
+        "contract_hours": 32,
+        "holds_intakes": True,
+    } | extra
+    return CoachRegistered(coach_id=coach_id or uuid.uuid4(), office_code=office_code, **fields)
+
+
+def coach_deactivated(*, coach_id: uuid.UUID, office_code: str = "AMS") -> CoachDeactivated:
+    """A valid coach.deactivated payload."""
+    return CoachDeactivated(
+        coach_id=coach_id, office_code=office_code, deactivated_at=dt.datetime.now(dt.UTC)
     )
 
 

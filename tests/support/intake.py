@@ -51,3 +51,28 @@ def add_roster_coach(
         )
         s.commit()
     return coach_id
+
+
+def known_coach_sub(engine: Engine, sub: str, office: str = "AMS") -> str:
+    """The subject of a coach token intake accepts (ADR 0022: unknown coaches are refused):
+    a UUID subject is put on the roster (in `office`) unless it is there already; any other
+    subject is mapped to a stable UUID first."""
+    try:
+        coach_id = uuid.UUID(sub)
+    except ValueError:
+        coach_id = uuid.uuid5(uuid.NAMESPACE_URL, f"ww-test-coach:{sub}")
+    with Session(engine) as s:
+        if s.get(RosterCoach, coach_id) is None:
+            s.add(
+                RosterCoach(
+                    id=coach_id,
+                    display_name="Test Coach",
+                    office_code=office,
+                    specialisms=[],
+                    contract_hours=32.0,
+                    holds_intakes=False,  # never booked: only a token subject
+                    active=True,
+                )
+            )
+            s.commit()
+    return str(coach_id)

@@ -10,6 +10,7 @@ from coaching.cases import models as _case_models  # noqa: F401  (register table
 from coaching.cases.router import offices_router
 from coaching.cases.router import router as cases_router
 from coaching.coaches import models as _coach_models  # noqa: F401
+from coaching.coaches.directory import coach_status
 from coaching.coaches.router import router as coaches_router
 from coaching.contacts.router import router as contacts_router
 from coaching.db import TABLES
@@ -65,6 +66,9 @@ SPEC = ServiceSpec(
     handlers=handlers_for,
     consumes_from=["intake", "triage", "starters"],
     migrations_dir=MIGRATIONS_DIR,
+    coach_directory=coach_status,
+    # /v1/sectors: the sector vocabulary (issue 12 item 8), reference data.
+    no_personal_data=frozenset({"/v1/vacancies", "/v1/sectors"}),
     title="WW coaching service",
     description="Coach roster, cases, caseloads, obligations, and the temp-agency partner API.",
     openapi_tags=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.coaches.caseload import handle_case_coach
 from intake.coaches.handlers import handle_coach_deactivated, handle_coach_upserted
 from shared.messaging.consumer import Handler
 
@@ -9,4 +10,8 @@ HANDLERS: dict[str, Handler] = {
     "coach.registered": handle_coach_upserted,
     "coach.updated": handle_coach_upserted,
     "coach.deactivated": handle_coach_deactivated,
+    # Need to know (ADR 0022): a coach sees the claims of their caseload.
+    "case.assigned": handle_case_coach,
+    "case.transferred": handle_case_coach,
+    "case.unassigned": handle_case_coach,
 }

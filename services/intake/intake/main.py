@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from intake.access.router import router as access_router
 from intake.agendas import models as _agenda_models  # noqa: F401  (register tables)
 from intake.agendas.router import router as agendas_router
 from intake.appointments import models as _appointment_models  # noqa: F401  (register tables)
@@ -15,6 +16,7 @@ from intake.calendar.router import router as calendar_router
 from intake.claims import models as _claim_models  # noqa: F401  (register tables)
 from intake.claims.router import router as claims_router
 from intake.coaches import models as _coach_models  # noqa: F401
+from intake.coaches.directory import coach_status
 from intake.db import TABLES
 from intake.handlers import HANDLERS
 from intake.kpis.metrics import install as install_kpi_metrics
@@ -38,6 +40,7 @@ SPEC = ServiceSpec(
     tables=TABLES,
     routers=[
         claims_router,
+        access_router,
         calendar_router,
         agendas_router,
         appointments_router,
@@ -47,6 +50,18 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
+    coach_directory=coach_status,
+    no_personal_data=frozenset(
+        {
+            "/v1/calendar/working-days",
+            "/v1/calendar/deadline",
+            "/v1/calendar/closures",
+            "/v1/calendar/closures/{closure_id}",
+            "/v1/offices/{office_code}/capacity",
+            "/v1/kpis/week-one",
+            "/v1/planning/intake-capacity",
+        }
+    ),
     extra_init=install_kpi_metrics,
     title="WW intake service",
     description="Claim registration and the face-to-face intake in the first week.",

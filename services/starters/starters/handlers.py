@@ -9,6 +9,7 @@ from starters.claims.handlers import (
     handle_case_reopened,
     handle_claim_registered,
 )
+from starters.coaches.models import HANDLERS as COACH_HANDLERS
 
 HANDLERS: dict[str, Handler] = {
     "claim.registered": handle_claim_registered,
@@ -16,4 +17,6 @@ HANDLERS: dict[str, Handler] = {
     "case.reopened": handle_case_reopened,
     "case.assigned": handle_case_coach,
     "case.transferred": handle_case_coach,
+    # Need to know (ADR 0022): who is a coach, to refuse unknown and deactivated coaches.
+    **COACH_HANDLERS,
 }

@@ -12,6 +12,7 @@ from shared.web.app import build_app
 from starters.applications import models as _application_models  # noqa: F401  (register tables)
 from starters.applications.router import router as applications_router
 from starters.claims import models as _claim_models  # noqa: F401
+from starters.coaches.models import DIRECTORY as COACH_DIRECTORY
 from starters.db import TABLES
 from starters.handlers import HANDLERS
 from starters.jobs import router as jobs_router
@@ -32,6 +33,14 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
+    coach_directory=COACH_DIRECTORY,
+    no_personal_data=frozenset(
+        {
+            "/v1/starters/simulation",
+            "/v1/starters/parameters",
+            "/v1/admin/starters/reminders/run",
+        }
+    ),
     title="WW starters service",
     description="The starters scheme: research period, start period, benefit schedule, revival.",
     openapi_tags=[

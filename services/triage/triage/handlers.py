@@ -10,6 +10,7 @@ from shared.events.envelope import Event
 from shared.events.intake import ClaimRegistered, IntakeCompleted
 from shared.messaging.consumer import Handler
 from triage.claims import service as claims
+from triage.coaches.models import HANDLERS as COACH_HANDLERS
 from triage.questionnaires import service as questionnaires
 from triage.scores import service as scores
 
@@ -66,4 +67,6 @@ def make_handlers(*, threshold: float) -> dict[str, Handler]:
         "intake.rescheduled": handle_intake_coach,
         "intake.no_show": handle_intake_coach,
         "intake.cancelled": handle_intake_coach,
+        # Need to know (ADR 0022): who is a coach, to refuse unknown and deactivated coaches.
+        **COACH_HANDLERS,
     }

@@ -13,6 +13,7 @@ from shared.settings import ServiceSettings
 from shared.web.app import build_app
 from triage.batch import models as _batch_models  # noqa: F401  (register tables)
 from triage.claims import models as _claim_models  # noqa: F401
+from triage.coaches.models import DIRECTORY as COACH_DIRECTORY
 from triage.db import TABLES
 from triage.handlers import make_handlers
 from triage.overrides import models as _override_models  # noqa: F401
@@ -52,8 +53,20 @@ SPEC = ServiceSpec(
         reports_router,
     ],
     handlers=_handlers,
-    consumes_from=["intake"],
+    # coaching: only its coach.* roster events (ADR 0022); the other types are ignored.
+    consumes_from=["intake", "coaching"],
     migrations_dir=MIGRATIONS_DIR,
+    coach_directory=COACH_DIRECTORY,
+    no_personal_data=frozenset(
+        {
+            "/v1/questionnaire",
+            "/v1/models",
+            "/v1/models/{version}",
+            "/v1/models/{version}/activate",
+            "/v1/reports/monitoring",
+            "/v1/admin/retriage/run",
+        }
+    ),
     title="WW triage service",
     description="Explainable self-reliance scoring and segments; the coach's decision prevails.",
     extra_init=sync_on_start,

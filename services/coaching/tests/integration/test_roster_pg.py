@@ -218,7 +218,8 @@ def test_list_paginates_filters_and_sorts(fresh_roster: Roster) -> None:
         f"/v1/coaches/{ids['Bram']}/deactivate", json={"reason": "retired"}, headers=roster.admin()
     )
     assert r.status_code == 200
-    coach_reader = Tokens.header(roster.tokens.user("coach", sub=str(uuid.uuid4())))
+    # A coach on the roster (ADR 0022: a coach token of no roster coach is refused).
+    coach_reader = Tokens.header(roster.tokens.user("coach", sub=ids["Eva"]))
 
     def page(headers: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
         resp = roster.client.get("/v1/coaches", params=params, headers=headers or roster.admin())

@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from intake.access import service as access
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
@@ -101,6 +102,7 @@ def claim_appointments(
             actor=principal.as_actor(),
             claimant_subject=own_only,
             office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal),
         )
         return [to_read(a) for a in rows]
 
@@ -212,6 +214,7 @@ def unplanned(
             offices=load_offices(),
             limit=page.limit,
             offset=page.offset,
+            scope=access.scope_for(uow, principal),
         )
         items = [_unplanned(u) for u in rows]
     return Page[UnplannedClaimRead](items=items, total=total, limit=page.limit, offset=page.offset)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from intake.access import service as access
 from intake.agendas import repository as slots_repository
 from intake.agendas.models import SLOT_OPEN, AgendaException, Slot
 from intake.agendas.rules import local_day, local_to_utc
@@ -556,9 +557,16 @@ def list_for_claim(
     actor: Actor,
     claimant_subject: str | None,
     office_code: str | None,
+    scope: access.ClaimScope | None = None,
 ) -> Sequence[Appointment]:
-    """A claim's appointments: a claimant their own claim's, a team lead their office's; audited."""
+    """A claim's appointments: a claimant their own claim's, a team lead their office's; audited.
+    With a `scope`, the claim's need-to-know rules decide (`intake.access`, break-glass)."""
     claim = claims_repository.get(uow.session, claim_id)
+    if scope is not None and claim is not None:
+        access.audit_read(uow, actor=actor, scope=scope, claim=claim, action="appointment.list")
+        rows = repository.of_claim(uow.session, claim_id)
+        uow.commit()
+        return rows
     if (
         claim is None
         or (claimant_subject is not None and claim.claimant_subject != claimant_subject)
@@ -679,12 +687,15 @@ def list_unplanned(
     offices: OfficeDirectory,
     limit: int,
     offset: int,
+    scope: access.ClaimScope | None = None,
 ) -> tuple[Sequence[UnplannedClaim], int]:
     """An office's unplanned list in deadline order; an office-bound team lead only their own."""
     if offices.get(office_code) is None:
         raise NotFound("no such office")
     if scope_office is not None and scope_office != office_code:
         raise Forbidden("a team lead lists only the unplanned claims of their own office")
+    if scope is not None and not scope.unbounded and office_code not in scope.offices:
+        raise Forbidden("staff list only the unplanned claims of their own office")
     rows, total = repository.list_unplanned(uow.session, office_code, limit=limit, offset=offset)
     uow.audit(
         actor=actor,
@@ -693,6 +704,15 @@ def list_unplanned(
         resource_id=office_code,
         new={"offset": offset},
     )
+    if scope is not None and scope.break_glass is not None and office_code not in scope.offices:
+        for row in rows:  # each claimant on the page sees the break-glass in their access log
+            uow.audit(
+                actor=actor,
+                action="unplanned.list.break_glass",
+                resource_type="claim",
+                resource_id=row.claim_id,
+                reason=scope.break_glass,
+            )
     uow.commit()
     return rows, total
 

@@ -53,11 +53,18 @@ def _escape_like(value: str) -> str:
 
 
 def list_claims(
-    session: Session, *, filters: ClaimFilter, sort: str, limit: int, offset: int
+    session: Session,
+    *,
+    filters: ClaimFilter,
+    sort: str,
+    limit: int,
+    offset: int,
+    scope: ColumnElement[bool] | None = None,
 ) -> tuple[Sequence[Claim], int]:
-    """A filtered, sorted page of claims and the total number of matches."""
+    """A filtered, sorted page of claims and the total number of matches; `scope` is the
+    caller's need-to-know condition (`intake.access`)."""
     f = filters
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [] if scope is None else [scope]
     if f.office_code:
         conditions.append(Claim.office_code == f.office_code)
     if f.status:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
+from intake.access import service as access
 from intake.claims import service
 from intake.claims.models import Claim
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, ClaimSearch, ClaimSort
@@ -152,7 +153,11 @@ def get_claim(
     principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
-    """Staff see any claim (a team lead their office's); a claimant only their own."""
+    """Need to know (ADR 0022): a claimant their own claim; a coach their office's, their
+    caseload's and the claims whose intake they hold; a team lead their office's; benefits
+    officers, triage analysts and admins every claim. Others do not exist for the caller
+    (404), unless a coach or team lead states a reason in `X-Break-Glass-Reason` (audited as
+    `claim.read.break_glass`, shown in the claim's access log)."""
     own_only = principal.subject if not principal.has_role(*STAFF_READ_ROLES) else None
     with container.uow() as uow:
         claim = service.get_claim(
@@ -160,7 +165,7 @@ def get_claim(
             claim_id=claim_id,
             actor=principal.as_actor(),
             claimant_subject=own_only,
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal),
         )
     return to_read(claim, container.bsn)
 
@@ -189,7 +194,9 @@ def list_claims(
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> Page[ClaimRead]:
-    """Filtered, sorted, paginated list; a team lead with an office sees only that office."""
+    """Filtered, sorted, paginated list of the claims the caller may see (as `GET
+    /v1/claims/{id}`); with `X-Break-Glass-Reason` every claim, each one on the page outside
+    the caller's scope audited as `claim.list.break_glass`."""
     filters = ClaimFilter(
         office_code=office_code,
         status=claim_status,
@@ -209,7 +216,7 @@ def list_claims(
             limit=page.limit,
             offset=page.offset,
             actor=principal.as_actor(),
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal),
         )
     return Page[ClaimRead](
         items=[to_read(c, container.bsn) for c in rows],
@@ -232,6 +239,6 @@ def search_claims(
             bsn=body.bsn,
             actor=principal.as_actor(),
             vault=container.bsn,
-            office_code=_office_scope(principal),
+            scope=access.scope_for(uow, principal),
         )
     return [to_read(c, container.bsn) for c in claims]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from intake.access import service as access
 from intake.appointments import service as booking
 from intake.claims import repository
 from intake.claims.models import Claim, IdempotencyKey
@@ -328,12 +329,20 @@ def get_claim(
     actor: Actor,
     claimant_subject: str | None,
     office_code: str | None = None,
+    scope: access.ClaimScope | None = None,
 ) -> Claim:
     """A claim, audited as a read of personal data.
 
-    Claimants only see their own claims, office-bound team leads their office's.
+    Claimants only see their own claims, office-bound team leads their office's; with a
+    `scope`, the need-to-know rules of `intake.access` decide (break-glass audited).
     """
     claim = repository.get(uow.session, claim_id)
+    if scope is not None:
+        if claim is None:
+            raise NotFound("no such claim")
+        access.audit_read(uow, actor=actor, scope=scope, claim=claim)
+        uow.commit()
+        return claim
     if claim is None or not _visible(
         claim, claimant_subject=claimant_subject, office_code=office_code
     ):
@@ -352,15 +361,26 @@ def list_claims(
     offset: int,
     actor: Actor,
     office_code: str | None = None,
+    scope: access.ClaimScope | None = None,
 ) -> tuple[Sequence[Claim], int]:
-    """A page of claims for staff, audited; `office_code` confines an office-bound team lead."""
+    """A page of claims for staff, audited; `office_code` confines an office-bound team lead,
+    `scope` applies the need-to-know rules (`intake.access`)."""
+    if scope is not None and scope.team_lead_only:
+        office_code = next(iter(scope.offices))
     if office_code is not None:
         if filters.office_code not in (None, office_code):
             raise Forbidden("a team lead lists only the claims of their own office")
         filters = filters.model_copy(update={"office_code": office_code})
     rows, total = repository.list_claims(
-        uow.session, filters=filters, sort=sort, limit=limit, offset=offset
+        uow.session,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        scope=None if scope is None else access.condition(scope),
     )
+    if scope is not None:
+        access.audit_break_glass_list(uow, actor=actor, scope=scope, claims=rows)
     uow.audit(
         actor=actor,
         action="claim.list",
@@ -380,13 +400,18 @@ def search_by_bsn(
     actor: Actor,
     vault: BsnVault,
     office_code: str | None = None,
+    scope: access.ClaimScope | None = None,
 ) -> Sequence[Claim]:
-    """Claims of a BSN (staff only), audited; office-bound team leads see their office's."""
+    """Claims of a BSN (staff only), audited; office-bound team leads see their office's,
+    with a `scope` the need-to-know rules decide (break-glass audited per claim)."""
     claims = [
         c
         for c in repository.find_by_bsn_hash(uow.session, vault.lookup_hash(bsn))
         if _visible(c, claimant_subject=None, office_code=office_code)
+        and (scope is None or scope.unbounded or access.in_scope(uow, scope, c))
     ]
+    if scope is not None:
+        access.audit_break_glass_list(uow, actor=actor, scope=scope, claims=claims)
     uow.audit(
         actor=actor,
         action="claim.search_by_bsn",

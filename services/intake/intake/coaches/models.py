@@ -25,3 +25,19 @@ class RosterCoach(Base):
     holds_intakes: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseloadClaim(Base):
+    """Which coach carries a claim's coaching case, from coaching's case.* events.
+
+    Intake's need-to-know rule lets a coach see the claims of their caseload in other
+    offices too (ADR 0022); intake learns the caseload only from these events.
+    """
+
+    __tablename__ = "caseload_claims"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    coach_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The time of the event that set `coach_id`: an older event arriving late changes nothing.
+    as_of: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,7 +28,7 @@ from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
-from tests.support.intake import add_roster_coach, intake_on_pg
+from tests.support.intake import add_roster_coach, intake_on_pg, known_coach_sub
 from tests.support.pg import PgDatabases
 from tests.support.system import free_port, processes, service_env, wait_healthy
 from tests.support.tokens import Tokens
@@ -74,6 +74,8 @@ class Intake:
     rng: random.Random
 
     def as_(self, *roles: str, sub: str = "user-1", office: str | None = None) -> dict[str, str]:
+        if "coach" in roles:  # a coach on the roster: unknown coaches are refused (ADR 0022)
+            sub = known_coach_sub(self.container.engine, sub, office or "AMS")
         return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
 
     @property

@@ -28,6 +28,7 @@ from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
+from tests.support.intake import known_coach_sub
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
@@ -52,6 +53,8 @@ class Intake:
         return Tokens.header(self.tokens.user("benefits_officer", sub=sub))
 
     def user(self, *roles: str, sub: str = "user-1", office: str | None = None) -> dict[str, str]:
+        if "coach" in roles:  # a coach on the roster: unknown coaches are refused (ADR 0022)
+            sub = known_coach_sub(self.container.engine, sub, office or "AMS")
         return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
 
     def agency(self, client_id: str = "agency-randstad") -> dict[str, str]:
@@ -187,6 +190,8 @@ def test_each_channel_registers_and_is_recorded(
     stored = intake.sql("SELECT channel, registered_by, claimant_subject FROM claims")
     expected_subject = "claimant-1" if who == "claimant" else None
     expected_by = "agency-randstad" if who == "temp_agency" else f"{who}-1"
+    if who == "coach":  # a coach token names a roster coach's id (ADR 0022)
+        expected_by = known_coach_sub(intake.container.engine, "coach-1")
     assert [tuple(s) for s in stored] == [(channel, expected_by, expected_subject)]
 
     (event,) = _outbox_events(intake)
@@ -689,10 +694,14 @@ def test_team_lead_with_an_office_sees_only_that_office(
     assert intake.client.get(f"/v1/claims/{ids['Jansen']}", headers=rtd_lead).status_code == 200
     found = intake.client.post("/v1/claims/search", json={"bsn": "100000009"}, headers=rtd_lead)
     assert [c["id"] for c in found.json()] == [ids["Jansen"]]
-    # A team lead whose token names no office, a coach and an admin see every office.
+    # Need to know (ADR 0022): a team lead whose token names no office is refused; a coach
+    # sees their roster office's claims (and their caseload's); national roles every office.
+    nowhere = intake.client.get("/v1/claims", headers=intake.user("team_lead", sub="lead-none"))
+    assert nowhere.status_code == 403
+    assert nowhere.json()["type"] == "urn:ww:problem:team-lead-without-office"
+    coach = intake.user("coach", sub="coach-1", office="AMS")
+    assert intake.client.get("/v1/claims", headers=coach).json()["total"] == 3
     for headers in (
-        intake.user("team_lead", sub="lead-none"),
-        intake.user("coach", sub="coach-1", office="AMS"),
         intake.user("admin", sub="admin-1", office="AMS"),
         intake.user("team_lead", "benefits_officer", sub="lead-officer", office="AMS"),
     ):

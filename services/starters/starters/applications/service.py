@@ -114,9 +114,18 @@ def load(
         raise NotFound("no such application")
     claim = uow.session.get(KnownClaim, app.claim_id)
     if not visible(principal, app, claim):
-        raise NotFound("no such application")
+        # Break-glass (ADR 0022): a coach or team lead with a stated reason reads it, audited.
+        if principal.break_glass is None:
+            raise NotFound("no such application")
+        action, reason = f"{action}.break_glass", principal.break_glass
+    else:
+        reason = None
     uow.audit(
-        actor=principal.as_actor(), action=action, resource_type="application", resource_id=app.id
+        actor=principal.as_actor(),
+        action=action,
+        resource_type="application",
+        resource_id=app.id,
+        reason=reason,
     )
     return app
 

@@ -25,7 +25,7 @@ from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
 from starters.rules.states import TRANSITIONS, Action, State, allowed_actions
-from tests.support.fakes import incoming
+from tests.support.fakes import coach_deactivated, coach_registered, incoming
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
@@ -52,7 +52,10 @@ class Starters:
     tokens: Tokens
 
     def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=office))
+        sub = sub or str(uuid.uuid4())
+        if "coach" in roles:  # a coach starters knows (unknown coaches are refused, ADR 0022)
+            self.container.consumer.process(incoming(coach_registered(coach_id=uuid.UUID(sub))))
+        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
 
     def officer(self) -> dict[str, str]:
         return self.as_("benefits_officer")
@@ -509,3 +512,32 @@ def test_missing_statements_are_reminded_once(starters: Starters) -> None:
     assert (
         starters.client.post("/v1/admin/starters/reminders/run", headers=starters.officer())
     ).status_code == 403
+
+
+def test_need_to_know_unknown_deactivated_coach_and_break_glass(starters: Starters) -> None:
+    """ADR 0022: coaches starters never heard of (or deactivated) are refused; a coach outside
+    the case reads only with a stated reason, audited as application.read.break_glass."""
+    claim = starters.claim("cl-nk")
+    app = starters.apply(claim, starters.as_("claimant", sub="cl-nk")).json()["id"]
+    url = f"/v1/starters/applications/{app}"
+    unknown = Tokens.header(starters.tokens.user("coach", sub=str(uuid.uuid4())))
+    r = starters.client.get(url, headers=unknown)
+    assert (r.status_code, r.json()["type"]) == (403, "urn:ww:problem:unknown-coach")
+    gone = uuid.uuid4()
+    starters.as_("coach", sub=str(gone))
+    starters.container.consumer.process(incoming(coach_deactivated(coach_id=gone)))
+    r = starters.client.get(
+        url, headers=Tokens.header(starters.tokens.user("coach", sub=str(gone)))
+    )
+    assert (r.status_code, r.json()["type"]) == (403, "urn:ww:problem:deactivated-coach")
+
+    outsider = starters.as_("coach")
+    assert starters.client.get(url, headers=outsider).status_code == 404
+    reason = "De klant vraagt telefonisch naar de aanvraag"
+    glass = outsider | {"X-Break-Glass-Reason": reason}
+    assert starters.client.get(url, headers=glass).status_code == 200
+    with starters.container.session_factory() as s:
+        rows = s.execute(
+            text("SELECT action, reason FROM audit_log WHERE resource_id = :id"), {"id": app}
+        ).all()
+    assert ("application.read.break_glass", reason) in [tuple(r) for r in rows]

@@ -21,7 +21,7 @@ from shared.messaging.consumer import Outcome
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
-from tests.support.fakes import claim_registered, incoming
+from tests.support.fakes import claim_registered, coach_registered, incoming
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
@@ -33,6 +33,9 @@ BASE_ANSWERS: dict[str, Any] = BASE
 BERT_ANSWERS: dict[str, Any] = BERT
 
 
+DEFAULT_COACH = uuid.UUID("00000000-0000-4000-8000-00000000c0ac")
+
+
 @dataclass
 class Triage:
     """Handles on one triage service under test."""
@@ -41,9 +44,17 @@ class Triage:
     client: TestClient
     tokens: Tokens
 
-    def as_(self, *roles: str, sub: str = "user-1", office: str | None = None) -> dict[str, str]:
-        """Authorization header of a person."""
-        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
+    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
+        """Authorization header of a person. A coach token names a coach triage knows
+        (delivered as coach.registered; unknown coaches are refused, ADR 0022): a given
+        UUID subject, else the default coach."""
+        if "coach" in roles:
+            sub = sub or str(DEFAULT_COACH)
+            try:
+                self.deliver(coach_registered(coach_id=uuid.UUID(sub)))
+            except ValueError:
+                pass  # not a coach id: the token is refused as an unknown coach
+        return Tokens.header(self.tokens.user(*roles, sub=sub or "user-1", office=office))
 
     def deliver(self, payload: EventPayload) -> Outcome:
         """Feed one event to the service's consumer, as the transport would."""

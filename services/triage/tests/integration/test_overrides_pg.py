@@ -106,10 +106,11 @@ def test_read_rules(triage: Any) -> None:
         assert status(triage.as_("claimant", sub="claimant-b")) == 404
         assert status(triage.as_("coach", sub=str(coach))) == 200
         assert status(triage.as_("coach", sub=str(uuid.uuid4()))) == 404
-        assert status(triage.as_("coach", sub="not-a-uuid")) == 404
+        # Not a coach at all, and a team lead without an office: refused (ADR 0022).
+        assert status(triage.as_("coach", sub="not-a-uuid")) == 403
         assert status(triage.as_("team_lead", office="AMS")) == 200
         assert status(triage.as_("team_lead", office="RTD")) == 404
-        assert status(triage.as_("team_lead")) == 404
+        assert status(triage.as_("team_lead")) == 403
         assert status(triage.as_("triage_analyst")) == 200
         assert status(triage.as_("admin")) == 200
         assert status(triage.as_("benefits_officer")) == 403

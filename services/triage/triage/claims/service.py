@@ -101,8 +101,20 @@ def visible_to(principal: Principal, claim: TriageClaim) -> bool:
 
 
 def visible_claim(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> TriageClaim:
-    """The registered claim if the caller may see it; NotFound otherwise (also if unknown)."""
+    """The registered claim if the caller may see it; NotFound otherwise (also if unknown).
+    A coach or team lead outside their scope may read it with a stated reason (break-glass,
+    ADR 0022), audited as `claim.read.break_glass`."""
     claim = repository.get(uow.session, claim_id)
-    if claim is None or not claim.registered or not visible_to(principal, claim):
+    if claim is None or not claim.registered:
         raise NotFound("no such claim")
+    if not visible_to(principal, claim):
+        if principal.break_glass is None:
+            raise NotFound("no such claim")
+        uow.audit(
+            actor=principal.as_actor(),
+            action="claim.read.break_glass",
+            resource_type="claim",
+            resource_id=claim.claim_id,
+            reason=principal.break_glass,
+        )
     return claim

@@ -1,0 +1,1 @@
+"""Need to know for claims: whose claims a staff member may see, break-glass, the access log."""
