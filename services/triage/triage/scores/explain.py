@@ -24,6 +24,7 @@ from triage.scores.schemas import (
     OverrideInForceRead,
     ScoreRead,
 )
+from triage.scoring.value_labels import reason_texts, value_label
 
 _SEGMENT_TEXT = {
     "nl": {
@@ -61,15 +62,28 @@ def hindering_of(score: Score, labels: dict[str, tuple[str, str]]) -> list[dict[
     out = []
     for f in worst:
         nl, en = labels.get(f["factor"], (f["factor"], f["factor"]))
+        text_nl, text_en = reason_texts(f["factor"], nl, en, str(f["value"]))
         out.append(
             {
                 "factor": f["factor"],
                 "contribution": f["contribution"],
-                "nl": f"{nl} ({f['value']}) verlaagt uw kans op werk binnen een jaar.",
-                "en": f"{en} ({f['value']}) lowers your chance of work within a year.",
+                "nl": text_nl,
+                "en": text_en,
             }
         )
     return out
+
+
+def _hindering_text(
+    h: dict[str, Any], labels: dict[str, tuple[str, str]], values: dict[str, str], lang: str
+) -> str:
+    """The sentence in `lang`, rebuilt from the factor's value: scores stored before the
+    value labels carry sentences with raw codes in them."""
+    factor = h["factor"]
+    if factor in labels and factor in values:
+        nl, en = reason_texts(factor, *labels[factor], values[factor])
+        return nl if lang == "nl" else en
+    return str(h[lang])
 
 
 def to_read(score: Score, hindering: list[dict[str, Any]] | None = None) -> ScoreRead:
@@ -105,6 +119,7 @@ def explain(
     claim = claims.visible_claim(uow=uow, claim_id=claim_id, principal=principal)
     score = scores.latest_score(uow=uow, claim=claim)
     labels = labels_of(uow, score)
+    values = {f["factor"]: str(f["value"]) for f in score.factors}
     index = 0 if lang == "nl" else 1
     override = uow.session.get(Override, claim.override_id) if claim.override_id else None
     current = claim.current_segment or score.segment
@@ -150,6 +165,7 @@ def explain(
                 factor=f["factor"],
                 label=labels.get(f["factor"], (f["factor"], f["factor"]))[index],
                 value=f["value"],
+                value_label=value_label(f["factor"], str(f["value"]), lang),
                 contribution=f["contribution"],
             )
             for f in score.factors
@@ -159,7 +175,7 @@ def explain(
                 factor=h["factor"],
                 label=labels.get(h["factor"], (h["factor"], h["factor"]))[index],
                 contribution=h["contribution"],
-                text=h[lang],
+                text=_hindering_text(h, labels, values, lang),
             )
             for h in hindering_of(score, labels)
         ],

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from shared.events.common import Band, Segment
+from triage.scoring.value_labels import reason_texts
 
 MODEL_VERSION = "provisional-2026.1"
 INTERCEPT = 0.55  # logit(0.634): the base rate of work within 12 months
@@ -109,12 +110,5 @@ def hindering(result: ProvisionalScore, *, top: int = 3) -> list[tuple[str, floa
     out = []
     for c in worst[:top]:
         nl, en = LABELS[c.factor]
-        out.append(
-            (
-                c.factor,
-                c.contribution,
-                f"{nl} ({c.value}) verlaagt uw kans op werk binnen een jaar.",
-                f"{en} ({c.value}) lowers your chance of work within a year.",
-            )
-        )
+        out.append((c.factor, c.contribution, *reason_texts(c.factor, nl, en, c.value)))
     return out

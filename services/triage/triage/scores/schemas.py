@@ -53,7 +53,8 @@ class ContributionRead(BaseModel):
 
     factor: str
     label: str
-    value: str
+    value: str = Field(description="The value as a code (machine-readable, not for people)")
+    value_label: str = Field(description="The value in words, in the asked language")
     contribution: float = Field(description="On the log-odds scale; negative lowers the chance")
 
 

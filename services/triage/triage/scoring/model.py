@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.common import Band, Segment
 from triage.scoring.questionnaire import FORBIDDEN_KEYS, QUESTIONNAIRES
+from triage.scoring.value_labels import reason_texts
 
 MODEL_FILES = Path(__file__).resolve().parent / "model_files"
 # Inputs that do not come from the questionnaire.
@@ -266,14 +267,8 @@ def hindering(model: ModelFile, scored: Scored, *, top: int = 3) -> list[Reason]
     out: list[Reason] = []
     for c in worst[:top]:
         label = labels[c.factor]
-        out.append(
-            Reason(
-                factor=c.factor,
-                contribution=c.contribution,
-                nl=f"{label.nl} ({c.value}) verlaagt uw kans op werk binnen een jaar.",
-                en=f"{label.en} ({c.value}) lowers your chance of work within a year.",
-            )
-        )
+        nl, en = reason_texts(c.factor, label.nl, label.en, c.value)
+        out.append(Reason(factor=c.factor, contribution=c.contribution, nl=nl, en=en))
     return out
 
 
