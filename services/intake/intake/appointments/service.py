@@ -36,6 +36,7 @@ from intake.appointments.models import (
 from intake.appointments.rules import Candidate, UnavailableTime, rank
 from intake.calendar.service import WorkingDayCalendar, intake_deadline
 from intake.claims import repository as claims_repository
+from intake.claims.answers import refuse_unfit_answers
 from intake.claims.models import Claim
 from intake.planning import deferral
 from intake.settings import IntakeSettings
@@ -1374,6 +1375,7 @@ def complete(
     now: dt.datetime,
 ) -> Appointment:
     """Staff record the held intake (only after the start, once); `claimant_view` stays here."""
+    refuse_unfit_answers(questionnaire_answers)
     appointment, _, _ = _load(uow, appointment_id, principal, claimant_ok=False)
     _require(rules.COMPLETE, appointment, staff=True, now=now, settings=settings)
     old_status = appointment.status

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from intake.access import service as access
 from intake.appointments import service as booking
 from intake.claims import repository
+from intake.claims.answers import refuse_unfit_answers
 from intake.claims.models import Claim, IdempotencyKey
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, UnavailableTime
 from intake.settings import IntakeSettings
@@ -196,6 +197,7 @@ def register_claim(
 
     channel = effective_channel(data, channel)
     age = validate_dates(data, settings=settings, today=today)
+    refuse_unfit_answers(data.questionnaire_answers)
     try:
         office = offices.for_postcode(data.postcode)
     except InvalidPostcodeError as exc:

@@ -48,7 +48,7 @@ COMPLETION = {
     "explained_topics": ["job_search_obligation", "income_reporting", "sanctions"],
     "obligation_regime": "regular",
     "claimant_view": "wants to retrain as a nurse",
-    "questionnaire_answers": {"has_driving_licence": True, "hours_wanted": 32},
+    "questionnaire_answers": {"driving_licence": True, "hours_per_week": 32},
     "agreed_next_step": "apply for two vacancies a week",
 }
 
@@ -403,6 +403,10 @@ def test_completion_emits_the_event_once(intake: Intake) -> None:
     ]
     for body, field in bad:
         assert _fields(intake.post(a, "complete", body, intake.coach)) == {field}, field
+    # An answer the questionnaire does not know is refused by name, not dropped by triage.
+    unknown = {**COMPLETION, "questionnaire_answers": {"has_driving_licence": True}}
+    errors = _problem(intake.post(a, "complete", unknown, intake.coach), 422)["errors"]
+    assert [e["field"] for e in errors] == ["questionnaire_answers.has_driving_licence"]
     _problem(intake.post(a, "complete", COMPLETION, intake.me), 403)
     stranger = intake.as_("coach", sub=str(uuid.uuid4()), office="RTD")
     _problem(intake.post(a, "complete", COMPLETION, stranger), 404)

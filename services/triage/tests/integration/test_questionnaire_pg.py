@@ -81,7 +81,7 @@ def test_claimant_submits_and_the_claim_is_rescored(
     assert last["hindering"][0] == {
         "factor": "age",
         "contribution": -1.2,
-        "nl": "Leeftijd (55 or older) verlaagt uw kans op werk binnen een jaar.",
+        "nl": "Leeftijd (55 of ouder) verlaagt uw kans op werk binnen een jaar.",
         "en": "Age (55 or older) lowers your chance of work within a year.",
     }
     audit = triage.sql("SELECT actor, action FROM audit_log WHERE action = 'questionnaire.submit'")
