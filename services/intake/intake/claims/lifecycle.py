@@ -31,6 +31,8 @@ from shared.web.problems import Conflict, InvalidField, NotFound
 # Who may change or withdraw a claim on the claimant's behalf.
 STAFF_WRITE_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.ADMIN)
 SYSTEM = Actor(subject="intake", kind="application", roles=())
+# Intake itself acting on an appointment (a re-plan after a move), whoever changed the claim.
+SERVICE = Principal(subject="intake", kind="application", roles=frozenset({Role.ADMIN}))
 
 CLAIM_CLOSED = "claim_closed"
 CLAIM_WITHDRAWN = "claim_withdrawn"
@@ -80,7 +82,7 @@ def _cancel_future_appointments(
             reason=reason_code,
         )
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
-    if unplanned is not None and reason_code != CLAIMANT_MOVED:
+    if unplanned is not None:
         appointments_repository.remove_unplanned(uow.session, unplanned)
     uow.session.flush()
     return cancelled
@@ -249,40 +251,28 @@ def _replan_after_move(
     uow: UnitOfWork,
     claim: Claim,
     *,
-    actor: Actor,
     offices: OfficeDirectory,
     settings: IntakeSettings,
     now: dt.datetime,
 ) -> None:
     """A move to another office: a not-yet-held intake is cancelled by the service and booked
-    at the new office before its deadline, else shortfall and the new office's unplanned list."""
+    at the new office before its deadline, else shortfall and the new office's unplanned list
+    (`appointments.service.cancel_by_service`, which rebooks at the claim's office; it
+    commits, together with the changed claim)."""
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
     if unplanned is not None:
         unplanned.office_code = claim.office_code
-    for old in _cancel_future_appointments(
-        uow, claim, reason_code=CLAIMANT_MOVED, actor=actor, now=now
-    ):
-        rebooked, searched = booking.try_book(
-            uow,
-            claim_id=claim.id,
-            office_code=claim.office_code,
-            deadline=old.deadline,
-            offices=offices,
-            settings=settings,
-            now=now,
-            exclude_slots={old.slot_id},
-            prefs=booking.Preferences.of(uow.session, claim, settings),
-            summoned=old.summoned,
-        )
-        if rebooked is not None:
-            booking._scheduled(uow, rebooked, actor)
-        else:
-            booking._shortfall(
-                uow,
-                claim_id=claim.id,
-                office_code=claim.office_code,
-                deadline=old.deadline,
-                searched=searched,
+    uow.session.flush()
+    for appointment in appointments_repository.of_claim(uow.session, claim.id):
+        if appointment.status in ACTIVE_STATUSES and appointment.starts_at > now:
+            booking.cancel_by_service(
+                uow=uow,
+                appointment_id=appointment.id,
+                reason_code=CLAIMANT_MOVED,
+                reason_text=None,
+                principal=SERVICE,
+                offices=offices,
+                settings=settings,
                 now=now,
             )
 
@@ -357,6 +347,6 @@ def update(
         )
     )
     if new_office is not None:
-        _replan_after_move(uow, claim, actor=actor, offices=offices, settings=settings, now=now)
+        _replan_after_move(uow, claim, offices=offices, settings=settings, now=now)
     uow.commit()
     return claim
