@@ -382,3 +382,45 @@ def test_a_move_without_capacity_at_the_new_office_is_a_shortfall(intake: Intake
     assert intake.sql(
         "SELECT office_code FROM unplanned_claims WHERE claim_id = :id", id=claim["id"]
     ) == [("RTD",)]
+
+
+def test_after_a_withdrawal_the_same_bsn_registers_again(intake: Intake) -> None:
+    bsn = synthetic_bsn(intake.rng)
+    first = intake.register(bsn)
+    refused = intake.client.post(
+        "/v1/claims",
+        json={
+            "bsn": bsn,
+            "given_name": "Lotte",
+            "family_name": "Visser",
+            "date_of_birth": "1988-03-04",
+            "first_ww_day": TODAY.isoformat(),
+            "postcode": "1011 AB",
+        },
+        headers=intake.me,
+    )
+    assert refused.status_code == 409  # still open: one open claim per BSN
+    r = intake.client.post(
+        f"/v1/claims/{first['id']}/withdraw", json={"reason_code": "mistake"}, headers=intake.me
+    )
+    assert r.status_code == 200, r.text
+    second = intake.register(bsn)
+    assert second["id"] != first["id"]
+    assert second["status"] == "open"
+
+
+def test_another_office_team_lead_may_not_change_or_withdraw(intake: Intake) -> None:
+    claim = intake.register()
+    lead = intake.as_("team_lead", sub="lead-RTD", office="RTD")
+    r = intake.client.patch(f"/v1/claims/{claim['id']}", json={"phone": "0612345679"}, headers=lead)
+    assert r.status_code == 404
+    r = intake.client.post(
+        f"/v1/claims/{claim['id']}/withdraw", json={"reason_code": "other"}, headers=lead
+    )
+    assert r.status_code == 404
+    analyst = intake.as_("triage_analyst")
+    r = intake.client.patch(
+        f"/v1/claims/{claim['id']}", json={"phone": "0612345679"}, headers=analyst
+    )
+    assert r.status_code == 403
+    assert intake.claim(claim["id"])["phone"] == "+31612345678"
