@@ -161,3 +161,64 @@ class IntakeReminderDue(_IntakePayload):
     due_at: AwareDatetime = Field(
         description="When the reminder became due: the rule's moment, or the booking if later"
     )
+
+
+@REGISTRY.register
+class ClaimClosed(_IntakePayload):
+    """A claim was closed because coaching closed its case; the BSN may claim again."""
+
+    event_type: ClassVar[str] = "claim.closed"
+
+    claim_id: uuid.UUID
+    reason: str = Field(description="The case result, e.g. work_resumed, entitlement_ended")
+    closed_on: dt.date | None = Field(default=None, description="The day the case ended")
+    closed_at: AwareDatetime
+    case_id: uuid.UUID | None = Field(default=None, description="The coaching case that closed")
+
+
+@REGISTRY.register
+class ClaimReopened(_IntakePayload):
+    """A closed claim was reopened because its case was reopened."""
+
+    event_type: ClassVar[str] = "claim.reopened"
+
+    claim_id: uuid.UUID
+    reopened_at: AwareDatetime
+
+
+@REGISTRY.register
+class ClaimReopenRefused(_IntakePayload):
+    """A case was reopened but its claim stays closed: the BSN has a newer open claim."""
+
+    event_type: ClassVar[str] = "claim.reopen_refused"
+
+    claim_id: uuid.UUID
+    open_claim_id: uuid.UUID = Field(description="The newer open claim of the same person")
+    refused_at: AwareDatetime
+
+
+@REGISTRY.register
+class ClaimWithdrawn(_IntakePayload):
+    """The claimant withdrew their claim (themselves or through staff); coaching closes the case."""
+
+    event_type: ClassVar[str] = "claim.withdrawn"
+
+    claim_id: uuid.UUID
+    reason_code: str = Field(description="e.g. found_work, moved_abroad, mistake, other")
+    withdrawn_at: AwareDatetime
+    by: Literal["claimant", "staff"]
+
+
+@REGISTRY.register
+class ClaimUpdated(_IntakePayload):
+    """A claimant's details changed; only which fields, never their personal values."""
+
+    event_type: ClassVar[str] = "claim.updated"
+
+    claim_id: uuid.UUID
+    changed_fields: list[str] = Field(description="Names of the changed fields, e.g. phone")
+    office_code: str | None = Field(
+        default=None, description="The new office, only when the move changed it"
+    )
+    preferred_language: str | None = Field(default=None, description="ISO 639-1, if changed")
+    updated_at: AwareDatetime

@@ -80,6 +80,8 @@ QUESTIONNAIRE_ANSWERS: dict[str, Any] = {
     "severance_received": False,
     "reservation_wage_ratio": 1.0,
 }
+# Changing or withdrawing a claim: its claimant, or staff acting for them (not triage).
+CLAIM_WRITE = frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"})
 SEGMENT_OVERRIDE = {
     "segment": "personal",
     "reason_category": "health",
@@ -106,6 +108,8 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     # Row-level (ADR 0022): the claimant their own claim, staff the claims in their scope.
     ("intake", "GET", "/v1/claims/{claim_id}/access-log"): Access(STAFF_READ | {"claimant"}),
     ("intake", "POST", "/v1/claims/search"): Access(STAFF_READ),
+    ("intake", "PATCH", "/v1/claims/{claim_id}"): Access(CLAIM_WRITE),
+    ("intake", "POST", "/v1/claims/{claim_id}/withdraw"): Access(CLAIM_WRITE),
     ("intake", "GET", "/v1/calendar/working-days"): Access(STAFF_READ | {"claimant"}),
     ("intake", "GET", "/v1/calendar/deadline"): Access(STAFF_READ | {"claimant"}),
     ("intake", "GET", "/v1/calendar/closures"): Access(STAFF_READ | {"claimant"}),
@@ -458,6 +462,10 @@ def _request(sys: System, route: tuple[str, str, str]) -> tuple[str, dict[str, A
         body = _claim_body(sys.bsn())
     elif template == "/v1/claims/search":
         body = {"bsn": sys.bsn()}
+    elif template == "/v1/claims/{claim_id}" and method == "PATCH":
+        body = {"phone": "06 12345678"}
+    elif template.endswith("/withdraw"):
+        body = {"reason_code": "found_work"}
     elif template == "/v1/coaches" and method == "POST":
         body = _coach_body()
     elif template == "/v1/coaches/{coach_id}":

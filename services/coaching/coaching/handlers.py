@@ -8,6 +8,7 @@ from coaching.assignment import service as assignment
 from coaching.assignment.rules import DEFAULT_POLICY, AssignmentPolicy
 from coaching.cases import repository as cases_repository
 from coaching.cases import service as cases
+from coaching.cases.claim_handlers import handle_claim_updated, handle_claim_withdrawn
 from coaching.cases.models import Case
 from coaching.obligations import service as obligations
 from coaching.settings import CoachingSettings
@@ -112,6 +113,8 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
         "starters.scheme_ended": handle_starters_scheme_ended,
         "starters.revived": handle_starters_revived,
         "claim.registered": handle_claim_registered,
+        "claim.withdrawn": handle_claim_withdrawn,
+        "claim.updated": handle_claim_updated,
         "triage.scored": handle_triage_scored,
         "triage.overridden": handle_triage_overridden,
         "intake.completed": handle_intake_coach,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intake.claims.handlers import handle_case_closed, handle_case_reopened
 from intake.coaches.caseload import handle_case_coach
 from intake.coaches.handlers import handle_coach_deactivated, handle_coach_upserted
 from shared.messaging.consumer import Handler
@@ -14,4 +15,6 @@ HANDLERS: dict[str, Handler] = {
     "case.assigned": handle_case_coach,
     "case.transferred": handle_case_coach,
     "case.unassigned": handle_case_coach,
+    "case.closed": handle_case_closed,
+    "case.reopened": handle_case_reopened,
 }

@@ -53,6 +53,14 @@ class Claim(Base):
     no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attention_reason: Mapped[str | None] = mapped_column(String(40))
     attention_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The end of the claim (issue 12): closed after coaching closed the case, or withdrawn
+    # by the claimant. `close_reason` is the case result or the withdrawal reason code.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    # A case.reopened that could not reopen this claim (the BSN has a newer open claim).
+    reopen_refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index(

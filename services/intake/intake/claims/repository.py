@@ -117,3 +117,13 @@ def purge_idempotency_keys(session: Session, *, created_before: dt.datetime) -> 
         delete(IdempotencyKey).where(IdempotencyKey.created_at < created_before)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def lock(session: Session, claim_id: uuid.UUID) -> Claim | None:
+    """A claim by id, locked for update (a concurrent close, withdrawal or change waits)."""
+    return session.scalars(
+        select(Claim)
+        .where(Claim.id == claim_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()

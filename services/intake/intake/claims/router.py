@@ -10,9 +10,17 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from intake.access import service as access
-from intake.claims import service
+from intake.claims import lifecycle, service
 from intake.claims.models import Claim
-from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, ClaimSearch, ClaimSort
+from intake.claims.schemas import (
+    ClaimCreate,
+    ClaimFilter,
+    ClaimRead,
+    ClaimSearch,
+    ClaimSort,
+    ClaimUpdate,
+    ClaimWithdraw,
+)
 from intake.settings import IntakeSettings
 from shared.bsn import BsnVault, mask_bsn
 from shared.clock import local_today
@@ -173,7 +181,7 @@ def get_claim(
 @router.get("", response_model=Page[ClaimRead], summary="List claims (staff)")
 def list_claims(
     office_code: str | None = Query(None, max_length=10),
-    claim_status: Literal["open", "closed"] | None = Query(None, alias="status"),
+    claim_status: Literal["open", "closed", "withdrawn"] | None = Query(None, alias="status"),
     first_ww_day_from: dt.date | None = None,
     first_ww_day_to: dt.date | None = None,
     registered_from: AwareDatetime | None = Query(
@@ -242,3 +250,66 @@ def search_claims(
             scope=access.scope_for(uow, principal),
         )
     return [to_read(c, container.bsn) for c in claims]
+
+
+WRITE_ROLES = (Role.CLAIMANT, *lifecycle.STAFF_WRITE_ROLES)
+_STATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: PROBLEM_RESPONSES[422]
+    | {"description": "`conflict`: not allowed in the claim's state (`current_status`, `allowed`)"}
+}
+
+
+@router.post(
+    "/{claim_id}/withdraw",
+    response_model=ClaimRead,
+    summary="Withdraw a claim (the claimant, or staff on their behalf)",
+    responses=_STATE_RESPONSES,
+)
+def withdraw_claim(
+    claim_id: uuid.UUID,
+    body: ClaimWithdraw,
+    principal: Principal = Depends(requires(roles=WRITE_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ClaimRead:
+    """Withdraw an open claim: future intakes are cancelled, `claim.withdrawn` lets coaching
+    close the case. Repeating it answers the same; a closed claim is 409."""
+    now = dt.datetime.now(dt.UTC)
+    with container.uow() as uow:
+        claim = lifecycle.withdraw(
+            uow=uow,
+            claim_id=claim_id,
+            data=body,
+            principal=principal,
+            today=local_today(),
+            now=now,
+        )
+    return to_read(claim, container.bsn)
+
+
+@router.patch(
+    "/{claim_id}",
+    response_model=ClaimRead,
+    summary="Change the claimant's details (address, phone, e-mail, language, unavailability)",
+    responses=_STATE_RESPONSES,
+)
+def update_claim(
+    claim_id: uuid.UUID,
+    body: ClaimUpdate,
+    principal: Principal = Depends(requires(roles=WRITE_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> ClaimRead:
+    """Only the fields sent change; audited with old and new values; `claim.updated` names the
+    changed fields. A move to another office's area re-plans a not-yet-held intake there."""
+    settings = container.settings
+    assert isinstance(settings, IntakeSettings)
+    with container.uow() as uow:
+        claim = lifecycle.update(
+            uow=uow,
+            claim_id=claim_id,
+            data=body,
+            principal=principal,
+            offices=load_offices(),
+            settings=settings,
+            now=dt.datetime.now(dt.UTC),
+        )
+    return to_read(claim, container.bsn)

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 import uuid
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -231,6 +232,64 @@ class ClaimRead(BaseModel):
     attention_since: dt.datetime | None = None
     channel: str
     registered_at: dt.datetime
+    closed_at: dt.datetime | None = Field(default=None, description="When closed or withdrawn")
+    closed_on: dt.date | None = Field(default=None, description="The day the claim ended")
+    close_reason: str | None = Field(
+        default=None, description="The case result, or the withdrawal's reason code"
+    )
+    reopen_refused_at: dt.datetime | None = Field(
+        default=None,
+        description="A reopened case could not reopen this claim: the person has a newer open "
+        "claim (ADR 0015)",
+    )
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="What the claim's state allows: update, withdraw, ..."
+    )
+
+
+class WithdrawalReason(StrEnum):
+    """Why a claimant withdraws their claim."""
+
+    FOUND_WORK = "found_work"
+    MOVED_ABROAD = "moved_abroad"
+    MISTAKE = "mistake"
+    OTHER = "other"
+
+
+class ClaimWithdraw(BaseModel):
+    """The claimant (or staff on their behalf) withdraws the claim."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason_code: WithdrawalReason
+    reason_text: FreeText | None = Field(default=None, max_length=500)
+
+
+class ClaimUpdate(BaseModel):
+    """The claimant's changeable details; only the fields sent change (null clears e-mail or
+    phone; postcode and preferred language cannot be cleared)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    postcode: str | None = Field(
+        default=None, description="New Dutch postcode; a move may change the office", max_length=8
+    )
+    phone: Phone | None = None
+    email: EmailStr | None = Field(default=None, max_length=254)
+    preferred_language: Literal["nl", "en"] | None = None
+    unavailable: list[UnavailableTime] | None = Field(
+        default=None, max_length=MAX_UNAVAILABLE_TIMES
+    )
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalize_postcode(value)
+        except InvalidPostcodeError as exc:
+            raise ValueError(str(exc)) from None
 
 
 ClaimSort = Literal[
@@ -247,7 +306,7 @@ class ClaimFilter(BaseModel):
     """Filters of the staff list (all optional, combined with AND)."""
 
     office_code: str | None = None
-    status: Literal["open", "closed"] | None = None
+    status: Literal["open", "closed", "withdrawn"] | None = None
     first_ww_day_from: dt.date | None = None
     first_ww_day_to: dt.date | None = None
     registered_from: dt.datetime | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.access import service as access
 from intake.appointments import service as booking
-from intake.claims import repository
+from intake.claims import repository, states
 from intake.claims.answers import refuse_unfit_answers
 from intake.claims.models import Claim, IdempotencyKey
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, UnavailableTime
@@ -95,6 +95,11 @@ def read_model(claim: Claim, *, bsn_masked: str) -> ClaimRead:
         attention_since=claim.attention_since,
         channel=claim.channel,
         registered_at=claim.registered_at,
+        closed_at=claim.closed_at,
+        closed_on=claim.closed_on,
+        close_reason=claim.close_reason,
+        reopen_refused_at=claim.reopen_refused_at,
+        allowed_actions=states.allowed_actions(claim.status),
     )
 
 
