@@ -15,6 +15,7 @@ from shared.services import SERVICE_NAMES
 if TYPE_CHECKING:
     from shared.db.audit import Actor
     from shared.runtime import ServiceContainer
+    from shared.settings import ServiceSettings
 
 app = typer.Typer(
     help="WW case handling: operations and development commands.", no_args_is_help=True
@@ -272,9 +273,13 @@ def token(
     scope: Annotated[list[str], typer.Option("--scope", help="partner scopes")] = [],  # noqa: B006
     ttl_minutes: Annotated[int, typer.Option(min=1, max=24 * 60)] = 480,
 ) -> None:
-    """Mint a dev token signed with the local key (embedded and dev modes only)."""
+    """Mint a dev token signed with the local key (embedded and dev modes only).
+
+    If a system answers on the intake port and verifies with another key, a warning on
+    stderr says so: the token was minted from another state dir and would be refused."""
+    from shared.devkeys import key_id, load_or_create_local_key, mint_token
+    from shared.roles import Role
     from shared.settings import ServiceSettings
-    from shared.web.auth import Role, load_or_create_local_key, mint_token
 
     settings = ServiceSettings()
     if settings.auth_mode != "local":
@@ -301,6 +306,35 @@ def token(
             client_id=client_id,
             ttl=dt.timedelta(minutes=ttl_minutes),
         )
+    )
+    warning = state_dir_mismatch(key_id(key.public_key()), settings)
+    if warning:
+        typer.echo(warning, err=True)
+
+
+def state_dir_mismatch(our_key_id: str, settings: ServiceSettings) -> str | None:
+    """A warning when the system on the intake port verifies with another local key.
+
+    Asks `/health` on 127.0.0.1 with a short timeout; nothing running (or a production
+    system, which shows no local key) is no warning."""
+    import json
+    import os
+    import urllib.request
+
+    port = int(os.environ.get("INTAKE_PORT", "8001"))
+    url = f"http://127.0.0.1:{port}/health"
+    try:
+        with urllib.request.urlopen(url, timeout=0.3) as response:  # loopback only
+            theirs = json.loads(response.read()).get("local_key_id")
+    except (OSError, ValueError):
+        return None
+    if theirs is None or theirs == our_key_id:
+        return None
+    return (
+        f"warning: the system running at {url} verifies tokens with another key "
+        f"({theirs}, this state dir's is {our_key_id}): it was started with another state "
+        f"dir than {settings.state_dir} (WW_STATE_DIR), so it will refuse this token (401). "
+        "Run `ww token` with the same WW_STATE_DIR as `make run`."
     )
 
 

@@ -34,7 +34,11 @@ def _ops_router() -> APIRouter:
 
     @router.get("/health", summary="Liveness: the process answers")
     def health(request: Request) -> dict[str, str]:
-        return {"status": "ok", "service": request.app.state.container.name}
+        container = request.app.state.container
+        body = {"status": "ok", "service": container.name}
+        if container.verifier.local_key_id is not None:  # dev/embedded: for `ww token`
+            body["local_key_id"] = container.verifier.local_key_id
+        return body
 
     @router.get("/ready", summary="Readiness: database and broker reachable", response_model=None)
     async def ready(request: Request) -> JSONResponse:

@@ -7,43 +7,25 @@ sign and verify with a local EC key so `ww token` can mint tokens for trying the
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from shared.db.audit import Actor
+from shared.devkeys import key_id
+from shared.devkeys import load_or_create_local_key as load_or_create_local_key
+from shared.devkeys import mint_token as mint_token
+from shared.roles import STAFF_ROLES as STAFF_ROLES
+from shared.roles import Role as Role
 from shared.web.access import break_glass_reason, check_staff_identity, require_break_glass_role
 from shared.web.problems import Forbidden, Unauthorized
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
-
-
-class Role(StrEnum):
-    """Roles a person can hold."""
-
-    CLAIMANT = "claimant"
-    COACH = "coach"
-    TEAM_LEAD = "team_lead"
-    TRIAGE_ANALYST = "triage_analyst"
-    BENEFITS_OFFICER = "benefits_officer"
-    ADMIN = "admin"
-
-
-STAFF_ROLES = frozenset(
-    {Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.BENEFITS_OFFICER, Role.ADMIN}
-)
 
 
 @dataclass(frozen=True)
@@ -72,31 +54,6 @@ class Principal:
         )
 
 
-def load_or_create_local_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    """The dev signing key, created once (atomically) on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(pem)
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(loaded, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{path} is not an EC private key")
-    return loaded
-
-
 class TokenVerifier:
     """Verifies signature, expiry, issuer and audience; maps claims to a Principal."""
 
@@ -114,6 +71,9 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._public_key = public_key
+        # The local key's id (dev and embedded modes), shown by /health so that `ww token`
+        # can tell a token minted from another state dir before it is refused.
+        self.local_key_id = key_id(public_key) if public_key is not None else None
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._leeway = leeway_s
 
@@ -158,43 +118,6 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         client_id=str(client_id) if client_id else None,
         claims=claims,
     )
-
-
-def mint_token(
-    private_key: ec.EllipticCurvePrivateKey,
-    *,
-    subject: str,
-    issuer: str,
-    audience: str,
-    roles: Iterable[str] = (),
-    scopes: Iterable[str] = (),
-    office: str | None = None,
-    client_id: str | None = None,
-    ttl: dt.timedelta = dt.timedelta(hours=8),
-    now: dt.datetime | None = None,
-) -> str:
-    """Sign a dev token (users: roles; partner apps: client_id + scopes)."""
-    now = now or dt.datetime.now(dt.UTC)
-    claims: dict[str, Any] = {
-        "iss": issuer,
-        "aud": audience,
-        "sub": subject,
-        "iat": int(now.timestamp()),
-        "nbf": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
-        "jti": str(uuid.uuid4()),
-    }
-    if client_id:
-        claims["client_id"] = client_id
-        claims["token_use"] = "client_credentials"
-        claims["scope"] = " ".join(sorted(scopes))
-    else:
-        claims["roles"] = sorted(roles)
-        if scopes:
-            claims["scope"] = " ".join(sorted(scopes))
-    if office:
-        claims["office"] = office
-    return jwt.encode(claims, private_key, algorithm="ES256")
 
 
 _bearer = HTTPBearer(auto_error=False)
