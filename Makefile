@@ -3,9 +3,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two stamps: `make run` installs only what running needs; the dev tools (pytest, ruff,
+# mypy, schemathesis, ...) come with the first `make test`, lint, typecheck or bench.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install run run-distributed test test-fast lint typecheck bench infra-up infra-down infra-status check-run asyncapi clean
+.PHONY: help install install-run run run-distributed test test-fast lint typecheck bench infra-up infra-down infra-status check-run asyncapi clean
 
 help:
 	@echo "make run              all four services in embedded mode (SQLite, in-process events, demo data)"
@@ -14,34 +17,44 @@ help:
 	@echo "make bench            performance figures as ratios to baselines"
 	@echo "make lint | typecheck | test-fast | infra-up | infra-down | check-run | asyncapi"
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+	@echo "Installing the runtime packages into $(VENV)/ (first start or changed pyproject.toml; 1-2 minutes) ..."
+	@t0=$$(date +%s); $(BIN)/python -m pip install -q --upgrade pip \
+	  && $(BIN)/python -m pip install -q -e . \
+	  && echo "... installed in $$(( $$(date +%s) - t0 )) s"
+	@touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	@echo "Installing the development tools (pytest, ruff, mypy, schemathesis, ...) ..."
+	@t0=$$(date +%s); $(BIN)/python -m pip install -q -e '.[dev]' \
+	  && echo "... installed in $$(( $$(date +%s) - t0 )) s"
+	@touch $@
 
-run: $(STAMP)
+install: $(DEV_STAMP)
+
+install-run: $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	@$(BIN)/ww embedded
 
-run-distributed: $(STAMP)
+run-distributed: $(RUN_STAMP)
 	@bash scripts/run_distributed.sh
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	@bash scripts/test.sh
 
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	@$(BIN)/python -m pytest -q tests/unit tests/contract services/*/tests/unit
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check shared services tests bench
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	@$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@bash scripts/bench.sh
 
 infra-up:
@@ -56,7 +69,7 @@ infra-status:
 check-run:
 	@bash scripts/check_make_run.sh
 
-asyncapi: $(STAMP)
+asyncapi: $(RUN_STAMP)
 	@$(BIN)/ww events asyncapi
 
 clean:

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 limit=${WW_RUN_DEADLINE_S:-60}
 log=$(mktemp)
 t0=$(date +%s)
-make install >/dev/null
+make install-run >/dev/null
 t1=$(date +%s)
 echo "install: $((t1 - t0)) s"
 # Its own process group, so Ctrl-C's equivalent reaches make and `ww embedded` alike.
