@@ -27,7 +27,7 @@ from coaching.transfers import service as transfers
 from coaching.transfers.schemas import TransferReason
 from coaching.workplans import service as workplans
 from coaching.workplans.schemas import ActivityCreate as WorkPlanActivityCreate
-from shared.clock import local_today
+from shared.clock import LOCAL_TZ, local_today
 from shared.events.common import ObligationRegime
 from shared.events.envelope import Event
 from shared.events.starters import StartersRevived
@@ -46,6 +46,12 @@ ADMIN = Principal(subject="admin-1", kind="user", roles=frozenset({"admin"}))
 
 def _days(n: int) -> dt.date:
     return local_today() + dt.timedelta(days=n)
+
+
+def _local_noon(n: int) -> dt.datetime:
+    # Noon on a local day, not `now() - interval`: across a DST change that lands on the
+    # next local day when the test runs late in the evening (CI once ran at 22:30 UTC).
+    return dt.datetime.combine(_days(n), dt.time(12), tzinfo=LOCAL_TZ)
 
 
 def _assigned(coach_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
@@ -531,8 +537,8 @@ def test_the_days_a_case_sat_closed_ahead_of_its_closed_on_are_not_obligated(
     assert r.status_code == 200, r.text
     # As if it was closed 60 days ago, ahead of a first working day 10 days from now.
     office.sql(
-        "UPDATE cases SET closed_at = now() - interval '60 days', closed_on = :d "
-        "WHERE claim_id = :c",
+        "UPDATE cases SET closed_at = :t, closed_on = :d WHERE claim_id = :c",
+        t=_local_noon(-60),
         d=_days(10),
         c=claim,
     )
@@ -566,7 +572,7 @@ def test_a_case_closed_ahead_on_its_first_ww_day_resumes_from_the_reopen(
         headers=admin,
     )
     office.sql(
-        "UPDATE cases SET closed_at = now() - interval '84 days' WHERE claim_id = :c", c=claim
+        "UPDATE cases SET closed_at = :t WHERE claim_id = :c", t=_local_noon(-84), c=claim
     )
     r = office.client.post(f"/v1/cases/{claim}/reopen", json={"reason": "x"}, headers=admin)
     assert r.status_code == 200, r.text
