@@ -75,10 +75,12 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
             # in intake's copy (the newest assignment wins). CI once lost that race.
             admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e-ntk"))
             wait_until(
-                lambda: http.get(
-                    f"{system.urls['coaching']}/v1/cases/{claim_id}", headers=admin
-                ).status_code
-                == 200,
+                lambda: (
+                    http.get(
+                        f"{system.urls['coaching']}/v1/cases/{claim_id}", headers=admin
+                    ).status_code
+                    == 200
+                ),
                 timeout=60,
                 message="the claim's case in coaching",
             )

@@ -18,7 +18,7 @@ from intake.claims.router import router as claims_router
 from intake.coaches import models as _coach_models  # noqa: F401
 from intake.coaches.directory import coach_status
 from intake.db import TABLES
-from intake.handlers import HANDLERS
+from intake.handlers import handlers_for
 from intake.kpis.metrics import install as install_kpi_metrics
 from intake.kpis.router import router as kpis_router
 from intake.planning import models as _planning_models  # noqa: F401  (register tables)
@@ -47,7 +47,7 @@ SPEC = ServiceSpec(
         kpis_router,
         planning_router,
     ],
-    handlers=HANDLERS,
+    handlers=handlers_for,
     consumes_from=["coaching"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=coach_status,

@@ -8,12 +8,19 @@ import uuid
 from typing import Any
 
 from intake.access import service as access
+from intake.agendas.rules import local_day
 from intake.appointments import repository as appointments_repository
 from intake.appointments import service as booking
-from intake.appointments.models import ACTIVE_STATUSES, CANCELLED_BY_SERVICE, Appointment
+from intake.appointments.models import (
+    ACTIVE_STATUSES,
+    CANCELLED_BY_SERVICE,
+    COMPLETED,
+    Appointment,
+)
 from intake.claims import repository, states
 from intake.claims.models import Claim
 from intake.claims.schemas import ClaimUpdate, ClaimWithdraw
+from intake.planning import repository as planning_repository
 from intake.settings import IntakeSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
@@ -85,6 +92,10 @@ def _cancel_future_appointments(
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
     if unplanned is not None:
         appointments_repository.remove_unplanned(uow.session, unplanned)
+    # Nor is an ended claim waiting for its booking window any more.
+    deferred = planning_repository.deferred(uow.session, claim.id)
+    if deferred is not None:
+        planning_repository.remove_deferred(uow.session, deferred)
     uow.session.flush()
     return cancelled
 
@@ -139,12 +150,21 @@ def close_for_case(*, uow: UnitOfWork, closed: Any, now: dt.datetime) -> None:
     )
 
 
-def reopen_for_case(*, uow: UnitOfWork, reopened: Any, now: dt.datetime) -> None:
+def reopen_for_case(
+    *,
+    uow: UnitOfWork,
+    reopened: Any,
+    now: dt.datetime,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+) -> None:
     """case.reopened: reopen the closed claim (no commit).
 
     When the person has meanwhile registered a newer open claim, the old claim stays
     closed and the refusal is recorded (column, audit, `claim.reopen_refused`): ADR 0015.
-    An open claim (a redelivery) or a withdrawn one (final) is left as it is.
+    An open claim (a redelivery) or a withdrawn one (final) is left as it is. A reopened
+    claim whose intake was never held (the closure cancelled it) is booked again, the
+    deadline counting from the reopen day, else shortfall and the unplanned list.
     """
     claim = repository.lock(uow.session, reopened.claim_id)
     if claim is None or claim.status != states.CLOSED:
@@ -176,6 +196,31 @@ def reopen_for_case(*, uow: UnitOfWork, reopened: Any, now: dt.datetime) -> None
         reason=reopened.reason[:200],
     )
     uow.publish(ClaimReopened(claim_id=claim.id, reopened_at=now))
+    _rebook_intake_after_reopen(uow, claim, offices=offices, settings=settings, now=now)
+
+
+def _rebook_intake_after_reopen(
+    uow: UnitOfWork,
+    claim: Claim,
+    *,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> None:
+    # The face-to-face intake is the claim's, not the case's: a claim closed before its
+    # intake was held still needs one when it reopens (ADR 0015).
+    history = appointments_repository.of_claim(uow.session, claim.id)
+    if any(a.status == COMPLETED or a.status in ACTIVE_STATUSES for a in history):
+        return
+    booking.book_on_registration(
+        uow=uow,
+        claim=claim,
+        actor=SYSTEM,
+        offices=offices,
+        settings=settings,
+        today=local_day(now),
+        now=now,
+    )
 
 
 def _iso(day: dt.date | None) -> str | None:

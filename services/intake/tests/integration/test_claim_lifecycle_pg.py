@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from intake.calendar.rules import WorkingDays
-from intake.claims.handlers import handle_case_closed, handle_case_reopened
+from intake.claims.handlers import handle_case_closed, reopen_handler
 from shared.clock import local_today
 from shared.events.coaching import CaseClosed, CaseReopened
 from shared.events.envelope import Event, EventPayload
@@ -87,7 +87,11 @@ class Intake:
         return dict(r.json())
 
     def deliver(self, payload: EventPayload) -> None:
-        handler = handle_case_closed if isinstance(payload, CaseClosed) else handle_case_reopened
+        handler = (
+            handle_case_closed
+            if isinstance(payload, CaseClosed)
+            else reopen_handler(self.container.settings)  # type: ignore[arg-type]
+        )
         with self.container.uow() as uow:
             handler(Event.create(payload), uow)
             uow.commit()
@@ -204,6 +208,32 @@ def test_case_reopened_reopens_unless_a_newer_claim_is_open(intake: Intake) -> N
     [refused] = intake.events("claim.reopen_refused")
     assert refused["data"]["open_claim_id"] == new["id"]
     assert intake.claim(new["id"])["status"] == "open"
+
+
+def test_a_reopened_claim_whose_intake_was_never_held_is_booked_again(intake: Intake) -> None:
+    claim = intake.register()
+    [booked] = intake.appointments(claim["id"])
+    intake.deliver(_closed(claim["id"]))
+    intake.deliver(_reopened(claim["id"]))
+    intake.deliver(_reopened(claim["id"]))  # a redelivery books nothing more
+
+    history = intake.appointments(claim["id"])
+    assert sorted(a["status"] for a in history) == ["booked", "cancelled_by_service"]
+    [again] = [a for a in history if a["status"] == "booked"]
+    # The slot freed by the closure is the earliest again.
+    assert again["starts_at"] == booked["starts_at"]
+    [scheduled_after_reopen] = intake.events("intake.scheduled")[1:]
+    assert scheduled_after_reopen["data"]["appointment_id"] == again["id"]
+
+
+def test_a_reopened_claim_whose_intake_was_held_gets_no_new_one(intake: Intake) -> None:
+    claim = intake.register()
+    [booked] = intake.appointments(claim["id"])
+    intake.sql("UPDATE appointments SET status = 'completed' WHERE id = :i", i=booked["id"])
+    intake.deliver(_closed(claim["id"]))
+    intake.deliver(_reopened(claim["id"]))
+    assert intake.claim(claim["id"])["status"] == "open"
+    assert [a["status"] for a in intake.appointments(claim["id"])] == ["completed"]
 
 
 def test_withdraw_by_the_claimant_is_idempotent_and_final(intake: Intake) -> None:
