@@ -296,6 +296,9 @@ def _replan_after_move(
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
     if unplanned is not None:
         unplanned.office_code = claim.office_code
+    deferred = planning_repository.deferred(uow.session, claim.id)
+    if deferred is not None:
+        deferred.office_code = claim.office_code  # the planning run books at the new office
     uow.session.flush()
     for appointment in appointments_repository.of_claim(uow.session, claim.id):
         if appointment.status in ACTIVE_STATUSES and appointment.starts_at > now:

@@ -192,3 +192,18 @@ def test_the_deferred_intakes_table_matches_its_migration(intake: Intake) -> Non
         )
         diff = compare_metadata(ctx, Base.metadata)
     assert [d for d in diff if "deferred_intakes" in repr(d)] == []
+
+
+def test_a_deferred_claim_follows_a_move_and_leaves_the_list_when_withdrawn(
+    intake: Intake,
+) -> None:
+    far = intake.register(FIRST_WW_DAY)
+    staff = intake.header("benefits_officer")
+    r = intake.client.patch(f"/v1/claims/{far}", json={"postcode": "3011 AA"}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert intake.sql("SELECT office_code FROM deferred_intakes") == [("RTD",)]
+    r = intake.client.post(
+        f"/v1/claims/{far}/withdraw", json={"reason_code": "found_work"}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    assert intake.sql("SELECT claim_id FROM deferred_intakes") == []
