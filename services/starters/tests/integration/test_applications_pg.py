@@ -24,6 +24,7 @@ from shared.messaging.consumer import Outcome
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
+from starters.rules.schedule import entitlement_end
 from starters.rules.states import TRANSITIONS, Action, State, allowed_actions
 from tests.support.fakes import coach_deactivated, coach_registered, incoming
 from tests.support.pg import PgDatabases
@@ -33,12 +34,20 @@ from tests.support.tokens import Tokens
 pytestmark = pytest.mark.integration
 TODAY = local_today()
 T0 = dt.datetime.now(dt.UTC)
-WW = {
-    "dagloon": "200.00",
-    "entitlement_end": (TODAY + dt.timedelta(days=300)).isoformat(),
-    "entitlement_months": 12,
-    "usual_hours_per_day": "8",
-}
+FIRST_WW_DAY = TODAY - dt.timedelta(days=60)  # of `Starters.claim` unless given
+
+
+def ww_facts(first_ww_day: dt.date = FIRST_WW_DAY, months: int = 12) -> dict[str, Any]:
+    """WW facts that agree with the claim's first WW day (ADR 0019)."""
+    return {
+        "dagloon": "200.00",
+        "entitlement_end": entitlement_end(first_ww_day, months).isoformat(),
+        "entitlement_months": months,
+        "usual_hours_per_day": "8",
+    }
+
+
+WW = ww_facts()
 
 
 def _d(days: int) -> str:
@@ -65,7 +74,7 @@ class Starters:
         registered = ClaimRegistered(
             claim_id=claim_id,
             office_code="AMS",
-            first_ww_day=first_ww_day or TODAY - dt.timedelta(days=60),
+            first_ww_day=first_ww_day or FIRST_WW_DAY,
             registered_at=T0,
             channel=RegistrationChannel.CLAIMANT,
             claimant_subject=subject,
@@ -188,11 +197,13 @@ def test_not_before_the_first_ww_day_nor_for_an_unknown_or_closed_claim(starters
 
 
 def test_research_start_period_statements_suspension_stop_and_revival(starters: Starters) -> None:
-    claim = starters.claim("cl-6", first_ww_day=TODAY - dt.timedelta(days=90))
+    first = TODAY - dt.timedelta(days=90)
+    claim = starters.claim("cl-6", first_ww_day=first)
     me = starters.as_("claimant", sub="cl-6")
     app = starters.apply(claim, me).json()["id"]
     r = starters.step(
-        app, {"action": "start_research", "starts_on": _d(0), "ends_on": _d(41), "ww": WW}
+        app,
+        {"action": "start_research", "starts_on": _d(0), "ends_on": _d(41), "ww": ww_facts(first)},
     )
     assert r.status_code == 200, r.text
     assert (r.json()["state"], r.json()["research_end"]) == ("research_period", _d(41))
@@ -201,7 +212,14 @@ def test_research_start_period_statements_suspension_stop_and_revival(starters: 
     )  # permission is given in advance
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "starts_on"
-    r = starters.step(app, {"action": "grant_start_period", "starts_on": _d(0)})
+    r = starters.step(
+        app,
+        {
+            "action": "grant_start_period",
+            "starts_on": _d(0),
+            "research_period_end_reason": "the business plan is ready",
+        },
+    )
     assert r.status_code == 200, r.text
     granted = r.json()
     assert granted["state"] == "start_period"
@@ -212,7 +230,7 @@ def test_research_start_period_statements_suspension_stop_and_revival(starters: 
     assert (event["starts_on"], event["ends_on"], event["reduction_percent"]) == (
         _d(0),
         _d(181),
-        29.0,
+        "29.00",
     )
 
     month = TODAY.strftime("%Y-%m")
@@ -309,7 +327,11 @@ _STATE_FIELDS: dict[State, dict[str, Any]] = {
 }
 _BODIES: dict[Action, dict[str, Any]] = {
     Action.START_RESEARCH: {"starts_on": _d(0), "ends_on": _d(13), "ww": WW},
-    Action.GRANT_START_PERIOD: {"starts_on": _d(0), "ww": WW},
+    Action.GRANT_START_PERIOD: {
+        "starts_on": _d(0),
+        "ww": WW,
+        "research_period_end_reason": "the plan is ready",
+    },
     Action.REFUSE: {"reason_codes": ["other"]},
     Action.WITHDRAW: {},
     Action.CONTINUE_BUSINESS: {"continued_on": _d(0), "business_hours_per_month": "40"},
@@ -331,7 +353,7 @@ def _in_state(starters: Starters, state: State) -> str:
         + (f", {sets}" if sets else "")
         + " WHERE id = :id",
         state=state.value,
-        end=TODAY + dt.timedelta(days=300),
+        end=entitlement_end(FIRST_WW_DAY, 12),
         id=app,
         **fields,
     )
@@ -475,7 +497,7 @@ def test_a_parameter_change_is_data_with_a_validity_date(starters: Starters) -> 
     g = starters.step(app, {"action": "grant_start_period", "starts_on": _d(31), "ww": WW})
     assert g.status_code == 200, g.text
     (event,) = starters.published("starters.start_period_granted")
-    assert event["reduction_percent"] == 25.0
+    assert event["reduction_percent"] == "25.00"
 
 
 def test_missing_statements_are_reminded_once(starters: Starters) -> None:
@@ -488,7 +510,7 @@ def test_missing_statements_are_reminded_once(starters: Starters) -> None:
         "usual_hours_per_day = 8 WHERE id = :id",
         s=start,
         e=start + dt.timedelta(days=181),
-        end=TODAY + dt.timedelta(days=300),
+        end=entitlement_end(TODAY - dt.timedelta(days=200), 12),
         id=app,
     )
     admin = starters.as_("admin")
