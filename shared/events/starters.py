@@ -18,6 +18,13 @@ from shared.decimals import Decimal2
 from shared.events.envelope import EventPayload
 from shared.events.registry import REGISTRY
 
+# The three decimal fields changed type within v1 (ADR 0019); the AsyncAPI says so here.
+_DECIMAL_SINCE_0019 = (
+    'Written as a string with exactly two places ("29.00", pattern ^-?\\d+\\.\\d{2}$) '
+    "since ADR 0019, a change within v1: events written before carry a JSON number, and "
+    "consumers accept both"
+)
+
 
 class _StartersPayload(EventPayload):
     producer: ClassVar[str] = "starters"
@@ -32,9 +39,7 @@ class StartersApplied(_StartersPayload):
     claim_id: uuid.UUID
     application_id: uuid.UUID
     expected_start_date: dt.date
-    hours_per_week: Decimal2 = Field(
-        gt=0, le=80, description="A string with two places; a number before ADR 0019"
-    )
+    hours_per_week: Decimal2 = Field(gt=0, le=80, description=_DECIMAL_SINCE_0019)
     applied_at: AwareDatetime
 
 
@@ -82,9 +87,7 @@ class StartersStartPeriodGranted(_StartersPayload):
     application_id: uuid.UUID
     starts_on: dt.date
     ends_on: dt.date
-    reduction_percent: Decimal2 = Field(
-        ge=0, le=100, description="A string with two places; a number before ADR 0019"
-    )
+    reduction_percent: Decimal2 = Field(ge=0, le=100, description=_DECIMAL_SINCE_0019)
 
 
 @REGISTRY.register
@@ -107,9 +110,7 @@ class StartersContinued(_StartersPayload):
 
     claim_id: uuid.UUID
     application_id: uuid.UUID
-    business_hours_per_month: Decimal2 = Field(
-        ge=0, description="A string with two places; a number before ADR 0019"
-    )
+    business_hours_per_month: Decimal2 = Field(ge=0, description=_DECIMAL_SINCE_0019)
     continued_on: dt.date
 
 
