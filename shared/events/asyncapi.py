@@ -52,7 +52,10 @@ can route without parsing the value.
 * The Kafka message key is the envelope `subject` (for claim events: the claim id), so all events
   of one claim land on the same partition and keep their order.
 * Within one schema version changes are additive only; consumers ignore unknown payload fields.
-  Breaking changes get a new `schemaversion`.
+  Breaking changes get a new `schemaversion`. One documented exception (ADR 0019): the decimal
+  fields of `starters.applied`, `starters.start_period_granted` and `starters.continued` are
+  written as strings with two places ("29.00") instead of JSON numbers; every consumer reads
+  both, so events already on the topic stay valid.
 * A message a consumer gives up on (after retries, or when it cannot be parsed) goes to the
   dead-letter topic `<topic>.dlq`, unchanged, with the headers `dlq_error`, `dlq_consumer`,
   `dlq_attempts`, `dlq_origin_topic`, `dlq_origin_partition` and `dlq_origin_offset`.

@@ -1,4 +1,10 @@
-"""Events published by the starters service (topic `<prefix>.starters`)."""
+"""Events published by the starters service (topic `<prefix>.starters`).
+
+Decimals are `Decimal2`: written as strings with two places ("29.00"). Until ADR 0019 the
+three decimal fields (`hours_per_week`, `reduction_percent`, `business_hours_per_month`)
+were JSON numbers; the change is within v1 because reading accepts both, so events
+already on the topics still parse.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,16 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
+from shared.decimals import Decimal2
 from shared.events.envelope import EventPayload
 from shared.events.registry import REGISTRY
+
+# The three decimal fields changed type within v1 (ADR 0019); the AsyncAPI says so here.
+_DECIMAL_SINCE_0019 = (
+    'Written as a string with exactly two places ("29.00", pattern ^-?\\d+\\.\\d{2}$) '
+    "since ADR 0019, a change within v1: events written before carry a JSON number, and "
+    "consumers accept both"
+)
 
 
 class _StartersPayload(EventPayload):
@@ -25,7 +39,7 @@ class StartersApplied(_StartersPayload):
     claim_id: uuid.UUID
     application_id: uuid.UUID
     expected_start_date: dt.date
-    hours_per_week: float = Field(gt=0, le=80)
+    hours_per_week: Decimal2 = Field(gt=0, le=80, description=_DECIMAL_SINCE_0019)
     applied_at: AwareDatetime
 
 
@@ -42,6 +56,28 @@ class StartersResearchPeriodStarted(_StartersPayload):
 
 
 @REGISTRY.register
+class StartersResearchPeriodEnded(_StartersPayload):
+    """The research period ended before its planned end, because the start period was
+    granted to begin inside it (added within v1, ADR 0019).
+
+    `ends_on` is its new last day (inclusive); None when the start period begins on the
+    research period's first day, so it had no day of its own. Consumers that keep the
+    research period (coaching's exemption) may shorten it; one that ignores this event
+    only keeps the research exemption up to `planned_ends_on`, which overlaps the start
+    period's exemption and changes no obligation.
+    """
+
+    event_type: ClassVar[str] = "starters.research_period_ended"
+
+    claim_id: uuid.UUID
+    application_id: uuid.UUID
+    starts_on: dt.date
+    ends_on: dt.date | None
+    planned_ends_on: dt.date
+    cause: Literal["start_period_granted"] = "start_period_granted"
+
+
+@REGISTRY.register
 class StartersStartPeriodGranted(_StartersPayload):
     """The start period was granted: WW reduced, business income not deducted."""
 
@@ -51,7 +87,7 @@ class StartersStartPeriodGranted(_StartersPayload):
     application_id: uuid.UUID
     starts_on: dt.date
     ends_on: dt.date
-    reduction_percent: float = Field(ge=0, le=100)
+    reduction_percent: Decimal2 = Field(ge=0, le=100, description=_DECIMAL_SINCE_0019)
 
 
 @REGISTRY.register
@@ -74,7 +110,7 @@ class StartersContinued(_StartersPayload):
 
     claim_id: uuid.UUID
     application_id: uuid.UUID
-    business_hours_per_month: float = Field(ge=0)
+    business_hours_per_month: Decimal2 = Field(ge=0, description=_DECIMAL_SINCE_0019)
     continued_on: dt.date
 
 

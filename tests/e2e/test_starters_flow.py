@@ -24,6 +24,7 @@ from shared.clock import local_today
 from shared.events.envelope import Event
 from shared.events.intake import IntakeCompleted
 from shared.testdata import synthetic_bsn
+from starters.rules.schedule import entitlement_end
 from tests.support.distributed import distributed_system
 from tests.support.kafka import produce_raw, read_all
 from tests.support.pg import PgDatabases
@@ -117,12 +118,9 @@ def test_starters_scheme_to_revival_reopens_the_case_over_kafka(
                 assert r.status_code == 200, r.text
                 return dict(r.json())
 
-            ww = {
-                "dagloon": "180.00",
-                "entitlement_end": (first_ww_day + dt.timedelta(days=364)).isoformat(),
-                "entitlement_months": 12,
-                "usual_hours_per_day": "8",
-            }
+            # The entitlement end follows from the first WW day (ADR 0019): starters
+            # computes it, and refuses one that disagrees.
+            ww = {"dagloon": "180.00", "entitlement_months": 12, "usual_hours_per_day": "8"}
             research = step(
                 {
                     "action": "start_research",
@@ -132,8 +130,24 @@ def test_starters_scheme_to_revival_reopens_the_case_over_kafka(
                 }
             )
             assert research["state"] == "research_period"
-            granted = step({"action": "grant_start_period", "starts_on": today.isoformat()})
+            # The start period begins inside the research period: only with a reason.
+            r = http.post(
+                f"{app_url}/transitions",
+                json={"action": "grant_start_period", "starts_on": today.isoformat()},
+                headers=officer,
+            )
+            assert r.status_code == 409, r.text
+            assert r.json()["type"] == "urn:ww:problem:starters-research-period-running"
+            granted = step(
+                {
+                    "action": "grant_start_period",
+                    "starts_on": today.isoformat(),
+                    "research_period_end_reason": "the business plan is ready",
+                }
+            )
             assert granted["state"] == "start_period"
+            assert granted["research_end"] == (today - dt.timedelta(days=1)).isoformat()
+            assert granted["entitlement_end"] == entitlement_end(first_ww_day, 12).isoformat()
 
             wait_until(
                 lambda: (o := obligation()) is not None and len(o["exemptions"]) == 2,
@@ -178,13 +192,17 @@ def test_starters_scheme_to_revival_reopens_the_case_over_kafka(
         ]
         reopened = [e["data"] for e in coaching_events if e["type"] == "case.reopened"]
         assert [e["claim_id"] for e in reopened] == [str(claim_id)]
-        starters_events = [
-            json.loads(r.value)["type"]
-            for r in read_all(kafka_bootstrap, f"{topic_prefix}.starters")
+        on_topic = [
+            json.loads(r.value) for r in read_all(kafka_bootstrap, f"{topic_prefix}.starters")
         ]
+        starters_events = [e["type"] for e in on_topic]
+        # Decimals travel as two-place strings (ADR 0019).
+        (applied_event,) = [e["data"] for e in on_topic if e["type"] == "starters.applied"]
+        assert applied_event["hours_per_week"] == "32.00"
         for kind in (
             "starters.applied",
             "starters.research_period_started",
+            "starters.research_period_ended",
             "starters.start_period_granted",
             "starters.stopped",
             "starters.scheme_ended",

@@ -1,4 +1,8 @@
-"""Request and response models of the starters API."""
+"""Request and response models of the starters API.
+
+Every decimal in a response is `Decimal2`: a string with exactly two places ("1234.50");
+inputs take a number or a string with at most two places, so nothing is rounded away on
+the way back (ADR 0019)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from shared.decimals import Decimal2
 
 
 class Training(BaseModel):
@@ -29,6 +35,7 @@ class Variant(BaseModel):
         default=None,
         gt=0,
         lt=1,
+        decimal_places=2,
         description="gradual: the share of the lost hours put into the business",
     )
 
@@ -39,18 +46,27 @@ class ApplicationCreate(BaseModel):
     claim_id: uuid.UUID
     business_description: str = Field(min_length=10, max_length=2000)
     expected_start_date: dt.date
-    hours_per_week: Decimal = Field(gt=0, le=80)
+    hours_per_week: Decimal = Field(gt=0, le=80, decimal_places=2)
     training: Training
     variant: Variant | None = None
 
 
 class WwFactsIn(BaseModel):
-    """The WW facts the schedule needs, recorded by the benefits officer."""
+    """The WW facts the schedule needs, recorded by the benefits officer.
+
+    They must agree with the claim's first WW day (from `claim.registered`): the
+    entitlement ends `entitlement_months` months from it (first WW day + months - 1 day),
+    and the months are at most `entitlement_max_months` on that day; a mismatch is a 422
+    naming `ww.entitlement_end` or `ww.entitlement_months`."""
 
     dagloon: Decimal = Field(gt=0, le=2000, decimal_places=2)
-    entitlement_end: dt.date
+    entitlement_end: dt.date | None = Field(
+        default=None,
+        description="The last WW day; computed from the first WW day and the months when "
+        "omitted, and checked against that computation when given",
+    )
     entitlement_months: int = Field(ge=3, le=38)
-    usual_hours_per_day: Decimal = Field(gt=0, le=12)
+    usual_hours_per_day: Decimal = Field(gt=0, le=12, decimal_places=2)
 
 
 class _Step(BaseModel):
@@ -70,6 +86,14 @@ class GrantStartPeriod(_Step):
     ww: WwFactsIn | None = Field(
         default=None, description="Required unless given with the research period"
     )
+    research_period_end_reason: str | None = Field(
+        default=None,
+        min_length=5,
+        max_length=1000,
+        description="Required when the start period begins inside the research period: "
+        "why the research period ends early (it then ends the day before; audited). "
+        "Without it such a grant is a 409 `starters-research-period-running`",
+    )
 
 
 class Refuse(_Step):
@@ -88,7 +112,7 @@ class Refuse(_Step):
 class ContinueBusiness(_Step):
     action: Literal["continue_business"]
     continued_on: dt.date
-    business_hours_per_month: Decimal = Field(ge=0, le=400)
+    business_hours_per_month: Decimal = Field(ge=0, le=400, decimal_places=2)
 
 
 class StopBusiness(_Step):
@@ -116,7 +140,7 @@ class IncomeStatementCreate(BaseModel):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     business_income: Decimal = Field(ge=-1_000_000, le=1_000_000, decimal_places=2)
-    business_hours: Decimal = Field(ge=0, le=744)
+    business_hours: Decimal = Field(ge=0, le=744, decimal_places=2)
     former_employer_assignment: bool = Field(
         default=False,
         description="An assignment for the employer that dismissed the claimant",
@@ -127,8 +151,8 @@ class IncomeStatementRead(BaseModel):
     """A recorded statement."""
 
     month: str
-    business_income: Decimal
-    business_hours: Decimal
+    business_income: Decimal2
+    business_hours: Decimal2
     former_employer_assignment: bool
     submitted_at: dt.datetime
 
@@ -163,23 +187,23 @@ class ApplicationRead(BaseModel):
     allowed_actions: list[str]
     business_description: str
     expected_start_date: dt.date
-    hours_per_week: Decimal
+    hours_per_week: Decimal2
     training_certificate: str
     training_completed_on: dt.date
     variant: str | None
     group_reference: str | None
-    gradual_business_share: Decimal | None
-    dagloon: Decimal | None
+    gradual_business_share: Decimal2 | None
+    dagloon: Decimal2 | None
     entitlement_end: dt.date | None
     entitlement_months: int | None
-    usual_hours_per_day: Decimal | None
+    usual_hours_per_day: Decimal2 | None
     research_start: dt.date | None
     research_end: dt.date | None
     start_period_start: dt.date | None
     start_period_end: dt.date | None
     refusal_reasons: list[str] | None
     outcome_on: dt.date | None
-    business_hours_per_month: Decimal | None
+    business_hours_per_month: Decimal2 | None
     revival_deadline: dt.date | None
     revived_on: dt.date | None
     version: int
@@ -192,11 +216,11 @@ class MonthRead(BaseModel):
 
     month: str
     phase: str
-    gross_ww: Decimal
-    start_period_reduction: Decimal
-    fictitious_income_deduction: Decimal
-    suspended: Decimal
-    net: Decimal
+    gross_ww: Decimal2
+    start_period_reduction: Decimal2
+    fictitious_income_deduction: Decimal2
+    suspended: Decimal2
+    net: Decimal2
     income_statement_required: bool
     parameter_versions: list[str]
 

@@ -15,11 +15,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
+from shared.decimals import two_places
 from shared.events.starters import (
     StartersApplied,
     StartersBenefitSuspended,
     StartersContinued,
     StartersIncomeStatementMissing,
+    StartersResearchPeriodEnded,
     StartersResearchPeriodStarted,
     StartersRevived,
     StartersSchemeEnded,
@@ -61,6 +63,15 @@ from starters.rules.states import (
     apply,
     check_guard,
 )
+
+
+class ResearchPeriodRunning(Conflict):
+    """A start period would begin inside the research period, and the grant does not say
+    why the research period ends early (`research_period_end_reason`, ADR 0019)."""
+
+    slug = "starters-research-period-running"
+    title = "The start period would begin inside the running research period"
+
 
 TERMINAL_FOR_NEW = frozenset({State.REFUSED, State.WITHDRAWN, State.CONTINUED, State.REVIVED})
 DECIDERS = (Role.BENEFITS_OFFICER, Role.ADMIN)
@@ -264,7 +275,7 @@ def create(
             claim_id=app.claim_id,
             application_id=app.id,
             expected_start_date=app.expected_start_date,
-            hours_per_week=float(app.hours_per_week),
+            hours_per_week=app.hours_per_week,
             applied_at=now,
         )
     )
@@ -299,15 +310,109 @@ Step = (
 )
 
 
-def _set_facts(app: Application, ww: WwFactsIn | None) -> None:
+def _set_facts(
+    app: Application,
+    ww: WwFactsIn | None,
+    claim: KnownClaim | None,
+    params: ParameterSet,
+    versions: list[str],
+) -> dict[str, Any]:
+    """Record the WW facts after checking them against the claim's first WW day (422
+    naming `ww.entitlement_end` / `ww.entitlement_months`); the end is computed one way,
+    `rules.entitlement_end` (ADR 0019). Returns the facts for the decision's details."""
+    if ww is None and app.dagloon is None:
+        raise InvalidField("ww", "the WW facts are needed with the first decision")
+    # `create` refuses claims without a first WW day, so an application always has one.
+    assert claim is not None
+    assert claim.first_ww_day is not None
+    first = claim.first_ww_day
+    versions.append(params.at("entitlement_max_months", first).version)
     if ww is None:
-        if app.dagloon is None:
-            raise InvalidField("ww", "the WW facts are needed with the first decision")
-        return
+        # Facts recorded before ADR 0019 were not checked: a decision does not build on
+        # facts that disagree with the claim.
+        assert app.entitlement_months is not None
+        stored = rules.check_ww_facts(
+            first_ww_day=first,
+            entitlement_months=app.entitlement_months,
+            entitlement_end=app.entitlement_end,
+            params=params,
+        )
+        if stored:
+            raise InvalidField(
+                f"ww.{stored[0].field}",
+                f"the recorded WW facts disagree with the claim ({stored[0].message}); "
+                "give them again in `ww`",
+            )
+        return {}
+    violations = rules.check_ww_facts(
+        first_ww_day=first,
+        entitlement_months=ww.entitlement_months,
+        entitlement_end=ww.entitlement_end,
+        params=params,
+    )
+    if violations:
+        raise InvalidField(f"ww.{violations[0].field}", violations[0].message)
     app.dagloon = ww.dagloon
-    app.entitlement_end = ww.entitlement_end
+    app.entitlement_end = rules.entitlement_end(first, ww.entitlement_months)
     app.entitlement_months = ww.entitlement_months
     app.usual_hours_per_day = ww.usual_hours_per_day
+    return {
+        "first_ww_day": str(first),
+        "entitlement_months": ww.entitlement_months,
+        "entitlement_end": str(app.entitlement_end),
+    }
+
+
+def _end_research_early(
+    uow: UnitOfWork, app: Application, step: GrantStartPeriod, principal: Principal
+) -> tuple[dict[str, Any], StartersResearchPeriodEnded]:
+    """A start period beginning inside the research period ends it explicitly: only with
+    a stated reason (else 409 `starters-research-period-running` naming the guard), then
+    the day before the start (or, starting on its first day, it had no day of its own and
+    both dates are cleared), audited with the old and new dates and the reason."""
+    assert app.research_start is not None
+    assert app.research_end is not None
+    planned_start, planned_end = app.research_start, app.research_end
+    if step.research_period_end_reason is None:
+        raise ResearchPeriodRunning(
+            f"the research period runs {planned_start.isoformat()} .. "
+            f"{planned_end.isoformat()}; a start period from {step.starts_on.isoformat()} "
+            "ends it early only with `research_period_end_reason`",
+            guard="overlaps_research_period",
+            field="research_period_end_reason",
+            research_start=planned_start.isoformat(),
+            research_end=planned_end.isoformat(),
+        )
+    if step.starts_on <= planned_start:
+        app.research_start = app.research_end = None
+    else:
+        app.research_end = step.starts_on - dt.timedelta(days=1)
+    new_end = app.research_end
+    uow.audit(
+        actor=principal.as_actor(),
+        action="application.research_period.end_early",
+        resource_type="application",
+        resource_id=app.id,
+        reason=step.research_period_end_reason,
+        old={"research_start": str(planned_start), "research_end": str(planned_end)},
+        new={
+            "research_start": None if app.research_start is None else str(app.research_start),
+            "research_end": None if new_end is None else str(new_end),
+        },
+    )
+    details = {
+        "planned_end": str(planned_end),
+        "ends_on": None if new_end is None else str(new_end),
+        "reason": step.research_period_end_reason,
+    }
+    event = StartersResearchPeriodEnded(
+        claim_id=app.claim_id,
+        application_id=app.id,
+        starts_on=planned_start,
+        ends_on=new_end,
+        planned_ends_on=planned_end,
+    )
+    return details, event
 
 
 def _version(params: ParameterSet, name: str, day: dt.date) -> tuple[Any, str]:
@@ -349,7 +454,7 @@ def transition(
     events: list[Any] = []
     now = utcnow()
     if isinstance(step, StartResearch):
-        _set_facts(app, step.ww)
+        facts = _set_facts(app, step.ww, claim, params, versions)
         first = claim.first_ww_day if claim is not None else None
         if first is not None and step.starts_on < first:
             raise InvalidField("starts_on", f"before the first WW day {first.isoformat()}")
@@ -360,7 +465,7 @@ def transition(
         if (step.ends_on - step.starts_on).days + 1 > int(weeks) * 7:
             raise InvalidField("ends_on", f"the research period lasts at most {weeks} weeks")
         app.research_start, app.research_end = step.starts_on, step.ends_on
-        details = {"starts_on": str(step.starts_on), "ends_on": str(step.ends_on)}
+        details = {"starts_on": str(step.starts_on), "ends_on": str(step.ends_on), **facts}
         events.append(
             StartersResearchPeriodStarted(
                 claim_id=app.claim_id,
@@ -370,7 +475,7 @@ def transition(
             )
         )
     elif isinstance(step, GrantStartPeriod):
-        _set_facts(app, step.ww)
+        facts = _set_facts(app, step.ww, claim, params, versions)
         first = claim.first_ww_day if claim is not None else None
         if first is not None and step.starts_on < first:
             raise InvalidField("starts_on", f"before the first WW day {first.isoformat()}")
@@ -383,22 +488,18 @@ def transition(
         reduction, v = _version(params, "start_period_reduction_percent", step.starts_on)
         versions += [v, *_start_period_versions(params, step.starts_on)]
         app.start_period_start, app.start_period_end = step.starts_on, end
+        details = {"starts_on": str(step.starts_on), "ends_on": str(end), **facts}
         if app.research_end is not None and app.research_end >= step.starts_on:
-            # The start period begins early: the research period ends the day before (or
-            # had no day of its own when both begin on the same day).
-            assert app.research_start is not None
-            if step.starts_on <= app.research_start:
-                app.research_start = app.research_end = None
-            else:
-                app.research_end = step.starts_on - dt.timedelta(days=1)
-        details = {"starts_on": str(step.starts_on), "ends_on": str(end)}
+            early, early_event = _end_research_early(uow, app, step, principal)
+            details["research_period_ended_early"] = early
+            events.append(early_event)
         events.append(
             StartersStartPeriodGranted(
                 claim_id=app.claim_id,
                 application_id=app.id,
                 starts_on=step.starts_on,
                 ends_on=end,
-                reduction_percent=float(reduction),
+                reduction_percent=Decimal(reduction),
             )
         )
     elif isinstance(step, Refuse):
@@ -428,13 +529,13 @@ def transition(
         versions.append(v)
         details = {
             "continued_on": str(step.continued_on),
-            "business_hours_per_month": str(step.business_hours_per_month),
+            "business_hours_per_month": two_places(step.business_hours_per_month),
         }
         events += [
             StartersContinued(
                 claim_id=app.claim_id,
                 application_id=app.id,
-                business_hours_per_month=float(step.business_hours_per_month),
+                business_hours_per_month=step.business_hours_per_month,
                 continued_on=step.continued_on,
             ),
             StartersSchemeEnded(

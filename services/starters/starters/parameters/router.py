@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
 from shared.clock import local_today
+from shared.decimals import Decimal2
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
@@ -28,10 +29,11 @@ class ParameterIn(BaseModel):
 
 
 class ParameterOut(BaseModel):
-    """One dated value and its version label."""
+    """One dated value and its version label: a decimal as a string with two places
+    ("29.00"), a whole number (weeks, months) as a JSON integer, a switch as a boolean."""
 
     name: str
-    value: Decimal | bool
+    value: bool | int | Decimal2
     valid_from: dt.date
     source: str
     version: str
@@ -50,7 +52,7 @@ def list_parameters(
     return [
         ParameterOut(
             name=v.name,
-            value=v.value if isinstance(v.value, bool) else Decimal(v.value),
+            value=v.value,
             valid_from=v.valid_from,
             source=v.source,
             version=v.version,
@@ -84,7 +86,7 @@ def add_parameter(
         )
     return ParameterOut(
         name=v.name,
-        value=v.value if isinstance(v.value, bool) else Decimal(v.value),
+        value=v.value,
         valid_from=v.valid_from,
         source=v.source,
         version=v.version,

@@ -17,8 +17,10 @@ from starters.rules.parameters import (
     validate_parameter,
 )
 from starters.rules.schedule import (
+    MIN_ENTITLEMENT_MONTHS,
     REVIVAL_PARAMETERS,
     START_PERIOD_PARAMETERS,
+    FactViolation,
     MonthLine,
     Phase,
     PlanError,
@@ -27,6 +29,7 @@ from starters.rules.schedule import (
     Variant,
     VariantNotEnabled,
     WwFacts,
+    check_ww_facts,
     entitlement_end,
     group_schedules,
     month_dict,
@@ -61,6 +64,7 @@ from starters.rules.states import (
 __all__ = [
     "DEFAULT_PARAMETERS",
     "JOB_SEARCH_EXEMPT_STATES",
+    "MIN_ENTITLEMENT_MONTHS",
     "OUTCOME_STATES",
     "PARAMETER_SPECS",
     "REVIVAL_PARAMETERS",
@@ -68,6 +72,7 @@ __all__ = [
     "TERMINAL_STATES",
     "TRANSITIONS",
     "Action",
+    "FactViolation",
     "GuardContext",
     "GuardRefused",
     "GuardViolation",
@@ -90,6 +95,7 @@ __all__ = [
     "allowed_actions",
     "apply",
     "check_guard",
+    "check_ww_facts",
     "decide",
     "entitlement_end",
     "group_schedules",

@@ -122,6 +122,13 @@ PARAMETER_SPECS: Mapping[str, ParameterSpec] = {
         _spec("days_per_month", "decimal", "WW days per calendar month", "1", "31"),
         _spec("max_dagloon", "decimal", "maximum dagloon, EUR", "0", "10000"),
         _spec(
+            "entitlement_max_months",
+            "int",
+            "longest WW entitlement in months, by the first WW day",
+            "3",
+            "38",
+        ),
+        _spec(
             "group_start_enabled",
             "bool",
             "NOT CURRENT LAW: allow the group-start variant",
@@ -183,6 +190,9 @@ def validate_parameter(name: str, value: Any) -> ParamValue:
         if number != number.to_integral_value():
             raise InvalidParameter(f"{name} must be a whole number")
         return int(number)
+    if number != number.quantize(Decimal("0.01")):
+        # Decimals leave the API with two places (ADR 0019): a third would be rounded away.
+        raise InvalidParameter(f"{name} has at most two decimal places")
     return number
 
 

@@ -361,6 +361,8 @@ def _resolve(facts: WwFacts, plan: StartersPlan, params: ParameterSet) -> _Resol
         if re_ > research_period_latest_end(rs, params):
             weeks = params.integer("research_period_max_weeks", rs)
             raise PlanError(f"the research period may last at most {weeks} weeks")
+        if re_ > facts.entitlement_end:
+            raise PlanError("the research period ends after the WW entitlement")
     sp_start = plan.start_period_start
     sp_end = plan.start_period_end
     sp_versions: tuple[str, ...] = ()
@@ -377,6 +379,11 @@ def _resolve(facts: WwFacts, plan: StartersPlan, params: ParameterSet) -> _Resol
             sp_versions = start_period_length_versions(sp_start, params)
         elif sp_end < sp_start:
             raise PlanError("start_period_end is before start_period_start")
+        if sp_end > facts.entitlement_end:
+            # Never beyond the entitlement (R7): a stored end must have been cut short too.
+            raise PlanError(
+                f"the start period ends ({sp_end}) after the WW entitlement ({facts.entitlement_end})"
+            )
     stop_day: dt.date | None = None
     if plan.outcome is not None:
         if plan.outcome not in ("continued", "stopped"):
@@ -769,8 +776,66 @@ _VARIANT_ALIASES = {
 
 
 def entitlement_end(first_ww_day: dt.date, entitlement_months: int) -> dt.date:
-    """The last WW day of an entitlement of n months from the first WW day (a period of months)."""
+    """The last WW day of an entitlement of n months from the first WW day.
+
+    The one rule for it (ADR 0019): a period of n months from the first WW day
+    (`dates.months_period_end`), i.e. the first WW day + n months - 1 day, or the last day
+    of the month n months later when that month has no such day. 5 Jan 2026 + 12 months:
+    4 Jan 2027; 31 Aug 2026 + 6 months: 28 Feb 2027.
+    """
     return months_period_end(first_ww_day, entitlement_months)
+
+
+@dataclass(frozen=True)
+class FactViolation:
+    """One WW fact that does not agree with the claim: the field, a stable code, why."""
+
+    field: str
+    code: str
+    message: str
+
+
+def check_ww_facts(
+    *,
+    first_ww_day: dt.date,
+    entitlement_months: int,
+    entitlement_end: dt.date | None,
+    params: ParameterSet,
+) -> tuple[FactViolation, ...]:
+    """The WW facts' disagreements with the claim's first WW day (empty: they agree).
+
+    `entitlement_months` must lie in 3 .. `entitlement_max_months` (the value valid on the
+    first WW day); `entitlement_end`, when given, must be exactly
+    `entitlement_end(first_ww_day, entitlement_months)`.
+    """
+    out: list[FactViolation] = []
+    most = params.integer("entitlement_max_months", first_ww_day)
+    if not MIN_ENTITLEMENT_MONTHS <= entitlement_months <= most:
+        out.append(
+            FactViolation(
+                "entitlement_months",
+                "entitlement_months_out_of_range",
+                f"a WW entitlement from {first_ww_day.isoformat()} lasts "
+                f"{MIN_ENTITLEMENT_MONTHS} to {most} months, not {entitlement_months}",
+            )
+        )
+        return tuple(out)
+    expected = months_period_end(first_ww_day, entitlement_months)
+    if entitlement_end is not None and entitlement_end != expected:
+        out.append(
+            FactViolation(
+                "entitlement_end",
+                "entitlement_end_mismatch",
+                f"{entitlement_months} months from the first WW day "
+                f"{first_ww_day.isoformat()} end on {expected.isoformat()}, "
+                f"not {entitlement_end.isoformat()}",
+            )
+        )
+    return tuple(out)
+
+
+# The shortest WW entitlement (the weeks condition alone: handbook 3, uwv.nl).
+MIN_ENTITLEMENT_MONTHS = 3
 
 
 class VariantFields(TypedDict):

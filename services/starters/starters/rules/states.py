@@ -146,9 +146,11 @@ class GuardContext:
     """The facts a guard looks at. Only the fields the action needs must be set.
 
     - `on`: the day of the decision (or of the claimant's action).
-    - start_research: `research_start`, `research_end` (inclusive); `first_ww_day` if known.
+    - start_research: `research_start`, `research_end` (inclusive); `first_ww_day` and
+      `entitlement_end` if known.
     - grant_start_period: `start_period_start`, `training_completed`, `first_ww_day`,
-      `entitlement_end`; `research_end` when there was a research period.
+      `entitlement_end`; `start_period_end` once computed; `research_end` when there was
+      a research period.
     - refuse: `reasons` (at least one).
     - continue_business: `start_period_end` (inclusive, as computed by
       `schedule.start_period_end`).
@@ -193,6 +195,14 @@ def _guard_start_research(c: GuardContext, params: ParameterSet) -> list[GuardVi
                     f"(up to and including {weeks_period_end(c.research_start, weeks)})",
                 )
             )
+        if c.entitlement_end is not None and c.research_end > c.entitlement_end:
+            out.append(
+                GuardViolation(
+                    "research_period_after_entitlement_end",
+                    f"the research period must end by the end of the WW entitlement "
+                    f"({c.entitlement_end})",
+                )
+            )
     return out
 
 
@@ -222,6 +232,17 @@ def _guard_grant(c: GuardContext) -> list[GuardViolation]:
     if c.entitlement_end is not None and start > c.entitlement_end:
         out.append(
             GuardViolation("after_entitlement_end", "the WW entitlement ends before the start")
+        )
+    elif (
+        c.entitlement_end is not None
+        and c.start_period_end is not None
+        and c.start_period_end > c.entitlement_end
+    ):
+        out.append(
+            GuardViolation(
+                "start_period_beyond_entitlement_end",
+                f"the start period must end by the end of the WW entitlement ({c.entitlement_end})",
+            )
         )
     if c.research_end is not None and start <= c.research_end:
         out.append(

@@ -5,116 +5,36 @@ with parameter versions, dated parameters, reminders, and who may do what."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from shared.clock import local_today
 from shared.events.coaching import CaseAssigned
-from shared.events.common import RegistrationChannel, Segment
-from shared.events.intake import ClaimRegistered
+from shared.events.common import Segment
 from shared.messaging.consumer import Outcome
-from shared.messaging.embedded import EmbeddedBroker
-from shared.runtime import ServiceContainer
-from shared.web.app import build_app
+from starters.rules.schedule import entitlement_end
 from starters.rules.states import TRANSITIONS, Action, State, allowed_actions
-from tests.support.fakes import coach_deactivated, coach_registered, incoming
-from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
+from tests.support.fakes import coach_deactivated, incoming
+from tests.support.starters import (
+    FIRST_WW_DAY,
+    T0,
+    TODAY,
+    Starters,
+    day,
+    starters,
+    ww_facts,
+)
 from tests.support.tokens import Tokens
 
+__all__ = ["starters"]  # the fixture
 pytestmark = pytest.mark.integration
-TODAY = local_today()
-T0 = dt.datetime.now(dt.UTC)
-WW = {
-    "dagloon": "200.00",
-    "entitlement_end": (TODAY + dt.timedelta(days=300)).isoformat(),
-    "entitlement_months": 12,
-    "usual_hours_per_day": "8",
-}
+WW = ww_facts()
 
 
 def _d(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
-
-
-@dataclass
-class Starters:
-    container: ServiceContainer
-    client: TestClient
-    tokens: Tokens
-
-    def as_(self, *roles: str, sub: str | None = None, office: str | None = None) -> dict[str, str]:
-        sub = sub or str(uuid.uuid4())
-        if "coach" in roles:  # a coach starters knows (unknown coaches are refused, ADR 0022)
-            self.container.consumer.process(incoming(coach_registered(coach_id=uuid.UUID(sub))))
-        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
-
-    def officer(self) -> dict[str, str]:
-        return self.as_("benefits_officer")
-
-    def claim(self, subject: str, first_ww_day: dt.date | None = None) -> uuid.UUID:
-        claim_id = uuid.uuid4()
-        registered = ClaimRegistered(
-            claim_id=claim_id,
-            office_code="AMS",
-            first_ww_day=first_ww_day or TODAY - dt.timedelta(days=60),
-            registered_at=T0,
-            channel=RegistrationChannel.CLAIMANT,
-            claimant_subject=subject,
-        )
-        assert self.container.consumer.process(incoming(registered)) is Outcome.PROCESSED
-        return claim_id
-
-    def apply(self, claim_id: uuid.UUID, headers: dict[str, str], **extra: Any) -> Any:
-        body = {
-            "claim_id": str(claim_id),
-            "business_description": "A bicycle repair shop in Utrecht",
-            "expected_start_date": _d(14),
-            "hours_per_week": "30",
-            "training": {"certificate": "ZOWW-2026-1234", "completed_on": _d(-3)},
-            **extra,
-        }
-        return self.client.post("/v1/starters/applications", json=body, headers=headers)
-
-    def step(self, app_id: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-        return self.client.post(
-            f"/v1/starters/applications/{app_id}/transitions",
-            json=body,
-            headers=headers or self.officer(),
-        )
-
-    def sql(self, statement: str, **params: Any) -> list[tuple[Any, ...]]:
-        with self.container.engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return [tuple(r) for r in result] if result.returns_rows else []
-
-    def published(self, event_type: str) -> list[dict[str, Any]]:
-        rows = self.sql("SELECT body FROM outbox WHERE event_type = :t ORDER BY seq", t=event_type)
-        return [json.loads(r[0])["data"] for r in rows]
-
-
-@pytest.fixture
-def starters(pg: PgDatabases, state_dir: Path) -> Iterator[Starters]:
-    c = build_container(
-        "starters",
-        database_url=pg.create("starters"),
-        transport="embedded",
-        broker=EmbeddedBroker(),
-        state_dir=state_dir,
-        log_level="WARNING",
-    )
-    yield Starters(
-        c, TestClient(build_app(c, manage_lifecycle=False)), Tokens(state_dir / "dev-jwt-key.pem")
-    )
-    c.stop()
+    return day(days)
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -188,11 +108,13 @@ def test_not_before_the_first_ww_day_nor_for_an_unknown_or_closed_claim(starters
 
 
 def test_research_start_period_statements_suspension_stop_and_revival(starters: Starters) -> None:
-    claim = starters.claim("cl-6", first_ww_day=TODAY - dt.timedelta(days=90))
+    first = TODAY - dt.timedelta(days=90)
+    claim = starters.claim("cl-6", first_ww_day=first)
     me = starters.as_("claimant", sub="cl-6")
     app = starters.apply(claim, me).json()["id"]
     r = starters.step(
-        app, {"action": "start_research", "starts_on": _d(0), "ends_on": _d(41), "ww": WW}
+        app,
+        {"action": "start_research", "starts_on": _d(0), "ends_on": _d(41), "ww": ww_facts(first)},
     )
     assert r.status_code == 200, r.text
     assert (r.json()["state"], r.json()["research_end"]) == ("research_period", _d(41))
@@ -201,7 +123,14 @@ def test_research_start_period_statements_suspension_stop_and_revival(starters: 
     )  # permission is given in advance
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "starts_on"
-    r = starters.step(app, {"action": "grant_start_period", "starts_on": _d(0)})
+    r = starters.step(
+        app,
+        {
+            "action": "grant_start_period",
+            "starts_on": _d(0),
+            "research_period_end_reason": "the business plan is ready",
+        },
+    )
     assert r.status_code == 200, r.text
     granted = r.json()
     assert granted["state"] == "start_period"
@@ -212,7 +141,7 @@ def test_research_start_period_statements_suspension_stop_and_revival(starters: 
     assert (event["starts_on"], event["ends_on"], event["reduction_percent"]) == (
         _d(0),
         _d(181),
-        29.0,
+        "29.00",
     )
 
     month = TODAY.strftime("%Y-%m")
@@ -309,7 +238,11 @@ _STATE_FIELDS: dict[State, dict[str, Any]] = {
 }
 _BODIES: dict[Action, dict[str, Any]] = {
     Action.START_RESEARCH: {"starts_on": _d(0), "ends_on": _d(13), "ww": WW},
-    Action.GRANT_START_PERIOD: {"starts_on": _d(0), "ww": WW},
+    Action.GRANT_START_PERIOD: {
+        "starts_on": _d(0),
+        "ww": WW,
+        "research_period_end_reason": "the plan is ready",
+    },
     Action.REFUSE: {"reason_codes": ["other"]},
     Action.WITHDRAW: {},
     Action.CONTINUE_BUSINESS: {"continued_on": _d(0), "business_hours_per_month": "40"},
@@ -331,7 +264,7 @@ def _in_state(starters: Starters, state: State) -> str:
         + (f", {sets}" if sets else "")
         + " WHERE id = :id",
         state=state.value,
-        end=TODAY + dt.timedelta(days=300),
+        end=entitlement_end(FIRST_WW_DAY, 12),
         id=app,
         **fields,
     )
@@ -475,7 +408,7 @@ def test_a_parameter_change_is_data_with_a_validity_date(starters: Starters) -> 
     g = starters.step(app, {"action": "grant_start_period", "starts_on": _d(31), "ww": WW})
     assert g.status_code == 200, g.text
     (event,) = starters.published("starters.start_period_granted")
-    assert event["reduction_percent"] == 25.0
+    assert event["reduction_percent"] == "25.00"
 
 
 def test_missing_statements_are_reminded_once(starters: Starters) -> None:
@@ -488,7 +421,7 @@ def test_missing_statements_are_reminded_once(starters: Starters) -> None:
         "usual_hours_per_day = 8 WHERE id = :id",
         s=start,
         e=start + dt.timedelta(days=181),
-        end=TODAY + dt.timedelta(days=300),
+        end=entitlement_end(TODAY - dt.timedelta(days=200), 12),
         id=app,
     )
     admin = starters.as_("admin")

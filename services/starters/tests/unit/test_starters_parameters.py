@@ -185,4 +185,9 @@ def test_typed_accessors_check_the_kind() -> None:
 
 def test_change_dates_and_names_are_sorted() -> None:
     assert list(DEFAULT_PARAMETERS.names()) == sorted(DEFAULT_PARAMETERS.names())
-    assert DEFAULT_PARAMETERS.change_dates() == (D(2015, 1, 1), D(2025, 1, 1), D(2026, 1, 1))
+    assert DEFAULT_PARAMETERS.change_dates() == (
+        D(2015, 1, 1),
+        D(2019, 4, 1),
+        D(2025, 1, 1),
+        D(2026, 1, 1),
+    )

@@ -460,7 +460,8 @@ def scenarios(draw: st.DrawFn) -> tuple[WwFacts, StartersPlan, ParameterSet]:
     cursor = first + dt.timedelta(days=draw(st.integers(0, min(60, length))))
     if research and cursor + dt.timedelta(days=2) < end:
         rs = cursor
-        re_ = rs + dt.timedelta(days=draw(st.integers(0, 41)))
+        # Inside the entitlement (ADR 0019: a research period ends by its end).
+        re_ = min(rs + dt.timedelta(days=draw(st.integers(0, 41))), end)
         cursor = re_ + dt.timedelta(days=1)
     sp = cursor if draw(st.booleans()) and cursor <= end else None
     outcome = draw(st.sampled_from([None, "continued", "stopped"])) if sp else None
