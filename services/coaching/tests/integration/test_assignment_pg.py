@@ -28,9 +28,9 @@ from shared.events.common import Band, Channel, Segment
 from shared.events.envelope import Event
 from shared.events.intake import IntakeCompleted, IntakeScheduled
 from shared.events.triage import TriageScored
-from shared.reference.working_days import WorkingDays
 from shared.messaging.consumer import Outcome
 from shared.messaging.embedded import EmbeddedBroker
+from shared.reference.working_days import WorkingDays
 from shared.runtime import ServiceContainer
 from tests.support.fakes import claim_registered, incoming
 from tests.support.pg import PgDatabases
