@@ -10,11 +10,14 @@ from coaching.cases import repository as cases_repository
 from coaching.cases import service as cases
 from coaching.cases.claim_handlers import handle_claim_updated, handle_claim_withdrawn
 from coaching.cases.models import Case
+from coaching.noshows import service as noshows
+from coaching.noshows.rules import DEFAULT_NO_SHOW_POLICY, NoShowPolicy
 from coaching.obligations import service as obligations
 from coaching.settings import CoachingSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
+from shared.events.intake import IntakeNoShow
 from shared.events.starters import (
     StartersResearchPeriodStarted,
     StartersRevived,
@@ -26,16 +29,35 @@ from shared.messaging.consumer import Handler
 from shared.settings import ServiceSettings
 
 
-def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
-    """Handlers bound to the assignment policy of the service's settings.
+def make_handlers(
+    policy: AssignmentPolicy, no_show_policy: NoShowPolicy = DEFAULT_NO_SHOW_POLICY
+) -> dict[str, Handler]:
+    """Handlers bound to the assignment and no-show policies of the service's settings.
 
     After each event that can make a case due for assignment (registration, segment,
-    intake coach), the case is decided when due (`coaching.assignment.service`). The
-    envelope's time is the decision's `today` (a redelivery decides alike).
+    intake coach, a repeated no-show), the no-show rule is applied (a digital case with a
+    repeated no-show is personal service, `coaching.noshows`) and the case is decided when
+    due (`coaching.assignment.service`). The envelope's time is the decision's `today` (a
+    redelivery decides alike).
     """
 
     def _then_assign(event: Event[Any], uow: UnitOfWork, case: Case) -> None:
+        noshows.enforce_segment_rule(uow=uow, case=case)
         assignment.maybe_assign(uow=uow, case=case, policy=policy, today=event.time.date())
+
+    def handle_intake_no_show(event: Event[Any], uow: UnitOfWork) -> None:
+        """intake.no_show: the count and flag on the case; a repeated no-show gets the
+        coach a task and moves a digital case to personal service (which then gets a
+        coach, or goes to the team lead's queue)."""
+        no_show = event.data
+        assert isinstance(no_show, IntakeNoShow)
+        case = noshows.record_no_show(
+            uow=uow, no_show=no_show, recorded_at=event.time, policy=no_show_policy
+        )
+        _then_assign(event, uow, case)
+        noshows.give_task(
+            uow=uow, case=case, no_show=no_show, recorded_at=event.time, policy=no_show_policy
+        )
 
     def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
         """Open a case for every new claim."""
@@ -119,6 +141,7 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
         "triage.overridden": handle_triage_overridden,
         "intake.completed": handle_intake_coach,
         "intake.scheduled": handle_intake_coach,
+        "intake.no_show": handle_intake_no_show,
         "starters.research_period_started": handle_starters_period,
         "starters.start_period_granted": handle_starters_period,
         "starters.stopped": handle_starters_stopped,
@@ -128,7 +151,7 @@ def make_handlers(policy: AssignmentPolicy) -> dict[str, Handler]:
 def handlers_for(settings: ServiceSettings) -> dict[str, Handler]:
     """The handlers for these settings (the ServiceSpec's factory)."""
     assert isinstance(settings, CoachingSettings)
-    return make_handlers(settings.assignment_policy())
+    return make_handlers(settings.assignment_policy(), settings.no_show_policy())
 
 
 # With the default policy (tests and tools that need the handlers without settings).

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from coaching.assignment.rules import AssignmentPolicy
+from coaching.noshows.rules import NoShowPolicy
 from coaching.obligations.rules import ObligationPolicy
 from shared.settings import ServiceSettings
 
@@ -50,6 +51,28 @@ class CoachingSettings(ServiceSettings):
     obligation_run_chunk_size: int = Field(
         default=500, ge=1, le=10_000, description="Cases per transaction of the evaluation run"
     )
+
+    no_show_repeat_threshold: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Intake no-shows of a claim that make a repeated no-show: a coach task, "
+        "and a digital case moves to personal service (docs/coaching-rules.md section 6)",
+    )
+    no_show_task_due_working_days: int = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="A repeated no-show's coach task is due this many working days after "
+        "the no-show was recorded",
+    )
+
+    def no_show_policy(self) -> NoShowPolicy:
+        """The no-show rules' numbers from these settings."""
+        return NoShowPolicy(
+            repeat_threshold=self.no_show_repeat_threshold,
+            task_due_working_days=self.no_show_task_due_working_days,
+        )
 
     def assignment_policy(self) -> AssignmentPolicy:
         """The assignment rules' numbers from these settings."""

@@ -9,7 +9,9 @@ settings).
 check-in date for re-triage. The check-in is the first multiple of
 `policy.digital_checkin_weeks` (13) weeks after the first WW day that falls strictly
 after `today`: week 13 of the WW, or week 26, 39, ... when the case became digital later.
-Without a first WW day it is `today` + 13 weeks. A personal-service case gets a coach or
+Without a first WW day it is `today` + 13 weeks. A mark that is not a working day (a
+weekend or an Algemene termijnenwet holiday, `shared.reference.working_days`) moves to the
+next working day: the check-in is a day someone can act on it. A personal-service case gets a coach or
 goes to the team lead's unassigned queue.
 
 **Who qualifies.** A coach qualifies for a case when all of these hold:
@@ -89,6 +91,7 @@ from enum import StrEnum
 
 from shared.events.common import Segment
 from shared.reference.sectors import load_sectors
+from shared.reference.working_days import WorkingDays
 
 OVER_55 = "over_55"
 UNDER_27 = "under_27"
@@ -162,6 +165,9 @@ class AssignmentPolicy:
 
 
 DEFAULT_POLICY = AssignmentPolicy()
+
+# The statutory working days (no closures): pure, so the rules stay without I/O.
+_WORKING_DAYS = WorkingDays()
 
 
 @dataclass(frozen=True)
@@ -255,12 +261,18 @@ class BatchResult:
 def digital_checkin(
     first_ww_day: dt.date | None, today: dt.date, policy: AssignmentPolicy = DEFAULT_POLICY
 ) -> dt.date:
-    """The next re-triage date of a digital-service case (strictly after `today`)."""
+    """The next re-triage date of a digital-service case (strictly after `today`), on a
+    working day: the 13-week mark, or the first working day after it.
+
+    The statutory working days only: intake's ad-hoc closures (an office closing) live in
+    intake's database and are not known to coaching; a check-in on such a day is simply
+    handled the next working day.
+    """
     step = 7 * policy.digital_checkin_weeks
     if first_ww_day is None:
-        return today + dt.timedelta(days=step)
+        return _WORKING_DAYS.on_or_after(today + dt.timedelta(days=step))
     k = max(1, (today - first_ww_day).days // step + 1)
-    return first_ww_day + dt.timedelta(days=k * step)
+    return _WORKING_DAYS.on_or_after(first_ww_day + dt.timedelta(days=k * step))
 
 
 def _mask(needs: Sequence[str], specialisms: frozenset[str]) -> int:

@@ -8,7 +8,8 @@ service"):
 - `digital`: no coach; the case gets a check-in date for re-triage (`case.assigned` with
   rule `digital`, no coach).
 - `personal`: the case gets a coach once the intake was held, or the score is final (not
-  the provisional rule of the registration). Before that the claimant has not met anyone
+  the provisional rule of the registration), or the claimant missed the intake repeatedly
+  (`coaching.noshows`: no intake will come). Before that the claimant has not met anyone
   and the intake's coach is not known yet, so assigning would lose continuity.
 - A case with a coach keeps the coach when the segment flips (to digital and back): only
   a transfer moves a case. A digital case that becomes personal is assigned.
@@ -169,7 +170,9 @@ def _ready(case: Case) -> bool:
         return False  # a coach, once assigned, stays: only a transfer moves a case
     if case.segment == Segment.DIGITAL.value:
         return case.assignment_status != DIGITAL
-    return case.intake_held or case.score_provisional is False
+    # A repeated no-show: intake books no further intake, so waiting for one would wait
+    # forever; the case is decided now (a coach, or the team lead's queue).
+    return case.intake_held or case.score_provisional is False or case.no_show_flag
 
 
 def _reason(decision: Decision) -> str | None:

@@ -69,5 +69,17 @@ class Case(Base):
     # The last day of the latest evaluated obligation period (null: none evaluated yet),
     # kept by the evaluation so finding the due cases needs no scan of all periods.
     obligation_evaluated_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Intake no-shows (issue 12 item 3): intake's count, whether the no-show is repeated
+    # (the coach's attention; `coaching.noshows`), the latest one and the summons booked.
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    no_show_flag: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_no_show_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    summons_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Coaching's own (system) override of triage's segment, e.g. `repeated_no_show`: a
+    # digital case moved to personal service. A human override in triage after it
+    # (`human_override_at`, from triage.overridden) wins.
+    segment_override: Mapped[str | None] = mapped_column(String(40))
+    segment_overridden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    human_override_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,7 @@ def list_cases(
     status: str | None,
     sort: str,
     assignment_status: str | None = None,
+    no_show_flag: bool | None = None,
     today: dt.date | None = None,
     limit: int,
     offset: int,
@@ -72,6 +73,8 @@ def list_cases(
         conditions.append(Case.status == status)
     if assignment_status:
         conditions.append(Case.assignment_status == assignment_status)
+    if no_show_flag is not None:
+        conditions.append(Case.no_show_flag.is_(no_show_flag))
     total = session.execute(select(func.count()).select_from(Case).where(*conditions)).scalar_one()
     rows = session.scalars(
         select(Case)

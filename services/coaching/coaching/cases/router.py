@@ -47,6 +47,9 @@ def list_cases(
     segment: Literal["personal", "digital"] | None = None,
     case_status: Literal["open", "closed"] | None = Query(None, alias="status"),
     assignment_status: Literal["assigned", "unassigned", "digital"] | None = None,
+    no_show_flag: bool | None = Query(
+        None, description="Only cases with a repeated intake no-show (true), or without"
+    ),
     sort: Literal[
         "opened_at",
         "-opened_at",
@@ -83,6 +86,7 @@ def list_cases(
             segment=segment,
             status=case_status,
             assignment_status=assignment_status,
+            no_show_flag=no_show_flag,
             sort=sort,
             limit=page.limit,
             offset=page.offset,

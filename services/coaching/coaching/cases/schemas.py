@@ -52,6 +52,26 @@ class CaseRead(BaseModel):
     obligation_regime: str | None = Field(
         default=None, description="Job-search obligation regime: regular, none, individual"
     )
+    no_show_count: int = Field(
+        default=0, description="Intake no-shows of the claim so far (intake's count)"
+    )
+    no_show_flag: bool = Field(
+        default=False,
+        description="A repeated intake no-show (COACHING_NO_SHOW_REPEAT_THRESHOLD, default 2, "
+        "or intake's flag): the case needs the coach; intake books no further summons",
+    )
+    last_no_show_at: dt.datetime | None = Field(
+        default=None, description="When intake recorded the latest no-show (UTC)"
+    )
+    summons_at: dt.datetime | None = Field(
+        default=None, description="The summons intake booked after a no-show (UTC)"
+    )
+    segment_override: str | None = Field(
+        default=None,
+        description="Coaching's own override of triage's segment in force: "
+        "`repeated_no_show` (a digital case moved to personal service); null: none",
+    )
+    segment_overridden_at: dt.datetime | None = None
     weeks_in_ww: int | None = Field(
         default=None,
         description="Whole weeks since the first WW day, on today's Dutch calendar day "

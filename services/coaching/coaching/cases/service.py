@@ -36,7 +36,9 @@ from shared.web.auth import Principal, Role
 from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
 
-def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
+def get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
+    """The claim's case, or a new unregistered one: events of a claim come on several
+    topics, so whichever arrives first starts the case and the others fill it in."""
     case = repository.by_claim(uow.session, claim_id)
     if case is None:
         case = Case(
@@ -54,7 +56,7 @@ def _get_or_new(uow: UnitOfWork, claim_id: uuid.UUID) -> Case:
 def open_case(*, uow: UnitOfWork, claim: Any) -> Case:
     """claim.registered: open the case (or complete one a score already started)."""
     assert isinstance(claim, ClaimRegistered)
-    case = _get_or_new(uow, claim.claim_id)
+    case = get_or_new(uow, claim.claim_id)
     if case.registered:
         return case
     case.registered = True
@@ -83,7 +85,7 @@ def apply_score(*, uow: UnitOfWork, scored: Any) -> Case:
     keeps an earlier override (the human decision), which only triage knows about.
     """
     assert isinstance(scored, TriageScored)
-    case = _get_or_new(uow, scored.claim_id)
+    case = get_or_new(uow, scored.claim_id)
     if case.scored_at is not None and case.scored_at > scored.scored_at:
         return case  # an older score arriving late does not overwrite a newer one
     case.segment = (scored.current_segment or scored.segment).value
@@ -105,7 +107,15 @@ def apply_override(*, uow: UnitOfWork, overridden: Any) -> Case:
     reflected in that score's `current_segment` and is not applied again.
     """
     assert isinstance(overridden, TriageOverridden)
-    case = _get_or_new(uow, overridden.claim_id)
+    case = get_or_new(uow, overridden.claim_id)
+    if case.human_override_at is None or overridden.overridden_at > case.human_override_at:
+        # A person decided: coaching's own system override (a repeated no-show) yields
+        # to a human decision made after it (`coaching.noshows.rules`).
+        case.human_override_at = overridden.overridden_at
+        if case.segment_override is not None and (
+            case.last_no_show_at is None or overridden.overridden_at > case.last_no_show_at
+        ):
+            case.segment_override = None
     if case.scored_at is not None and case.scored_at > overridden.overridden_at:
         return case
     case.segment = overridden.segment.value
@@ -120,15 +130,20 @@ def record_intake_coach(*, uow: UnitOfWork, intake: Any) -> Case:
     a provisional intake coach until then, and never replaces the coach who held it.
     """
     assert isinstance(intake, IntakeCompleted | IntakeScheduled)
-    case = _get_or_new(uow, intake.claim_id)
+    case = get_or_new(uow, intake.claim_id)
     if isinstance(intake, IntakeCompleted):
         case.intake_coach_id = intake.coach_id
         case.intake_held = True
         if intake.obligation_regime is not None and case.obligation_regime is None:
             # The regime explained at the intake; a later change goes through the coach.
             case.obligation_regime = intake.obligation_regime
-    elif not case.intake_held:
-        case.intake_coach_id = intake.coach_id
+    else:
+        if not case.intake_held:
+            case.intake_coach_id = intake.coach_id
+        if intake.summoned and (case.summons_at is None or intake.starts_at > case.summons_at):
+            # The summons after a no-show (missing it can affect the benefit): shown on
+            # the caseload next to the no-show count.
+            case.summons_at = intake.starts_at
     case.updated_at = utcnow()
     return case
 

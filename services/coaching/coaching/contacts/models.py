@@ -34,6 +34,8 @@ class ContactMoment(Base):
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str | None] = mapped_column(Text)  # coach-only
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why it was recorded as held before its planned day (required then; audited).
+    early_reason: Mapped[str | None] = mapped_column(String(500))
     # Staff subjects (the coach id for a coach): who planned it, who recorded the outcome.
     planned_by: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[str | None] = mapped_column(String(200))

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from coaching.text import NoBsn
 from shared.web.pagination import Page
@@ -14,6 +14,15 @@ from shared.web.pagination import Page
 Channel = Literal["face_to_face", "phone", "video"]
 ContactStatus = Literal["planned", "held", "no_show", "cancelled"]
 
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""An aware time in any offset, kept and answered in UTC: one representation, whether the
+moment was just written (the response of the POST) or read back from the database (ADR
+0018). Dutch calendar days are derived from it where a rule counts days."""
 
 Purpose = Annotated[
     str,
@@ -37,8 +46,9 @@ class ContactMomentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    planned_at: AwareDatetime = Field(
-        description="When, with a time zone offset (e.g. 2026-12-01T10:00:00+01:00)"
+    planned_at: UtcDateTime = Field(
+        description="When, with a time zone offset (e.g. 2026-12-01T10:00:00+01:00); "
+        "answered in UTC (2026-12-01T09:00:00Z)"
     )
     channel: Channel
     purpose: Purpose = Field(description="What the contact is about (1-500 characters)")
@@ -57,12 +67,20 @@ class _Transition(BaseModel):
 class ContactMomentHeld(_Transition):
     """The contact took place."""
 
-    held_at: AwareDatetime | None = Field(
-        default=None, description="When it took place (default: now); not in the future"
+    held_at: UtcDateTime | None = Field(
+        default=None,
+        description="When it took place (default: now), with an offset; not in the future; "
+        "answered in UTC",
     )
     notes: Notes | None = Field(
         default=None,
         description="The coach's notes (1-4000 characters); never shown to the claimant",
+    )
+    reason: Reason | None = Field(
+        default=None,
+        description="Why it is recorded as held before its planned day (the Dutch calendar "
+        "day of `planned_at`): required then (422 naming `reason`), audited and kept as "
+        "`early_reason`; 1-500 characters, no BSN",
     )
 
 
@@ -81,11 +99,11 @@ class ClaimantContactMomentRead(BaseModel):
 
     id: uuid.UUID
     claim_id: uuid.UUID
-    planned_at: dt.datetime
+    planned_at: dt.datetime = Field(description="UTC")
     channel: Channel
     purpose: str
     status: ContactStatus
-    held_at: dt.datetime | None
+    held_at: dt.datetime | None = Field(description="UTC")
     cancel_reason: str | None
     version: int
     created_at: dt.datetime
@@ -99,6 +117,9 @@ class ContactMomentRead(ClaimantContactMomentRead):
     notes: str | None = Field(description="Coach-only; absent from the claimant's view")
     planned_by: str = Field(description="Who planned it (the coach id for a coach)")
     recorded_by: str | None = Field(description="Who recorded held, no-show or cancelled")
+    early_reason: str | None = Field(
+        default=None, description="Why it was recorded as held before its planned day"
+    )
 
 
 class ContactMomentPage(Page[ContactMomentRead]):

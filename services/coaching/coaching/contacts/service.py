@@ -23,6 +23,7 @@ from coaching.contacts.schemas import (
     ContactMomentRead,
 )
 from coaching.workplans.service import IdempotencyKeyInProgress, IdempotencyKeyReuse
+from shared.clock import local_today
 from shared.db.uow import UnitOfWork
 from shared.web.auth import Principal
 from shared.web.problems import Conflict, InvalidField, NotFound
@@ -73,6 +74,20 @@ def check_held_at(held_at: dt.datetime, now: dt.datetime) -> None:
         raise InvalidField("held_at", "lies more than a year in the past")
 
 
+def check_held_early(planned_at: dt.datetime, held_at: dt.datetime, reason: str | None) -> None:
+    """422 naming `reason` for a contact recorded as held before its planned day without
+    one: the Dutch calendar days are compared (a contact planned for 09:00 and held at
+    08:30 the same day needs none). Meeting earlier than agreed happens (the claimant
+    dropped by), but unexplained it looks like a record made ahead of time."""
+    planned_day, held_day = local_today(planned_at), local_today(held_at)
+    if held_day < planned_day and not (reason and reason.strip()):
+        raise InvalidField(
+            "reason",
+            f"held on {held_day.isoformat()}, before the planned day "
+            f"{planned_day.isoformat()}: say why",
+        )
+
+
 def check_no_show(planned_at: dt.datetime, now: dt.datetime) -> None:
     """409 for a no-show recorded before the contact was due to start."""
     if now < planned_at:
@@ -89,6 +104,7 @@ def staff_view(moment: ContactMoment, case: Case) -> ContactMomentRead:
         notes=moment.notes,
         planned_by=moment.planned_by,
         recorded_by=moment.recorded_by,
+        early_reason=moment.early_reason,
     )
 
 
@@ -237,6 +253,7 @@ def _transition(
     target: str,
     changes: dict[str, Any],
     now: dt.datetime,
+    reason: str | None = None,
 ) -> ContactMomentRead:
     old: dict[str, Any] = {"status": moment.status, "version": moment.version}
     for name, value in changes.items():
@@ -257,6 +274,7 @@ def _transition(
         action=action,
         resource_type="contact_moment",
         resource_id=moment.id,
+        reason=reason,
         old=old,
         new=new,
     )
@@ -302,6 +320,10 @@ def record_held(
     _check_version(moment, data.version)
     check_transition(moment.status, "held")
     check_held_at(held_at, now)
+    check_held_early(moment.planned_at, held_at, data.reason)
+    changes: dict[str, Any] = {"held_at": held_at, "notes": data.notes}
+    if data.reason is not None:
+        changes["early_reason"] = data.reason
     return _transition(
         uow=uow,
         case=case,
@@ -309,8 +331,9 @@ def record_held(
         principal=principal,
         action="contact.held",
         target="held",
-        changes={"held_at": held_at, "notes": data.notes},
+        changes=changes,
         now=now,
+        reason=data.reason,
     )
 
 

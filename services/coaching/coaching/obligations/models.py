@@ -100,11 +100,13 @@ class ObligationPeriod(Base):
 
 
 class CoachTask(Base):
-    """A follow-up for the coach (today: a missed obligation period)."""
+    """A follow-up for the coach: a missed obligation period (`period_start`), or a
+    repeated no-show at the intake (`appointment_id`, the appointment missed)."""
 
     __tablename__ = "coach_tasks"
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "period_start"),
+        UniqueConstraint("case_id", "kind", "appointment_id"),
         Index("ix_coach_tasks_status_due", "status", "due_on"),
     )
 
@@ -117,6 +119,7 @@ class CoachTask(Base):
     kind: Mapped[str] = mapped_column(String(40))
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     due_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -129,9 +129,13 @@ class TaskRead(BaseModel):
     claim_id: uuid.UUID
     office_code: str | None
     coach_id: uuid.UUID | None = Field(description="The case's coach at creation; null: none")
-    kind: str = Field(description="obligation_missed")
+    kind: str = Field(
+        description="obligation_missed (period_start/period_end) or repeated_no_show "
+        "(appointment_id: the intake missed)"
+    )
     period_start: dt.date | None
     period_end: dt.date | None
+    appointment_id: uuid.UUID | None = None
     due_on: dt.date
     status: Literal["open", "done", "cancelled"] = Field(
         description="open, done, or cancelled (the case was closed)"

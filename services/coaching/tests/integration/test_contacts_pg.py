@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.support.coaching import CaseDesk, open_desk
 from tests.support.pg import PgDatabases
@@ -52,7 +53,7 @@ def desk(pg: PgDatabases, state_dir: Path) -> Iterator[Desk]:
 
 
 def test_plan_hold_and_read_with_notes(desk: Desk) -> None:
-    planned_at = _at(2)
+    planned_at = _at(-1)  # held after the planned time: no reason needed
     resp = desk.client.post(
         desk.url(),
         json={"planned_at": planned_at, "channel": "video", "purpose": "  Review the plan "},
@@ -98,7 +99,7 @@ def test_plan_hold_and_read_with_notes(desk: Desk) -> None:
 
 
 def test_claimant_sees_own_moments_without_notes_and_cannot_write(desk: Desk) -> None:
-    moment = desk.plan()
+    moment = desk.plan(planned_at=_at(-1))
     desk.act(moment["id"], "held", {"notes": NOTES, "held_at": _at(0)})
     listed = desk.client.get(desk.url(), headers=desk.claimant_h())
     assert listed.status_code == 200, listed.text
@@ -337,3 +338,66 @@ def test_pagination_and_sorting(desk: Desk) -> None:
     too_many = desk.client.get(desk.url(), params={"limit": 201}, headers=desk.coach())
     assert too_many.status_code == 422
     assert too_many.json()["errors"][0]["field"] == "limit"
+
+
+# One time-zone representation; held before the planned day needs a reason (issue 12 item 9)
+
+
+def test_times_are_kept_and_answered_in_utc_whatever_offset_was_sent(desk: Desk) -> None:
+    """ADR 0018: the POST answered the offset it was sent, a GET the database's UTC; now
+    both answer UTC, the same string."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    sent = past.astimezone(dt.timezone(dt.timedelta(hours=2))).replace(microsecond=0)
+    created = desk.plan(planned_at=sent.isoformat())
+    got = dt.datetime.fromisoformat(created["planned_at"])
+    assert got == sent
+    assert got.utcoffset() == dt.timedelta(0)
+    read = desk.client.get(desk.url(moment=created["id"]), headers=desk.coach()).json()
+    assert read["planned_at"] == created["planned_at"]
+    held_sent = (past + dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    held = desk.act(created["id"], "held", {"held_at": held_sent.isoformat()})
+    assert held.status_code == 200, held.text
+    held_at = dt.datetime.fromisoformat(held.json()["held_at"])
+    assert (held_at, held_at.utcoffset()) == (held_sent, dt.timedelta(0))
+    listed = desk.client.get(desk.url(), headers=desk.claimant_h()).json()["items"]
+    assert [(x["planned_at"], x["held_at"]) for x in listed] == [
+        (created["planned_at"], held.json()["held_at"])
+    ]
+
+
+def test_held_before_the_planned_day_needs_a_reason(desk: Desk) -> None:
+    moment = desk.plan(planned_at=_at(48))  # the day after tomorrow at the earliest
+    refused = desk.act(moment["id"], "held", {"notes": NOTES})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == ["reason"]
+    blank = desk.act(moment["id"], "held", {"reason": "   "})
+    assert blank.status_code == 422
+    assert [e["field"] for e in blank.json()["errors"]] == ["reason"]
+    assert desk.audit("contact.held") == []  # nothing recorded
+
+    reason = "The claimant came by the office two days early"
+    held = desk.act(moment["id"], "held", {"notes": NOTES, "reason": reason})
+    assert held.status_code == 200, held.text
+    assert (held.json()["status"], held.json()["early_reason"]) == ("held", reason)
+    (audit,) = desk.audit("contact.held")
+    assert audit["new_values"]["early_reason"] == reason
+    with desk.container.engine.connect() as conn:
+        audited = conn.execute(
+            text("SELECT reason FROM audit_log WHERE action = 'contact.held' AND resource_id = :r"),
+            {"r": moment["id"]},
+        ).scalar_one()
+    assert audited == reason
+    claimant = desk.client.get(desk.url(moment=moment["id"]), headers=desk.claimant_h()).json()
+    assert "early_reason" not in claimant  # the staff's record, like the notes
+
+
+def test_held_on_or_after_the_planned_day_needs_no_reason(desk: Desk) -> None:
+    yesterday = desk.plan(planned_at=_at(-24))
+    assert desk.act(yesterday["id"], "held", {}).status_code == 200
+    # Correcting a no-show recorded in error needs none either (the time had come).
+    missed = desk.plan(planned_at=_at(-2))
+    assert desk.act(missed["id"], "no-show").status_code == 200
+    corrected = desk.act(missed["id"], "held", {"notes": "Came late"})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["early_reason"] is None

@@ -41,6 +41,7 @@ from coaching.assignment.rules import (
 )
 from coaching.coaches.schemas import Specialism
 from shared.events.common import Segment
+from shared.reference.working_days import WorkingDays
 
 TODAY = dt.date(2026, 6, 1)
 PERSONAL = Segment.PERSONAL
@@ -134,8 +135,8 @@ def test_digital_case_gets_no_coach_and_a_checkin_at_week_13() -> None:
 
 
 def test_digital_checkin_is_the_next_13_week_mark_after_today() -> None:
-    first = dt.date(2026, 1, 5)
-    week13 = first + dt.timedelta(weeks=13)
+    first = dt.date(2026, 1, 12)
+    week13 = first + dt.timedelta(weeks=13)  # Monday 13 April 2026
     week26 = first + dt.timedelta(weeks=26)
     assert digital_checkin(first, first - dt.timedelta(days=3)) == week13  # before WW starts
     assert digital_checkin(first, week13 - dt.timedelta(days=1)) == week13
@@ -144,6 +145,48 @@ def test_digital_checkin_is_the_next_13_week_mark_after_today() -> None:
     assert digital_checkin(None, TODAY) == TODAY + dt.timedelta(weeks=13)
     policy = AssignmentPolicy(digital_checkin_weeks=8)
     assert digital_checkin(first, first, policy) == first + dt.timedelta(weeks=8)
+
+
+@pytest.mark.parametrize(
+    ("first_ww_day", "today", "expected"),
+    [
+        # Week 13 is Easter Monday 2026 (6 April): the Tuesday after.
+        (dt.date(2026, 1, 5), dt.date(2026, 1, 5), dt.date(2026, 4, 7)),
+        # Week 13 is King's Day 2027 (Tuesday 27 April): Wednesday.
+        (dt.date(2027, 1, 26), dt.date(2027, 2, 1), dt.date(2027, 4, 28)),
+        # 5 May counts every year (2026 is no lustrum year): Wednesday 6 May.
+        (dt.date(2026, 2, 3), dt.date(2026, 2, 3), dt.date(2026, 5, 6)),
+        # A first WW day on a Saturday: week 13 is a Saturday too, so the Monday after.
+        (dt.date(2026, 6, 6), dt.date(2026, 6, 8), dt.date(2026, 9, 7)),
+        # Christmas and Boxing Day 2025, then the weekend: Monday 29 December.
+        (dt.date(2025, 9, 25), dt.date(2025, 9, 25), dt.date(2025, 12, 29)),
+        # Without a first WW day: today + 13 weeks, moved likewise: Good Friday 2027, the
+        # weekend and Easter Monday, so Tuesday 30 March.
+        (None, dt.date(2026, 12, 25), dt.date(2027, 3, 30)),
+    ],
+)
+def test_digital_checkin_falls_on_a_working_day(
+    first_ww_day: dt.date | None, today: dt.date, expected: dt.date
+) -> None:
+    got = digital_checkin(first_ww_day, today)
+    assert got == expected
+    assert got > today
+    assert WorkingDays().is_working_day(got)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.dates(dt.date(2024, 1, 1), dt.date(2030, 12, 31)),
+    offset=st.integers(-30, 400),
+)
+def test_digital_checkin_is_always_a_working_day_after_today(first: dt.date, offset: int) -> None:
+    today = first + dt.timedelta(days=offset)
+    got = digital_checkin(first, today)
+    assert got > today
+    assert WorkingDays().is_working_day(got)
+    # Never more than a few days past the 13-week mark it replaces (a weekend plus Easter).
+    mark = got - dt.timedelta(days=(got - first).days % 91)
+    assert (got - mark).days <= 4
 
 
 def test_digital_cases_in_a_batch_take_no_load() -> None:

@@ -13,6 +13,7 @@ from coaching.contacts.models import ContactMoment
 from coaching.contacts.schemas import ContactMomentCreate, ContactMomentHeld
 from coaching.contacts.service import (
     check_held_at,
+    check_held_early,
     check_no_show,
     check_planned_at,
     check_transition,
@@ -79,7 +80,9 @@ def test_create_schema_needs_an_aware_time_and_a_known_channel() -> None:
     ok = ContactMomentCreate.model_validate(
         {"planned_at": "2026-12-01T10:00:00+01:00", "channel": "video", "purpose": "Intake"}
     )
-    assert ok.planned_at.utcoffset() == dt.timedelta(hours=1)
+    # One representation (ADR 0018): kept and answered in UTC, the same instant.
+    assert ok.planned_at.utcoffset() == dt.timedelta(0)
+    assert ok.planned_at == dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
     for body, field in (
         ({"planned_at": "2026-12-01T10:00:00", "channel": "video", "purpose": "x"}, "planned_at"),
         ({"planned_at": "2026-12-01T10:00:00Z", "channel": "letter", "purpose": "x"}, "channel"),
@@ -117,3 +120,31 @@ def test_the_claimant_view_has_no_notes_or_staff_ids() -> None:
     assert "planned_by" not in claimant
     assert "recorded_by" not in claimant
     assert staff_view(moment, case).notes == "coach only"
+
+
+def test_held_early_compares_dutch_calendar_days() -> None:
+    """Held before the planned *day* needs a reason; earlier the same Dutch day does not.
+    The days are Europe/Amsterdam's: 23:30 UTC on 30 November is 1 December in Amsterdam."""
+    planned = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)  # 10:00 in Amsterdam
+    check_held_early(planned, dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC), None)  # same day
+    check_held_early(planned, dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC), None)
+    check_held_early(planned, dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC), None)  # later
+    with pytest.raises(InvalidField) as exc:
+        check_held_early(planned, dt.datetime(2026, 11, 30, 22, 30, tzinfo=dt.UTC), None)
+    assert [e["field"] for e in exc.value.extra["errors"]] == ["reason"]
+    with pytest.raises(InvalidField):
+        check_held_early(planned, dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC), "  ")
+    check_held_early(planned, dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC), "Came by early")
+
+
+def test_held_schema_keeps_utc_and_takes_a_reason() -> None:
+    held = ContactMomentHeld.model_validate(
+        {"held_at": "2026-07-01T10:00:00+02:00", "reason": " Came early "}
+    )
+    assert held.held_at == dt.datetime(2026, 7, 1, 8, tzinfo=dt.UTC)
+    assert held.held_at is not None
+    assert held.held_at.utcoffset() == dt.timedelta(0)
+    assert held.reason == "Came early"
+    with pytest.raises(ValidationError) as exc:
+        ContactMomentHeld.model_validate({"reason": "BSN 111222333"})
+    assert [e["loc"][0] for e in exc.value.errors()] == ["reason"]

@@ -1,0 +1,1 @@
+"""Intake no-shows in coaching (issue 12 item 3)."""
