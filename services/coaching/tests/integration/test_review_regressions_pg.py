@@ -571,9 +571,7 @@ def test_a_case_closed_ahead_on_its_first_ww_day_resumes_from_the_reopen(
         json={"result": "work_resumed", "closed_on": _days(5).isoformat()},
         headers=admin,
     )
-    office.sql(
-        "UPDATE cases SET closed_at = :t WHERE claim_id = :c", t=_local_noon(-84), c=claim
-    )
+    office.sql("UPDATE cases SET closed_at = :t WHERE claim_id = :c", t=_local_noon(-84), c=claim)
     r = office.client.post(f"/v1/cases/{claim}/reopen", json={"reason": "x"}, headers=admin)
     assert r.status_code == 200, r.text
     regimes = office.sql("SELECT regime, starts_on, ends_on FROM obligation_regimes")
