@@ -70,20 +70,18 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
                     message=f"the coach known in {service}",
                 )
 
-            # The pipeline's own case (and its first assignment, or none: no AMS coach) must
-            # be in before the test's assignment, or its later event undoes the test's one
-            # in intake's copy (the newest assignment wins). CI once lost that race.
+            # The pipeline's own case and its first assignment (or none: no AMS coach) must
+            # be decided before the test's assignment, or its later event undoes the test's
+            # one in intake's copy (the newest assignment wins). CI lost that race twice.
             admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e-ntk"))
-            wait_until(
-                lambda: (
-                    http.get(
-                        f"{system.urls['coaching']}/v1/cases/{claim_id}", headers=admin
-                    ).status_code
-                    == 200
-                ),
-                timeout=60,
-                message="the claim's case in coaching",
-            )
+            # The case exists as soon as claim.registered is in, but its assignment is only
+            # decided once triage's score arrives: wait for that decision, so its event
+            # carries an earlier time than the test's and intake keeps the test's one.
+            def decided() -> bool:
+                r = http.get(f"{system.urls['coaching']}/v1/cases/{claim_id}", headers=admin)
+                return r.status_code == 200 and r.json()["assignment_status"] is not None
+
+            wait_until(decided, timeout=60, message="the claim's case assignment in coaching")
             # Coaching gives the coach the case: intake learns the caseload from Kafka.
             assigned = Event.create(
                 CaseAssigned(
