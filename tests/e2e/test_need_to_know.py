@@ -74,12 +74,18 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
             # be decided before the test's assignment, or its later event undoes the test's
             # one in intake's copy (the newest assignment wins). CI lost that race twice.
             admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e-ntk"))
+
             # The case exists as soon as claim.registered is in, but its assignment is only
-            # decided once triage's score arrives: wait for that decision, so its event
-            # carries an earlier time than the test's and intake keeps the test's one.
+            # decided once triage's score arrives (a provisional personal one waits for the
+            # intake: no event then): wait for that, so the pipeline's event carries an
+            # earlier time than the test's and intake keeps the test's one.
             def decided() -> bool:
                 r = http.get(f"{system.urls['coaching']}/v1/cases/{claim_id}", headers=admin)
-                return r.status_code == 200 and r.json()["assignment_status"] is not None
+                if r.status_code != 200 or r.json()["segment"] is None:
+                    return False
+                case = r.json()
+                waits = case["segment"] == "personal" and case["score_provisional"]
+                return bool(waits or case["assignment_status"] is not None)
 
             wait_until(decided, timeout=60, message="the claim's case assignment in coaching")
             # Coaching gives the coach the case: intake learns the caseload from Kafka.
