@@ -33,7 +33,7 @@ from shared.web.app import build_app
 from shared.web.auth import Role, mint_token
 from tests.support.fakes import iter_routes
 from tests.support.system import embedded_containers
-from tests.support.tokens import Tokens
+from tests.support.tokens import Tokens, forged_tokens
 from triage.scoring import model as core
 
 OPS_PATHS = {
@@ -375,8 +375,14 @@ class System:
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The four services on SQLite (tests/integration/test_auth_matrix_pg.py runs this
+    module again on PostgreSQL)."""
     state_dir: Path = tmp_path_factory.mktemp("auth-matrix-state")
-    containers = embedded_containers(state_dir, log_level="WARNING")
+    yield from build_system(state_dir, embedded_containers(state_dir, log_level="WARNING"))
+
+
+def build_system(state_dir: Path, containers: dict[str, ServiceContainer]) -> Iterator[System]:
+    """Apps, clients, the registered agency and the AMS coach around migrated containers."""
     clients = {
         name: TestClient(build_app(c, manage_lifecycle=False)) for name, c in containers.items()
     }
@@ -671,6 +677,22 @@ def test_invalid_credentials_are_401(system: System, route: tuple[str, str, str]
     }
     for label, headers in variants.items():
         _assert_problem(_call(system, route, headers), 401, f"{route} {label}")
+
+
+@pytest.fixture(scope="module")
+def forged(system: System) -> dict[str, str]:
+    """The forged and malformed token kinds of issue 13 (tests/support/tokens.py)."""
+    return forged_tokens(system.tokens.key)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_forged_tokens_are_401_on_every_route(
+    system: System, route: tuple[str, str, str], forged: dict[str, str]
+) -> None:
+    """Every `alg` that is not the key's (on main RS256 gave a 500 on all routes), foreign
+    keys named by kid/jwk/jku, and claims of the wrong type (on main `roles: 5` gave a 500)."""
+    for label, token in forged.items():
+        _assert_problem(_call(system, route, _bearer(token)), 401, f"{route} {label}")
 
 
 # --- authorisation --------------------------------------------------------------------------
