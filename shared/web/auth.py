@@ -2,16 +2,23 @@
 
 Production verifies tokens against the identity provider's JWKS; embedded and dev modes
 sign and verify with a local EC key so `ww token` can mint tokens for trying the API.
+
+A token is verified with exactly one algorithm: the one of the key it names (ADR 0023).
+The `alg` in a token's header is the attacker's choice, so it never picks the algorithm;
+it only has to agree with the key's. Every failure to decode a token or to map its claims
+answers 401 problem+json, never 500: whatever bytes a caller sends as a token are input.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -20,12 +27,59 @@ from shared.db.audit import Actor
 from shared.devkeys import key_id
 from shared.devkeys import load_or_create_local_key as load_or_create_local_key
 from shared.devkeys import mint_token as mint_token
+from shared.logging import get_logger
 from shared.roles import STAFF_ROLES as STAFF_ROLES
 from shared.roles import Role as Role
 from shared.web.access import break_glass_reason, check_staff_identity, require_break_glass_role
-from shared.web.problems import Forbidden, Unauthorized
+from shared.web.problems import Forbidden, Problem, Unauthorized
 
-ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+log = get_logger(__name__)
+
+# The asymmetric algorithms a JWKS key may carry. Symmetric ones (HS*) are never accepted:
+# their "key" would be public (a JWKS entry, or the public key's bytes in the classic
+# algorithm-confusion attack), and `none` signs nothing.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {
+        "ES256",
+        "ES384",
+        "ES512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "EdDSA",
+    }
+)
+_EC_CURVES = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
+# String claims longer than this are refused: no identity provider issues them, and they
+# would only reach logs and queries.
+MAX_CLAIM_LENGTH = 255
+# C0 and C1 control characters and DEL: never in an identifier, and NUL breaks PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def algorithm_for_key(public_key: Any) -> str:
+    """The one JWS algorithm a local verifying key is used with (ES256 for the dev key)."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        try:
+            return _EC_CURVES[public_key.curve.name]
+        except KeyError:
+            raise ValueError(f"unsupported EC curve {public_key.curve.name}") from None
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RS256"
+    if isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return "EdDSA"
+    raise ValueError(f"unsupported verifying key type {type(public_key).__name__}")
+
+
+class InvalidClaimError(Unauthorized):
+    """A signed token whose claim has the wrong type or form (a 401: the token is unusable)."""
+
+    def __init__(self, claim: str, expected: str) -> None:
+        super().__init__(f"the token is invalid: the claim `{claim}` must be {expected}")
+        self.claim = claim
 
 
 @dataclass(frozen=True)
@@ -71,6 +125,9 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._public_key = public_key
+        # The local key's single algorithm, fixed now: a key of an unsupported type fails
+        # at start, not on the first request.
+        self._algorithm = algorithm_for_key(public_key) if public_key is not None else ""
         # The local key's id (dev and embedded modes), shown by /health so that `ww token`
         # can tell a token minted from another state dir before it is refused.
         self.local_key_id = key_id(public_key) if public_key is not None else None
@@ -78,44 +135,108 @@ class TokenVerifier:
         self._leeway = leeway_s
 
     def verify(self, token: str) -> Principal:
-        """Return the principal or raise Unauthorized with a reason safe to show."""
+        """Return the principal or raise Unauthorized with a reason safe to show.
+
+        Any exception while reading the token or its claims is a 401: PyJWT and the key
+        classes raise TypeError, ValueError and the like on inputs they do not expect
+        (e.g. an RS256 header against an EC key), and none of that may become a 500.
+        """
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._public_key
+            key, algorithm = self._key_for(token)
             claims = jwt.decode(
                 token,
                 key=key,
-                algorithms=ALGORITHMS,
+                algorithms=[algorithm],
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
+            return principal_from_claims(claims)
+        except Problem:
+            raise
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired") from None
         except jwt.InvalidSignatureError:
             raise Unauthorized("the token signature is invalid") from None
-        except (jwt.PyJWTError, ValueError) as exc:
+        except jwt.InvalidAlgorithmError:
+            raise Unauthorized(
+                "the token is invalid: its `alg` is not the algorithm of the signing key"
+            ) from None
+        except Exception as exc:  # every other failure is a bad token, too
+            # The type only, never the token or the message (they may echo token content).
+            log.info("auth.token_refused", error_type=type(exc).__name__)
             raise Unauthorized(f"the token is invalid: {type(exc).__name__}") from None
-        return principal_from_claims(claims)
+
+    def _key_for(self, token: str) -> tuple[Any, str]:
+        """The verifying key and its one algorithm: the local key's, or the JWKS key that the
+        token's `kid` names with the algorithm of that JWK (its `alg`, else from kty/crv)."""
+        if self._jwks is None:
+            return self._public_key, self._algorithm
+        jwk = self._jwks.get_signing_key_from_jwt(token)
+        algorithm = jwk.algorithm_name
+        if algorithm not in ASYMMETRIC_ALGORITHMS:
+            raise Unauthorized("the token is invalid: its key is not an asymmetric signing key")
+        if jwk.public_key_use not in (None, "sig"):
+            raise Unauthorized("the token is invalid: its key is not a signing key")
+        return jwk.key, algorithm
+
+
+def _string_claim(claims: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = claims.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > MAX_CLAIM_LENGTH:
+        raise InvalidClaimError(
+            name, f"a non-empty string of at most {MAX_CLAIM_LENGTH} characters"
+        )
+    if _CONTROL.search(value):
+        raise InvalidClaimError(name, "a string without control characters")
+    return value
+
+
+def _string_list_claim(claims: dict[str, Any], name: str) -> list[str]:
+    value = claims.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidClaimError(name, "a list of strings")
+    return value
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    """Users carry `roles`; partner applications (client credentials) carry `scope`."""
-    scopes = frozenset(str(claims.get("scope", "")).split())
-    roles = frozenset(r for r in claims.get("roles", []) if r in Role.__members__.values())
-    client_id = claims.get("client_id") or claims.get("azp")
+    """Users carry `roles`; partner applications (client credentials) carry `scope`.
+
+    Claim types are checked here, not trusted: a signed token with `roles: 5` or an object
+    as `office` is refused with 401 (InvalidClaimError) instead of failing further on.
+    Unknown role names are dropped (an identity provider may carry roles of other systems).
+    """
+    subject = _string_claim(claims, "sub", required=True)
+    assert subject is not None
+    scope = claims.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise InvalidClaimError("scope", "a space-separated string")
+    if scope is not None and _CONTROL.search(scope):
+        raise InvalidClaimError("scope", "a string without control characters")
+    scopes = frozenset((scope or "").split())
+    roles = frozenset(
+        r for r in _string_list_claim(claims, "roles") if r in Role.__members__.values()
+    )
+    office = _string_claim(claims, "office")
+    client_id = _string_claim(claims, "client_id") or _string_claim(claims, "azp")
+    token_use = claims.get("token_use")
+    if token_use is not None and not isinstance(token_use, str):
+        raise InvalidClaimError("token_use", "a string")
     kind = (
-        "application"
-        if claims.get("token_use") == "client_credentials" or (client_id and not roles)
-        else "user"
+        "application" if token_use == "client_credentials" or (client_id and not roles) else "user"
     )
     return Principal(
-        subject=str(claims["sub"]),
+        subject=subject,
         kind=kind,
         roles=roles if kind == "user" else frozenset(),
         scopes=scopes,
-        office=claims.get("office"),
-        client_id=str(client_id) if client_id else None,
+        office=office,
+        client_id=client_id,
         claims=claims,
     )
 

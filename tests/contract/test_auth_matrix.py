@@ -33,7 +33,7 @@ from shared.web.app import build_app
 from shared.web.auth import Role, mint_token
 from tests.support.fakes import iter_routes
 from tests.support.system import embedded_containers
-from tests.support.tokens import Tokens
+from tests.support.tokens import Tokens, forged_tokens
 from triage.scoring import model as core
 
 OPS_PATHS = {
@@ -375,8 +375,14 @@ class System:
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The four services on SQLite (tests/integration/test_auth_matrix_pg.py runs this
+    module again on PostgreSQL)."""
     state_dir: Path = tmp_path_factory.mktemp("auth-matrix-state")
-    containers = embedded_containers(state_dir, log_level="WARNING")
+    yield from build_system(state_dir, embedded_containers(state_dir, log_level="WARNING"))
+
+
+def build_system(state_dir: Path, containers: dict[str, ServiceContainer]) -> Iterator[System]:
+    """Apps, clients, the registered agency and the AMS coach around migrated containers."""
     clients = {
         name: TestClient(build_app(c, manage_lifecycle=False)) for name, c in containers.items()
     }
@@ -671,6 +677,22 @@ def test_invalid_credentials_are_401(system: System, route: tuple[str, str, str]
     }
     for label, headers in variants.items():
         _assert_problem(_call(system, route, headers), 401, f"{route} {label}")
+
+
+@pytest.fixture(scope="module")
+def forged(system: System) -> dict[str, str]:
+    """The forged and malformed token kinds of issue 13 (tests/support/tokens.py)."""
+    return forged_tokens(system.tokens.key)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_forged_tokens_are_401_on_every_route(
+    system: System, route: tuple[str, str, str], forged: dict[str, str]
+) -> None:
+    """Every `alg` that is not the key's (on main RS256 gave a 500 on all routes), foreign
+    keys named by kid/jwk/jku, and claims of the wrong type (on main `roles: 5` gave a 500)."""
+    for label, token in forged.items():
+        _assert_problem(_call(system, route, _bearer(token)), 401, f"{route} {label}")
 
 
 # --- authorisation --------------------------------------------------------------------------
@@ -1179,3 +1201,123 @@ def test_break_glass_is_for_coaches_and_team_leads_reading_with_a_real_reason(
     _assert_problem(write, 403, "break-glass write")
     lead = _bearer(system.user("team_lead", office="AMS")) | reason
     assert intake.get(url, headers=lead).status_code == 200
+
+
+# --- cross-access: another claimant, another agency (issue 13) -------------------------------
+
+# Path parameters that name a claimant's own resources.
+_OWN_IDS = ("claim_id", "appointment_id", "activity_id", "application_id")
+
+
+def _claimant_resources(system: System) -> tuple[dict[str, str], dict[str, str]]:
+    """A claimant with a claim, its intake appointment (if one was booked), a work-plan
+    activity and a starters application: the ids, and the claimant's headers."""
+    claim_id, owner = _claimant_claim(system, "1011 AB")
+    system.drain_all()
+    ids = {"claim_id": claim_id}
+    appointments = system.clients["intake"].get(
+        f"/v1/claims/{claim_id}/appointments", headers=owner
+    )
+    assert appointments.status_code == 200, appointments.text
+    items = appointments.json()
+    items = items["items"] if isinstance(items, dict) else items
+    if items:
+        ids["appointment_id"] = str(items[0]["id"])
+    due = (local_today() + dt.timedelta(days=7)).isoformat()
+    activity = system.clients["coaching"].post(
+        f"/v1/cases/{claim_id}/work-plan/activities",
+        json={"kind": "application", "description": "Apply at the library", "due_on": due},
+        headers=owner,
+    )
+    if activity.status_code == 201:
+        ids["activity_id"] = str(activity.json()["id"])
+    application = system.clients["starters"].post(
+        "/v1/starters/applications",
+        json={
+            "claim_id": claim_id,
+            "business_description": "A bicycle repair shop",
+            "expected_start_date": local_today().isoformat(),
+            "hours_per_week": 30,
+            "training": {"certificate": "ZOWW-1", "completed_on": "2026-01-05"},
+        },
+        headers=owner,
+    )
+    if application.status_code == 201:
+        ids["application_id"] = str(application.json()["id"])
+    return ids, owner
+
+
+def test_another_claimant_reaches_none_of_a_claimants_sub_resources(system: System) -> None:
+    """Every route a claimant may call that names a claimant's resource: the owner gets it
+    (reads), another claimant gets 404 (or 403), never the data and never a change."""
+    ids, owner = _claimant_resources(system)
+    stranger = _bearer(system.user("claimant", sub=f"claimant-{uuid.uuid4()}", office=None))
+    checked: list[tuple[str, str, str]] = []
+    for route in ROUTES:
+        service, method, template = route
+        if "claimant" not in MATRIX[route].roles:
+            continue
+        names = [n for n in _OWN_IDS if "{" + n + "}" in template]
+        if not names or any(n not in ids for n in names):
+            continue
+        url = template
+        for name in names:
+            url = url.replace("{" + name + "}", ids[name])
+        if "{" in url:  # another id (a moment, ...) the claimant does not own here
+            continue
+        _, body = _request(system, route)
+        if template == "/v1/starters/applications/{application_id}/transitions":
+            body = {"action": "withdraw"}
+        client = system.clients[service]
+        r = client.request(method, url, json=body, headers=stranger)
+        assert r.status_code in (403, 404), f"{route} by another claimant: {r.status_code} {r.text}"
+        if method == "GET":
+            mine = client.request(method, url, headers=owner)
+            # The owner passes (a 409 such as "no schedule yet" is about state, not access).
+            assert mine.status_code in (200, 409), f"{route} owner: {mine.status_code} {mine.text}"
+        checked.append(route)
+    # The owner's resources exist, so the loop really covered the claimant's sub-resources.
+    # (No intake appointment: the matrix's offices have no agendas, so none is booked.)
+    assert {"claim_id", "activity_id", "application_id"} <= set(ids), ids
+    assert len(checked) >= 25, checked
+
+
+def test_another_agency_reaches_none_of_an_agencys_vacancies(system: System) -> None:
+    other = "agency-w"
+    with system.containers["coaching"].session_factory() as s:
+        if s.get(PartnerClient, other) is None:
+            s.add(
+                PartnerClient(
+                    client_id=other,
+                    name="Andere Uitzend BV",
+                    secret_hash=hash_secret(new_secret()),
+                    scopes=sorted(VACANCIES | CANDIDATES | PLACEMENTS),
+                    requests_per_minute=1_000_000,
+                    daily_profile_cap=1_000_000,
+                    status="active",
+                    created_by="auth-matrix",
+                )
+            )
+            s.commit()
+    route = ("coaching", "POST", "/partner/v1/vacancies")
+    owner = _bearer(system.tokens.app(AGENCY, *sorted(VACANCIES | CANDIDATES | PLACEMENTS)))
+    created = _call(system, route, owner)
+    assert created.status_code == 201, created.text
+    vacancy_id = created.json()["id"]
+    stranger = _bearer(system.tokens.app(other, *sorted(VACANCIES | CANDIDATES | PLACEMENTS)))
+    client = system.clients["coaching"]
+    checked = 0
+    for r_route in ROUTES:
+        _, method, template = r_route
+        if "{vacancy_id}" not in template or not template.startswith("/partner/"):
+            continue
+        url = template.replace("{vacancy_id}", vacancy_id)
+        _, body = _request(system, r_route)
+        headers = stranger | ({"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {})
+        r = client.request(method, url, json=body, headers=headers)
+        _assert_problem(r, 404, f"{r_route} by another agency")
+        checked += 1
+    assert checked >= 3
+    listed = client.get("/partner/v1/vacancies", headers=stranger).json()
+    assert vacancy_id not in {v["id"] for v in listed["items"]}
+    assert client.get(f"/partner/v1/vacancies/{vacancy_id}", headers=owner).status_code == 200

@@ -108,6 +108,22 @@ class CoachingSettings(ServiceSettings):
         le=168,
         description="Hours the previous secret keeps working after a rotation (max 7 days)",
     )
+    # Token throttling (ADR 0023): wrong secrets per client id and caller address. Secrets
+    # carry 256 random bits, so this is not what keeps them safe; it makes guessing loud
+    # (audited) and cheap to refuse, while an attacker elsewhere cannot lock an agency out.
+    partner_token_failures_per_window: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed client authentications per client id and caller address in one "
+        "window before the token endpoint answers 429",
+    )
+    partner_token_failure_window_s: int = Field(
+        default=300,
+        ge=10,
+        le=86_400,
+        description="Length of the token-failure window, in seconds (also the longest Retry-After)",
+    )
     partner_signing_key_file: Path | None = Field(
         default=None,
         description="EC P-256 key that signs partner access tokens (defaults to "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import threading
@@ -12,11 +13,18 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm
 
-from shared.web.auth import Principal, TokenVerifier, mint_token, principal_from_claims
+from shared.web.auth import (
+    Principal,
+    TokenVerifier,
+    algorithm_for_key,
+    mint_token,
+    principal_from_claims,
+)
 from shared.web.problems import Unauthorized
+from tests.support.tokens import forged_tokens, raw_token, signed_raw
 
 ISSUER = "https://idp.example.test"
 AUDIENCE = "ww"
@@ -301,3 +309,103 @@ def test_verifier_needs_exactly_one_key_source(key: ec.EllipticCurvePrivateKey) 
         TokenVerifier(
             issuer=ISSUER, audience=AUDIENCE, public_key=key.public_key(), jwks_url="http://x"
         )
+
+
+# --- forged tokens and claims of the wrong type (issue 13 item 1) -----------------------------
+
+
+def test_every_forged_token_kind_is_a_401_never_another_exception(
+    key: ec.EllipticCurvePrivateKey,
+) -> None:
+    """On main an RS256 header against the EC key raised TypeError (a 500 on every route) and
+    `roles: 5` a TypeError in the claim mapping; every kind must now be Unauthorized."""
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, public_key=key.public_key())
+    forged = forged_tokens(key, issuer=ISSUER, audience=AUDIENCE)
+    assert len(forged) >= 40
+    # Control: the hand signing of the wrong-type tokens is a valid signature.
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    good = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u", "iat": now, "exp": now + 60}
+    assert verifier.verify(signed_raw(key, good)).subject == "u"
+    for label, token in forged.items():
+        with pytest.raises(Unauthorized) as info:
+            verifier.verify(token)
+        assert info.value.status == 401, label
+
+
+@pytest.mark.parametrize(
+    ("claims", "claim"),
+    [
+        ({"roles": 5}, "roles"),
+        ({"roles": "admin"}, "roles"),
+        ({"roles": [None]}, "roles"),
+        ({"office": {"code": "AMS"}}, "office"),
+        ({"office": "A\x00B"}, "office"),
+        ({"sub": 7}, "sub"),
+        ({"sub": ""}, "sub"),
+        ({"scope": ["a"]}, "scope"),
+        ({"scope": "a\x00b"}, "scope"),
+        ({"client_id": ["pc_1"]}, "client_id"),
+        ({"azp": 3}, "azp"),
+        ({"token_use": 1}, "token_use"),
+    ],
+)
+def test_claims_of_the_wrong_type_are_refused_with_the_claim_named(
+    claims: dict[str, Any], claim: str
+) -> None:
+    with pytest.raises(Unauthorized, match=f"`{claim}`"):
+        principal_from_claims({"sub": "u-1", **claims})
+
+
+def test_a_token_is_verified_only_with_its_keys_algorithm() -> None:
+    """An RSA or Ed25519 local key verifies its own algorithm and refuses the others."""
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    ec384 = ec.generate_private_key(ec.SECP384R1())
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u", "iat": now, "exp": now + 60}
+    for private, alg in ((rsa_key, "RS256"), (ed_key, "EdDSA"), (ec384, "ES384")):
+        assert algorithm_for_key(private.public_key()) == alg
+        verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, public_key=private.public_key())
+        assert verifier.verify(jwt.encode(claims, private, algorithm=alg)).subject == "u"
+    # RS512 and PS256 are valid signatures by the same RSA key, but not the key's algorithm.
+    rsa_verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, public_key=rsa_key.public_key())
+    for alg in ("RS512", "PS256"):
+        with pytest.raises(Unauthorized, match="alg"):
+            rsa_verifier.verify(jwt.encode(claims, rsa_key, algorithm=alg))
+    with pytest.raises(ValueError, match="unsupported"):
+        algorithm_for_key("not a key")
+
+
+def test_jwks_token_must_use_the_jwks_keys_algorithm(jwks_server: tuple[str, _Jwks]) -> None:
+    url, state = jwks_server
+    key = ec.generate_private_key(ec.SECP256R1())
+    no_alg = _jwk(key, "k2")
+    del no_alg["alg"]  # the algorithm then follows from kty/crv: ES256
+    state.keys = [_jwk(key, "k1"), no_alg]
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, jwks_url=url)
+    assert verifier.verify(_signed(key, "k2")).subject == "u-jwks"
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "iat": now, "exp": now + 60}
+    for alg in ("RS256", "EdDSA", "ES384", "HS256", "none"):
+        token = raw_token({"alg": alg, "kid": "k1"}, claims)
+        with pytest.raises(Unauthorized) as info:
+            verifier.verify(token)
+        assert info.value.status == 401, alg
+
+
+def test_jwks_symmetric_or_encryption_keys_are_never_used(
+    jwks_server: tuple[str, _Jwks],
+) -> None:
+    url, state = jwks_server
+    secret = b"a-shared-secret-that-is-long-enough-for-hs256!!"
+    oct_jwk = {"kty": "oct", "kid": "sym", "k": base64.urlsafe_b64encode(secret).decode()}
+    key = ec.generate_private_key(ec.SECP256R1())
+    enc = _jwk(key, "enc") | {"use": "enc"}
+    state.keys = [oct_jwk, enc]
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, jwks_url=url)
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "iat": now, "exp": now + 60}
+    with pytest.raises(Unauthorized, match="asymmetric"):
+        verifier.verify(jwt.encode(claims, secret, algorithm="HS256", headers={"kid": "sym"}))
+    with pytest.raises(Unauthorized):  # PyJWKClient itself skips keys whose use is not sig
+        verifier.verify(_signed(key, "enc"))

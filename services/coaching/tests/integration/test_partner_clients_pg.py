@@ -550,12 +550,16 @@ def test_audited_without_secrets_in_audit_rows_or_logs(
         coaching.stop()
     assert [a["action"] for a in audit] == [
         "partner_client.create",
+        "partner_client.token_refused",  # the wrong secret (issue 13 item 8c)
         "partner_client.rotate_secret",
         "partner_client.update",
         "partner_client.suspend",
         "partner_client.resume",
     ]
-    assert all(a["actor"] == "admin-1" for a in audit)
+    assert all(
+        a["actor"] == "admin-1" for a in audit if a["action"] != "partner_client.token_refused"
+    )
+    assert audit[1]["actor"] == client_id
     dumped = json.dumps(audit, default=str)
     logged = "\n".join(f"{r.getMessage()} {r.msg!r} {r.args!r}" for r in caplog.records)
     assert "partner.token_issued" in logged

@@ -1,4 +1,4 @@
-"""Partner client and rate-limit window tables."""
+"""Partner client, rate-limit window and token-failure window tables."""
 
 from __future__ import annotations
 
@@ -48,3 +48,22 @@ class PartnerRateWindow(Base):
     # Start of the window in whole seconds since the epoch (a multiple of the window length).
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+# The client key of token requests that name no registered client (their id is not kept:
+# it is whatever the caller typed).
+UNKNOWN_CLIENT = "~unknown"
+
+
+class PartnerTokenFailureWindow(Base):
+    """Unproven client authentications at the token endpoint, per client and caller address
+    in one fixed window (docs/partner-api.md, "Token throttling"; ADR 0023).
+
+    No foreign key: requests naming an unknown client count under UNKNOWN_CLIENT."""
+
+    __tablename__ = "partner_token_failure_windows"
+
+    client_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    attempts: Mapped[int] = mapped_column(Integer)

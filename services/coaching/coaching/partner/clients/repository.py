@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from coaching.partner.clients.models import PartnerClient, PartnerRateWindow
+from coaching.partner.clients.models import (
+    PartnerClient,
+    PartnerRateWindow,
+    PartnerTokenFailureWindow,
+)
 
 
 def get(session: Session, client_id: str) -> PartnerClient | None:
@@ -73,4 +77,47 @@ def purge_rate_windows(session: Session, *, client_id: str, before: int) -> None
         delete(PartnerRateWindow).where(
             PartnerRateWindow.client_id == client_id, PartnerRateWindow.window_start < before
         )
+    )
+
+
+def hit_token_attempt(session: Session, *, client_key: str, address: str, window_start: int) -> int:
+    """Count one unproven token request of (client, address) in the window; the count so far.
+
+    Atomic like `hit_rate_window`, so parallel guesses each see a distinct count."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = PartnerTokenFailureWindow
+    stmt = (
+        insert(table)
+        .values(client_key=client_key, address=address, window_start=window_start, attempts=1)
+        .on_conflict_do_update(
+            index_elements=[table.client_key, table.address, table.window_start],
+            set_={"attempts": table.attempts + 1},
+        )
+        .returning(table.attempts)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def refund_token_attempt(
+    session: Session, *, client_key: str, address: str, window_start: int
+) -> None:
+    """Take back the count of a request whose secret turned out right."""
+    table = PartnerTokenFailureWindow
+    session.execute(
+        update(table)
+        .where(
+            table.client_key == client_key,
+            table.address == address,
+            table.window_start == window_start,
+            table.attempts > 0,
+        )
+        .values(attempts=table.attempts - 1)
+    )
+
+
+def purge_token_windows(session: Session, *, before: int) -> None:
+    """Forget token-failure windows that ended (they can no longer matter)."""
+    session.execute(
+        delete(PartnerTokenFailureWindow).where(PartnerTokenFailureWindow.window_start < before)
     )

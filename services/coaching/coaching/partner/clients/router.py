@@ -32,7 +32,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_JSON, PROBLEM_RESPONSES, problem_response
 
 log = get_logger(__name__)
 
@@ -232,6 +232,23 @@ def _oauth_error(exc: service.OAuthTokenError) -> JSONResponse:
     )
 
 
+def _throttled(request: Request, exc: service.TokenThrottledError) -> JSONResponse:
+    """429 problem+json: the one answer of this endpoint that is not OAuth2 JSON, since
+    RFC 6749 defines no error for it and HTTP clients know 429 and Retry-After."""
+    response = problem_response(
+        status=429,
+        slug="rate-limited",
+        title="Too many requests",
+        detail=(
+            f"more than {exc.limit} failed client authentications from this address in "
+            f"{exc.window_s} s: retry after {exc.retry_after} s"
+        ),
+        instance=request.url.path,
+    )
+    response.headers.update({**_NO_STORE, "Retry-After": str(exc.retry_after)})
+    return response
+
+
 def _basic_credentials(header: str) -> tuple[str, str] | None:
     """RFC 6749 2.3.1: Basic with form-urlencoded id and secret; None if not Basic."""
     scheme, _, value = header.partition(" ")
@@ -312,6 +329,11 @@ def _error_doc(description: str) -> dict[str, Any]:
             "invalid_grant (suspended client) or invalid_scope"
         ),
         401: _error_doc("OAuth2 error invalid_client: unknown client or wrong secret"),
+        429: {
+            "description": "Too many failed client authentications from this address "
+            "(problem+json, with Retry-After in seconds)",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
     },
 )
 async def token(
@@ -338,6 +360,12 @@ async def token(
             ttl=dt.timedelta(minutes=settings.partner_token_ttl_minutes),
         )
 
+        throttle = service.TokenThrottle(
+            failures=settings.partner_token_failures_per_window,
+            window_s=settings.partner_token_failure_window_s,
+            address=request.client.host if request.client else "unknown",
+        )
+
         def run() -> service.IssuedToken:
             with container.uow() as uow:
                 return service.issue_token(
@@ -348,12 +376,15 @@ async def token(
                     scope=form.get("scope"),
                     signer=signer,
                     now=partner_now(container),
+                    throttle=throttle,
                 )
 
         issued = await run_in_threadpool(run)
     except service.OAuthTokenError as exc:
         log.info("partner.token_refused", error=exc.error)
         return _oauth_error(exc)
+    except service.TokenThrottledError as exc:
+        return _throttled(request, exc)
     body = TokenResponse(
         access_token=issued.access_token,
         token_type="Bearer",

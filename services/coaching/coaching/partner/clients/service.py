@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
 from coaching.partner.clients import repository, secrets
-from coaching.partner.clients.models import ACTIVE, SUSPENDED, PartnerClient
+from coaching.partner.clients.models import ACTIVE, SUSPENDED, UNKNOWN_CLIENT, PartnerClient
 from coaching.partner.clients.schemas import PartnerClientCreate, PartnerClientUpdate
+from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.logging import get_logger
 from shared.web.auth import Principal, mint_token
@@ -240,6 +242,25 @@ class OAuthTokenError(Exception):
         self.status = status
 
 
+class TokenThrottledError(Exception):
+    """Too many unproven client authentications of one client from one address (429)."""
+
+    def __init__(self, *, retry_after: int, limit: int, window_s: int) -> None:
+        super().__init__("too many failed client authentications")
+        self.retry_after = retry_after
+        self.limit = limit
+        self.window_s = window_s
+
+
+@dataclass(frozen=True)
+class TokenThrottle:
+    """Failed client authentications allowed per client id and caller address per window."""
+
+    failures: int
+    window_s: int
+    address: str
+
+
 @dataclass(frozen=True)
 class TokenSigner:
     """What a token is signed with and for whom."""
@@ -270,6 +291,19 @@ def _secret_matches(client: PartnerClient, secret: str, now: dt.datetime) -> boo
     )
 
 
+def _window(now: dt.datetime, window_s: int) -> tuple[int, int]:
+    """(start of the fixed window holding `now` in epoch seconds, seconds until it ends >= 1)."""
+    ts = now.timestamp()
+    start = int(ts // window_s) * window_s
+    return start, max(1, math.ceil(start + window_s - ts))
+
+
+def _attempt_actor(client: PartnerClient | None) -> Actor:
+    # An unknown id is not kept anywhere: it is whatever the caller typed (it could be
+    # personal data, or another client's secret pasted into the wrong field).
+    return Actor(subject=client.client_id if client else UNKNOWN_CLIENT, kind="application")
+
+
 def issue_token(
     *,
     uow: UnitOfWork,
@@ -279,8 +313,16 @@ def issue_token(
     scope: str | None,
     signer: TokenSigner,
     now: dt.datetime,
+    throttle: TokenThrottle,
 ) -> IssuedToken:
-    """Client-credentials grant: check the grant, the client and its secret, then the scope."""
+    """Client-credentials grant: check the grant, the client and its secret, then the scope.
+
+    Each client authentication counts in the (client, caller address) window before the
+    secret is checked, and is refunded when the secret is right: so only wrong secrets
+    stay counted, and parallel guesses cannot all slip under the limit. Over the limit the
+    request is refused with 429 before the secret is looked at, even a right one, until
+    the window ends. Each wrong secret and the start of a throttle are audited.
+    """
     if not grant_type:
         raise OAuthTokenError("invalid_request", "grant_type is required")
     if grant_type != GRANT_TYPE:
@@ -288,11 +330,50 @@ def issue_token(
     if not client_id or not client_secret:
         raise OAuthTokenError("invalid_client", "client authentication is required", status=401)
     client = repository.get(uow.session, client_id) if secrets.is_client_id(client_id) else None
+    key = client.client_id if client else UNKNOWN_CLIENT
+    address = throttle.address[:64]
+    start, retry_after = _window(now, throttle.window_s)
+    attempts = repository.hit_token_attempt(
+        uow.session, client_key=key, address=address, window_start=start
+    )
+    if attempts == 1:  # the first attempt of a new window clears the ended ones
+        repository.purge_token_windows(uow.session, before=start)
+    if attempts > throttle.failures:
+        if attempts == throttle.failures + 1:  # once per window, not per refused request
+            uow.audit(
+                actor=_attempt_actor(client),
+                action="partner_client.token_throttled",
+                resource_type="partner_client",
+                resource_id=key,
+                new={
+                    "address": address,
+                    "failures": throttle.failures,
+                    "until": start + throttle.window_s,
+                },
+            )
+        uow.commit()
+        log.warning("partner.token_throttled", client_key=key, limit=throttle.failures)
+        raise TokenThrottledError(
+            retry_after=retry_after, limit=throttle.failures, window_s=throttle.window_s
+        )
+    # Committed before the (deliberately slow) secret check: no lock is held meanwhile.
+    uow.commit()
     if client is None:
         secrets.verify_secret(client_secret, _DUMMY_HASH)
+    if client is None or not _secret_matches(client, client_secret, now):
+        uow.audit(
+            actor=_attempt_actor(client),
+            action="partner_client.token_refused",
+            resource_type="partner_client",
+            resource_id=key,
+            new={"address": address, "failures_in_window": attempts},
+        )
+        uow.commit()
         raise OAuthTokenError("invalid_client", "client authentication failed", status=401)
-    if not _secret_matches(client, client_secret, now):
-        raise OAuthTokenError("invalid_client", "client authentication failed", status=401)
+    repository.refund_token_attempt(
+        uow.session, client_key=key, address=address, window_start=start
+    )
+    uow.commit()
     if client.status == SUSPENDED:
         raise OAuthTokenError("invalid_grant", "the client is suspended")
     allowed = set(client.scopes)
