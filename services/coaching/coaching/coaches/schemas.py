@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.bsn import FreeText
 from shared.reference import load_offices
+from shared.web.validation import MultiLine, RequestModel
 
 
 class Specialism(StrEnum):
@@ -34,7 +36,7 @@ def _office(value: str) -> str:
     return value
 
 
-class CoachCreate(BaseModel):
+class CoachCreate(RequestModel):
     """A new coach."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -51,7 +53,7 @@ class CoachCreate(BaseModel):
         return _office(value)
 
 
-class CoachUpdate(BaseModel):
+class CoachUpdate(RequestModel):
     """Partial update; omitted fields keep their value."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -68,12 +70,12 @@ class CoachUpdate(BaseModel):
         return None if value is None else _office(value)
 
 
-class CoachDeactivate(BaseModel):
+class CoachDeactivate(RequestModel):
     """Why a coach leaves the roster."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=3, max_length=500)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=500)
 
 
 class CoachRead(BaseModel):
