@@ -60,10 +60,10 @@ class InvalidField(Problem):
 
     status, slug, title = 422, "validation-error", "Request validation failed"
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, location: str = "body") -> None:
         super().__init__(
             f"{field}: {message}",
-            errors=[{"field": field, "location": "body", "message": message, "code": "invalid"}],
+            errors=[{"field": field, "location": location, "message": message, "code": "invalid"}],
         )
 
 

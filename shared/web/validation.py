@@ -18,7 +18,8 @@ body model does not derive from `RequestModel`). See ADR 0024.
   starters rules start in 2015) are settings of the service that has them.
 - Times of day are local wall-clock times: an offset (`09:00+02:00`) is refused, since
   mixing aware and naive times either failed or silently shifted the period.
-- Integers fit a PostgreSQL `integer`; floats are finite.
+- Integers fit a PostgreSQL `integer`; floats and decimals are finite and either 0 or
+  at least `SMALLEST_MAGNITUDE` in magnitude.
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ import decimal
 import enum
 import functools
 import typing
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 DEFAULT_MAX_LENGTH = 2000
@@ -44,6 +52,9 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 """Range of a PostgreSQL `integer`, the narrowest column an integer field is stored in."""
+
+SMALLEST_MAGNITUDE = 1e-6
+"""Smallest non-zero magnitude of a float or decimal in a request."""
 
 _MULTILINE_ALLOWED = frozenset("\t\n\r")
 
@@ -110,6 +121,10 @@ def _check(value: Any, *, multiline: bool) -> None:
     elif isinstance(value, float | decimal.Decimal):
         if not (value == value and abs(value) != float("inf")):
             raise _error("must be a finite number")
+        # No quantity here (hours, euros, shares) is meaningful below a millionth; a
+        # subnormal like 5e-324 passed `gt=0` and then divided into infinities.
+        if value != 0 and abs(value) < SMALLEST_MAGNITUDE:
+            raise _error(f"must be 0 or at least {SMALLEST_MAGNITUDE} in magnitude")
     elif isinstance(value, dt.datetime):
         if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
             raise _error(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
@@ -140,6 +155,18 @@ class RequestModel(BaseModel):
         multiline = info.field_name is not None and _is_multiline(cls, info.field_name)
         _check(value, multiline=multiline)
         return value
+
+
+def _bounded(value: Any) -> Any:
+    _check(value, multiline=False)
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_bounded)]
+"""A date query parameter within `EARLIEST_DATE`..`LATEST_DATE` (a body field is checked anyway)."""
+
+Moment = Annotated[AwareDatetime, AfterValidator(_bounded)]
+"""An aware datetime query parameter within the same bounds."""
 
 
 def check_parameters(request: Request) -> None:

@@ -44,7 +44,9 @@ class CoachCreate(RequestModel):
     display_name: FreeText = Field(min_length=1, max_length=200)
     office_code: str = Field(min_length=2, max_length=10)
     specialisms: list[Specialism] = Field(default_factory=list, max_length=10)
-    contract_hours: float = Field(gt=0, le=40, description="Contracted hours per week")
+    # At least one hour: the caseload is floor(hours x cases per hour) and the relative load
+    # divides by the hours, so a subnormal float (5e-324) broke both.
+    contract_hours: float = Field(ge=1, le=40, description="Contracted hours per week (1-40)")
     holds_intakes: bool = True
 
     @field_validator("office_code")
@@ -61,7 +63,7 @@ class CoachUpdate(RequestModel):
     display_name: FreeText | None = Field(default=None, min_length=1, max_length=200)
     office_code: str | None = Field(default=None, min_length=2, max_length=10)
     specialisms: list[Specialism] | None = Field(default=None, max_length=10)
-    contract_hours: float | None = Field(default=None, gt=0, le=40)
+    contract_hours: float | None = Field(default=None, ge=1, le=40)
     holds_intakes: bool | None = None
 
     @field_validator("office_code")
