@@ -119,11 +119,12 @@ def _check(value: Any, *, multiline: bool) -> None:
         if not INT_MIN <= value <= INT_MAX:
             raise _error(f"must be between {INT_MIN} and {INT_MAX}")
     elif isinstance(value, float | decimal.Decimal):
-        if not (value == value and abs(value) != float("inf")):
+        magnitude = float(abs(value))
+        if magnitude != magnitude or magnitude == float("inf"):
             raise _error("must be a finite number")
         # No quantity here (hours, euros, shares) is meaningful below a millionth; a
         # subnormal like 5e-324 passed `gt=0` and then divided into infinities.
-        if value != 0 and abs(value) < SMALLEST_MAGNITUDE:
+        if value != 0 and magnitude < SMALLEST_MAGNITUDE:
             raise _error(f"must be 0 or at least {SMALLEST_MAGNITUDE} in magnitude")
     elif isinstance(value, dt.datetime):
         if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
