@@ -119,7 +119,7 @@ def _check(value: Any, *, multiline: bool) -> None:
         if not INT_MIN <= value <= INT_MAX:
             raise _error(f"must be between {INT_MIN} and {INT_MAX}")
     elif isinstance(value, float | decimal.Decimal):
-        magnitude = float(abs(value))
+        magnitude = float(abs(value))  # type: ignore[arg-type]  # float or Decimal here
         if magnitude != magnitude or magnitude == float("inf"):
             raise _error("must be a finite number")
         # No quantity here (hours, euros, shares) is meaningful below a millionth; a
