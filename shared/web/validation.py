@@ -15,7 +15,7 @@ body model does not derive from `RequestModel`). See ADR 0024.
   own), so no request can make the database store megabytes in one field.
 - Dates and datetimes lie in `EARLIEST_DATE`..`LATEST_DATE`: outside it, date arithmetic
   overflows (year 9999 + 1 day) and no WW fact is meaningful there. Policy limits (the
-  starters rules start in 2015) are settings of the service that has them.
+  starters simulation needs a complete parameter set) belong to the service that has them.
 - Times of day are local wall-clock times: an offset (`09:00+02:00`) is refused, since
   mixing aware and naive times either failed or silently shifted the period.
 - Integers fit a PostgreSQL `integer`; floats and decimals are finite and either 0 or
