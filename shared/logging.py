@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -27,6 +28,53 @@ def _redact_bsn(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mutabl
 
 
 _NINE_DIGITS = re.compile(r"\d{8,9}")
+
+
+def safe_error_fields(exc: BaseException) -> dict[str, Any]:
+    """What a log line may say about an exception: types, SQLSTATE, constraint and frames.
+
+    Never the message or args: a database error carries the statement's parameters and
+    PostgreSQL's DETAIL (`Key (email)=(...)`), other errors may carry the input.
+    """
+    # Frames from the innermost cause outwards; the line numbers find the failing code.
+    chain: list[str] = []
+    frames: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(f"{type(current).__module__}.{type(current).__qualname__}")
+        frames = [
+            f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(current.__traceback__)
+        ] + frames
+        current = current.__cause__ or current.__context__
+    fields: dict[str, Any] = {"error_type": type(exc).__name__, "error_chain": chain}
+    orig = getattr(exc, "orig", None)
+    if (state := getattr(orig, "sqlstate", None)) is not None:
+        fields["sqlstate"] = str(state)
+    diag = getattr(orig, "diag", None)
+    if (constraint := getattr(diag, "constraint_name", None)) is not None:
+        fields["constraint"] = constraint
+    fields["stack"] = frames[-30:]
+    return fields
+
+
+class _NoExceptionText(logging.Filter):
+    """Replace a server's own traceback of an unhandled error by its safe fields.
+
+    Starlette re-raises an error that reached the catch-all handler so that the server
+    (uvicorn, `uvicorn.error`) logs it; that traceback ends with the exception's message,
+    which for a database error carries the statement parameters. The app's handler has
+    already logged the safe fields, so the server's line keeps only the same.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"unhandled error {safe_error_fields(record.exc_info[1])}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
@@ -69,6 +117,9 @@ def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
         lg = logging.getLogger(name)
         lg.handlers = []
         lg.propagate = True
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _NoExceptionText) for f in server_log.filters):
+        server_log.addFilter(_NoExceptionText())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

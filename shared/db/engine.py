@@ -15,7 +15,11 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _: Any) -> None:
@@ -40,6 +44,9 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
         max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Statement parameters are personal data (names, birth dates, BSN hashes): an
+        # error message or log line must never carry them (ADR 0024).
+        hide_parameters=True,
     )
 
 

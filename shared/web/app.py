@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +19,7 @@ from shared.web.middleware import (
     MetricsMiddleware,
 )
 from shared.web.problems import install_problem_handlers
+from shared.web.validation import check_parameters
 
 log = get_logger(__name__)
 
@@ -94,6 +95,8 @@ def build_app(container: ServiceContainer, *, manage_lifecycle: bool = True) -> 
         openapi_tags=spec.openapi_tags or None,
         docs_url="/docs",
         openapi_url="/openapi.json",
+        # Every route, present and future: no control character in a query or path parameter.
+        dependencies=[Depends(check_parameters)],
     )
     app.state.container = container
     install_problem_handlers(app)

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.logging import get_logger
+from shared.logging import get_logger, safe_error_fields
 
 log = get_logger(__name__)
 
@@ -59,10 +60,10 @@ class InvalidField(Problem):
 
     status, slug, title = 422, "validation-error", "Request validation failed"
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, location: str = "body") -> None:
         super().__init__(
             f"{field}: {message}",
-            errors=[{"field": field, "location": "body", "message": message, "code": "invalid"}],
+            errors=[{"field": field, "location": location, "message": message, "code": "invalid"}],
         )
 
 
@@ -100,6 +101,20 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
     return location, ".".join(str(p) for p in parts) or location
 
 
+_GENERIC_MESSAGES = {
+    "string_pattern_mismatch": "does not have the expected format",
+}
+
+
+def _message(err: Any) -> str:
+    """The error's message, never carrying the rejected input (it may be a BSN or a name)."""
+    message = str(err.get("msg", "")).removeprefix("Value error, ")
+    rejected = err.get("input")
+    if isinstance(rejected, str) and len(rejected) >= 3 and rejected in message:
+        return _GENERIC_MESSAGES.get(err.get("type", ""), "invalid value")
+    return message
+
+
 def _validation_response(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = []
     malformed = False
@@ -108,12 +123,13 @@ def _validation_response(request: Request, exc: RequestValidationError) -> JSONR
         if err.get("type") == "json_invalid":
             malformed = True
             field = "body"
-        # Never echo the rejected input: it may be a BSN or other personal data.
+        # Never echo the rejected input (`input`, `ctx`): it may be a BSN or other
+        # personal data. Field path, message and code are enough to correct the request.
         errors.append(
             {
                 "field": field,
                 "location": location,
-                "message": str(err.get("msg", "")).removeprefix("Value error, "),
+                "message": _message(err),
                 "code": err.get("type", ""),
             }
         )
@@ -152,6 +168,43 @@ _STATUS_SLUGS = {
 }
 
 
+# SQLSTATE classes that mean "the database is not there right now": connection exception,
+# insufficient resources, operator intervention (e.g. admin shutdown), system error.
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57", "58"})
+_SQLITE_TRANSIENT = ("database is locked", "database is busy", "unable to open database")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return str(state) if state else None
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database is (temporarily) unreachable."""
+    if isinstance(exc, sa_exc.TimeoutError):  # pool exhausted waiting for a connection
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = _sqlstate(exc)
+    if state is not None:
+        return state[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    # No SQLSTATE: psycopg's connection failures (refused, reset, timeout) and SQLite's
+    # lock timeouts are OperationalErrors without one.
+    if isinstance(exc, sa_exc.OperationalError):
+        text = str(getattr(exc, "orig", "")).lower()
+        return "sqlite" not in type(exc.orig).__module__ or any(
+            t in text for t in _SQLITE_TRANSIENT
+        )
+    return False
+
+
+DB_UNAVAILABLE_RETRY_AFTER_S = 5
+"""`Retry-After` of a 503 when the database is unreachable: a restart or fail-over."""
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, including framework ones, answer as problem+json."""
 
@@ -184,16 +237,52 @@ def install_problem_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        # Handled here, not by the catch-all below: Starlette re-raises what reaches the
+        # catch-all so that the server logs it again, with the full message.
+        if database_unavailable(exc):
+            log.warning(
+                "http.database_unavailable", path=request.url.path, **safe_error_fields(exc)
+            )
+            response = problem_response(
+                status=503,
+                slug="unavailable",
+                title="Service unavailable",
+                detail="the database is unavailable; retry later",
+                instance=request.url.path,
+            )
+            response.headers["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER_S)
+            return response
+        if isinstance(exc, sa_exc.DataError):
+            # SQLSTATE class 22 (value out of range, invalid text): the input, not the code,
+            # is wrong, and the schema layer should have caught it. Log it to add that bound.
+            log.warning("http.database_data_error", path=request.url.path, **safe_error_fields(exc))
+            return problem_response(
+                status=422,
+                slug="validation-error",
+                title="Request validation failed",
+                detail="a value in the request cannot be stored",
+                instance=request.url.path,
+                errors=[],
+            )
+        log.error("http.unhandled_error", path=request.url.path, **safe_error_fields(exc))
+        return _internal_error(request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
-        return problem_response(
-            status=500,
-            slug="internal-error",
-            title="Internal error",
-            detail="an unexpected error occurred",
-            instance=request.url.path,
-        )
+        log.error("http.unhandled_error", path=request.url.path, **safe_error_fields(exc))
+        return _internal_error(request)
+
+
+def _internal_error(request: Request) -> JSONResponse:
+    return problem_response(
+        status=500,
+        slug="internal-error",
+        title="Internal error",
+        detail="an unexpected error occurred",
+        instance=request.url.path,
+    )
 
 
 def _problem_doc(description: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from coaching.text import NoBsn
+from shared.web.validation import MultiLine, RequestModel
 
 
 class CaseRead(BaseModel):
@@ -149,7 +150,7 @@ class ReportedBy(StrEnum):
     COACH = "coach"
 
 
-class CloseBody(BaseModel):
+class CloseBody(RequestModel):
     """Close a case with its result."""
 
     result: ClosureResult
@@ -159,16 +160,16 @@ class CloseBody(BaseModel):
         "not before the first WW day, at most CLOSE_AHEAD_DAYS ahead",
     )
     reported_by: ReportedBy = ReportedBy.COACH
-    note: Annotated[str, NoBsn] | None = Field(
+    note: Annotated[str, NoBsn, MultiLine()] | None = Field(
         default=None,
         max_length=1000,
         description="Required for result `other`; never a BSN",
     )
 
 
-class ReopenBody(BaseModel):
+class ReopenBody(RequestModel):
     """Reopen a closed case (audited)."""
 
-    reason: Annotated[str, NoBsn] = Field(
+    reason: Annotated[str, NoBsn, MultiLine()] = Field(
         min_length=1, max_length=500, description="Why (audited, and in `case.reopened`; no BSN)"
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.bsn import FreeText
 from shared.reference import load_offices
+from shared.web.validation import MultiLine, RequestModel
 
 
 class Specialism(StrEnum):
@@ -34,7 +36,7 @@ def _office(value: str) -> str:
     return value
 
 
-class CoachCreate(BaseModel):
+class CoachCreate(RequestModel):
     """A new coach."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -42,7 +44,9 @@ class CoachCreate(BaseModel):
     display_name: FreeText = Field(min_length=1, max_length=200)
     office_code: str = Field(min_length=2, max_length=10)
     specialisms: list[Specialism] = Field(default_factory=list, max_length=10)
-    contract_hours: float = Field(gt=0, le=40, description="Contracted hours per week")
+    # At least one hour: the caseload is floor(hours x cases per hour) and the relative load
+    # divides by the hours, so a subnormal float (5e-324) broke both.
+    contract_hours: float = Field(ge=1, le=40, description="Contracted hours per week (1-40)")
     holds_intakes: bool = True
 
     @field_validator("office_code")
@@ -51,7 +55,7 @@ class CoachCreate(BaseModel):
         return _office(value)
 
 
-class CoachUpdate(BaseModel):
+class CoachUpdate(RequestModel):
     """Partial update; omitted fields keep their value."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -59,7 +63,7 @@ class CoachUpdate(BaseModel):
     display_name: FreeText | None = Field(default=None, min_length=1, max_length=200)
     office_code: str | None = Field(default=None, min_length=2, max_length=10)
     specialisms: list[Specialism] | None = Field(default=None, max_length=10)
-    contract_hours: float | None = Field(default=None, gt=0, le=40)
+    contract_hours: float | None = Field(default=None, ge=1, le=40)
     holds_intakes: bool | None = None
 
     @field_validator("office_code")
@@ -68,12 +72,12 @@ class CoachUpdate(BaseModel):
         return None if value is None else _office(value)
 
 
-class CoachDeactivate(BaseModel):
+class CoachDeactivate(RequestModel):
     """Why a coach leaves the roster."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=3, max_length=500)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=500)
 
 
 class CoachRead(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from coaching.text import NoBsn
 from shared.web.pagination import Page
+from shared.web.validation import MultiLine, RequestModel
 
 Channel = Literal["face_to_face", "phone", "video"]
 ContactStatus = Literal["planned", "held", "no_show", "cancelled"]
@@ -41,7 +42,7 @@ Reason = Annotated[
 ]
 
 
-class ContactMomentCreate(BaseModel):
+class ContactMomentCreate(RequestModel):
     """A contact moment to plan."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,10 +52,12 @@ class ContactMomentCreate(BaseModel):
         "answered in UTC (2026-12-01T09:00:00Z)"
     )
     channel: Channel
-    purpose: Purpose = Field(description="What the contact is about (1-500 characters)")
+    purpose: Annotated[Purpose, MultiLine()] = Field(
+        description="What the contact is about (1-500 characters)"
+    )
 
 
-class _Transition(BaseModel):
+class _Transition(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = Field(
@@ -72,11 +75,11 @@ class ContactMomentHeld(_Transition):
         description="When it took place (default: now), with an offset; not in the future; "
         "answered in UTC",
     )
-    notes: Notes | None = Field(
+    notes: Annotated[Notes | None, MultiLine()] = Field(
         default=None,
         description="The coach's notes (1-4000 characters); never shown to the claimant",
     )
-    reason: Reason | None = Field(
+    reason: Annotated[Reason | None, MultiLine()] = Field(
         default=None,
         description="Why it is recorded as held before its planned day (the Dutch calendar "
         "day of `planned_at`): required then (422 naming `reason`), audited and kept as "
@@ -91,7 +94,9 @@ class ContactMomentNoShow(_Transition):
 class ContactMomentCancel(_Transition):
     """The contact moment will not take place."""
 
-    reason: Reason | None = Field(default=None, description="Why (1-500 characters)")
+    reason: Annotated[Reason | None, MultiLine()] = Field(
+        default=None, description="Why (1-500 characters)"
+    )
 
 
 class ClaimantContactMomentRead(BaseModel):

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from coaching.obligations.rules import ActivityKind
 from coaching.text import NoBsn
 from shared.events.common import ObligationRegime
+from shared.web.validation import MultiLine, RequestModel
 
 Status = Literal["compliant", "not_compliant", "exempt", "open", "no_obligation"]
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(RequestModel):
     """A job-search activity reported by the claimant (or by staff for them)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +34,7 @@ class ActivityCreate(BaseModel):
         max_length=200,
         description="The employer; for a registration the agency, for a workshop its organiser",
     )
-    description: Annotated[str, NoBsn] | None = Field(default=None, max_length=1000)
+    description: Annotated[str, NoBsn, MultiLine()] | None = Field(default=None, max_length=1000)
 
 
 class ActivityRead(BaseModel):
@@ -51,7 +52,7 @@ class ActivityRead(BaseModel):
     reported_at: dt.datetime
 
 
-class RegimeUpdate(BaseModel):
+class RegimeUpdate(RequestModel):
     """A coach sets or changes the claimant's regime (audited with the reason)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -69,7 +70,7 @@ class RegimeUpdate(BaseModel):
         description="The day the regime takes effect (default today): not before the first "
         "WW day, not inside a period already evaluated",
     )
-    reason: Annotated[str, NoBsn] = Field(
+    reason: Annotated[str, NoBsn, MultiLine()] = Field(
         min_length=3, max_length=500, description="Why (audited; no BSN)"
     )
 
@@ -146,12 +147,12 @@ class TaskRead(BaseModel):
     note: str | None
 
 
-class TaskDone(BaseModel):
+class TaskDone(RequestModel):
     """Closing a task, optionally with a note."""
 
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str, NoBsn] | None = Field(default=None, max_length=1000)
+    note: Annotated[str, NoBsn, MultiLine()] | None = Field(default=None, max_length=1000)
 
 
 class EvaluationRunRead(BaseModel):

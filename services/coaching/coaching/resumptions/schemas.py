@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from coaching.text import NoBsn
+from shared.web.validation import RequestModel
 
 
-class ResumptionBody(BaseModel):
+class ResumptionBody(RequestModel):
     """A claimant (or their coach) reports a return to work."""
 
     kind: Literal["full", "partial"] = Field(

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from coaching.text import NoBsn
+from shared.web.validation import MultiLine, RequestModel
 
 
 class TransferReason(StrEnum):
@@ -23,28 +24,28 @@ class TransferReason(StrEnum):
     OTHER = "other"
 
 
-class TransferBody(BaseModel):
+class TransferBody(RequestModel):
     """Move one case to another coach."""
 
     to_coach_id: uuid.UUID
     reason_category: TransferReason
-    reason_text: Annotated[str, NoBsn] = Field(
+    reason_text: Annotated[str, NoBsn, MultiLine()] = Field(
         min_length=1, max_length=500, description="Why, for the audit (no BSN)"
     )
 
 
-class Move(BaseModel):
+class Move(RequestModel):
     """One case to one coach."""
 
     claim_id: uuid.UUID
     to_coach_id: uuid.UUID
 
 
-class BatchTransferBody(BaseModel):
+class BatchTransferBody(RequestModel):
     """Move many cases at once (e.g. an accepted redistribution proposal): all or none."""
 
     reason_category: TransferReason
-    reason_text: Annotated[str, NoBsn] = Field(min_length=1, max_length=500)
+    reason_text: Annotated[str, NoBsn, MultiLine()] = Field(min_length=1, max_length=500)
     moves: list[Move] = Field(min_length=1, max_length=1000)
 
 
@@ -67,7 +68,7 @@ class BatchTransferResult(BaseModel):
     results: list[TransferResult]
 
 
-class RedistributionBody(BaseModel):
+class RedistributionBody(RequestModel):
     """Ask for a proposal to move a coach's cases (nothing changes until it is applied)."""
 
     claim_ids: list[uuid.UUID] | None = Field(
@@ -118,12 +119,12 @@ class RedistributionProposal(BaseModel):
     loads: list[CoachLoadAfter]
 
 
-class CoverBody(BaseModel):
+class CoverBody(RequestModel):
     """A colleague covers an absent coach's open cases until a date (inclusive)."""
 
     covering_coach_id: uuid.UUID
     until: dt.date = Field(description="Last day of the cover (inclusive), at most 183 days on")
-    reason: Annotated[str, NoBsn] = Field(min_length=1, max_length=500)
+    reason: Annotated[str, NoBsn, MultiLine()] = Field(min_length=1, max_length=500)
 
 
 class CoverResult(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coaching.text import NoBsn
 from shared.web.pagination import Page
+from shared.web.validation import MultiLine, RequestModel
 
 ActivityKind = Literal[
     "application",
@@ -41,13 +42,15 @@ Employer = Annotated[
 ]
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(RequestModel):
     """A new activity of the work plan; it starts as `planned`."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: ActivityKind
-    description: Description = Field(description="What was agreed (1-500 characters)")
+    description: Annotated[Description, MultiLine()] = Field(
+        description="What was agreed (1-500 characters)"
+    )
     due_on: dt.date = Field(description="When the activity is due (Dutch calendar day)")
     employer: Employer | None = Field(
         default=None, description="The employer; required for a trial placement"
@@ -62,7 +65,7 @@ class ActivityCreate(BaseModel):
     )
 
 
-class ActivityUpdate(BaseModel):
+class ActivityUpdate(RequestModel):
     """A change to an activity: only the fields sent change (`null` clears an optional one).
 
     `version` is the version the caller last read; a stale version is 409. The `If-Match`
@@ -75,9 +78,9 @@ class ActivityUpdate(BaseModel):
         default=None, ge=1, description="The version last read (or send `If-Match`)"
     )
     status: ActivityStatus | None = None
-    description: Description | None = None
+    description: Annotated[Description | None, MultiLine()] = None
     due_on: dt.date | None = None
-    outcome: Outcome | None = Field(
+    outcome: Annotated[Outcome | None, MultiLine()] = Field(
         default=None, description="How it went (1-1000 characters); `null` clears it"
     )
     employer: Employer | None = None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -24,6 +24,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import Day
 
 router = APIRouter(tags=["agendas"], responses=PROBLEM_RESPONSES)
 
@@ -177,8 +178,8 @@ def delete_exception(
 )
 def capacity(
     office_code: str,
-    start: dt.date = Query(alias="from", description="First day (inclusive)"),
-    end: dt.date = Query(alias="to", description="Last day (inclusive; at most 62 days)"),
+    start: Annotated[Day, Query(alias="from", description="First day (inclusive)")],
+    end: Annotated[Day, Query(alias="to", description="Last day (inclusive; at most 62 days)")],
     _: Principal = Depends(requires(roles=STAFF_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> CapacityRead:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
+from shared.web.validation import MultiLine, RequestModel
 
 ExceptionKind = Literal["leave", "sickness", "training"]
 
 
-class AgendaBlockCreate(BaseModel):
+class AgendaBlockCreate(RequestModel):
     """A weekly block of intake hours, local Europe/Amsterdam time."""
 
     model_config = ConfigDict(extra="forbid")
@@ -24,7 +25,7 @@ class AgendaBlockCreate(BaseModel):
     office_code: str = Field(min_length=1, max_length=10)
 
 
-class AgendaUpdate(BaseModel):
+class AgendaUpdate(RequestModel):
     """The complete set of weekly blocks; replaces the previous set."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +42,7 @@ class AgendaBlockRead(BaseModel):
     office_code: str
 
 
-class AgendaExceptionCreate(BaseModel):
+class AgendaExceptionCreate(RequestModel):
     """Days without intakes (inclusive range)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +50,7 @@ class AgendaExceptionCreate(BaseModel):
     start_date: dt.date
     end_date: dt.date
     kind: ExceptionKind
-    reason: FreeText | None = Field(default=None, max_length=200)
+    reason: Annotated[FreeText | None, MultiLine()] = Field(default=None, max_length=200)
 
 
 class AgendaExceptionRead(BaseModel):

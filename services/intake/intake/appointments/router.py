@@ -31,6 +31,7 @@ from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import Day
 
 router = APIRouter(tags=["appointments"], responses=PROBLEM_RESPONSES)
 
@@ -227,10 +228,10 @@ def unplanned(
 )
 def alternatives(
     appointment_id: uuid.UUID,
-    from_date: dt.date | None = Query(
+    from_date: Day | None = Query(
         None, description="Only slots on or after this local day (YYYY-MM-DD)"
     ),
-    to_date: dt.date | None = Query(
+    to_date: Day | None = Query(
         None, description="Only slots on or before this local day (YYYY-MM-DD)"
     ),
     part_of_day: PartOfDay | None = Query(

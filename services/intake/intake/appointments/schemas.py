@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from intake.claims.schemas import AnswerValue, check_questionnaire
 from shared.bsn import FreeText
+from shared.web.validation import MultiLine, RequestModel
 
 
 class AppointmentRead(BaseModel):
@@ -59,7 +60,7 @@ class PartOfDay(StrEnum):
     AFTERNOON = "afternoon"
 
 
-class RescheduleCreate(BaseModel):
+class RescheduleCreate(RequestModel):
     """Move the appointment to another free slot."""
 
     model_config = ConfigDict(extra="forbid")
@@ -85,22 +86,26 @@ class ServiceCancelReason(StrEnum):
     OTHER = "other"
 
 
-class ClaimantCancelCreate(BaseModel):
+class ClaimantCancelCreate(RequestModel):
     """A claimant cancels their intake."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason_code: ClaimantCancelReason
-    reason_text: FreeText | None = Field(default=None, min_length=1, max_length=500)
+    reason_text: Annotated[FreeText | None, MultiLine()] = Field(
+        default=None, min_length=1, max_length=500
+    )
 
 
-class ServiceCancelCreate(BaseModel):
+class ServiceCancelCreate(RequestModel):
     """The service cancels an intake."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason_code: ServiceCancelReason
-    reason_text: FreeText | None = Field(default=None, min_length=1, max_length=500)
+    reason_text: Annotated[FreeText | None, MultiLine()] = Field(
+        default=None, min_length=1, max_length=500
+    )
 
 
 class Topic(StrEnum):
@@ -113,16 +118,18 @@ class Topic(StrEnum):
     STARTERS_SCHEME = "starters_scheme"
 
 
-class CompletionCreate(BaseModel):
+class CompletionCreate(RequestModel):
     """The outcome of a held intake."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     explained_topics: set[Topic] = Field(min_length=1)
     obligation_regime: Literal["regular", "none", "individual"]
-    claimant_view: FreeText | None = Field(default=None, min_length=1, max_length=2000)
+    claimant_view: Annotated[FreeText | None, MultiLine()] = Field(
+        default=None, min_length=1, max_length=2000
+    )
     questionnaire_answers: dict[str, AnswerValue] | None = None
-    agreed_next_step: FreeText = Field(min_length=1, max_length=500)
+    agreed_next_step: Annotated[FreeText, MultiLine()] = Field(min_length=1, max_length=500)
 
     @field_validator("explained_topics")
     @classmethod

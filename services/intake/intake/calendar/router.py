@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -27,6 +27,7 @@ from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import Day
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"], responses=PROBLEM_RESPONSES)
 
@@ -73,8 +74,8 @@ def to_read(closure: Closure) -> ClosureRead:
 
 @router.get("/working-days", response_model=WorkingDaysRead, summary="Working days of a range")
 def working_days(
-    start: dt.date = Query(alias="from", description="First day (inclusive)"),
-    end: dt.date = Query(alias="to", description="Last day (inclusive; at most 366 days)"),
+    start: Annotated[Day, Query(alias="from", description="First day (inclusive)")],
+    end: Annotated[Day, Query(alias="to", description="Last day (inclusive; at most 366 days)")],
     office_code: str | None = OFFICE_QUERY,
     _: Principal = Depends(requires(roles=READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
@@ -93,7 +94,7 @@ def working_days(
 
 @router.get("/deadline", response_model=DeadlineRead, summary="The n-th working day after a date")
 def deadline(
-    start: dt.date = Query(description="Counting starts the day after this date"),
+    start: Annotated[Day, Query(description="Counting starts the day after this date")],
     office_code: str | None = OFFICE_QUERY,
     working_days: int | None = Query(
         None, ge=1, le=100, description="n; default: the intake deadline setting (5)"
@@ -116,8 +117,8 @@ def deadline(
 def list_closures(
     office_code: str | None = Query(None, max_length=10, description="Only this office's"),
     include_national: bool = Query(True, description="With office_code: include national closures"),
-    start: dt.date | None = Query(None, alias="from", description="From this date (inclusive)"),
-    end: dt.date | None = Query(None, alias="to", description="Up to this date (inclusive)"),
+    start: Day | None = Query(None, alias="from", description="From this date (inclusive)"),
+    end: Day | None = Query(None, alias="to", description="Up to this date (inclusive)"),
     page: PageParams = Depends(page_params),
     _: Principal = Depends(requires(roles=READ_ROLES)),
     container: ServiceContainer = Depends(get_container),

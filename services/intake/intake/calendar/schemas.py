@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
+from shared.web.validation import MultiLine, RequestModel
 
 
 class WorkingDayRead(BaseModel):
@@ -42,7 +43,7 @@ class DeadlineRead(BaseModel):
     deadline: dt.date
 
 
-class ClosureCreate(BaseModel):
+class ClosureCreate(RequestModel):
     """An ad-hoc closure: national (office_code null, admins only) or one office."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -51,7 +52,7 @@ class ClosureCreate(BaseModel):
     office_code: str | None = Field(
         default=None, max_length=10, description="Office code; null for a national closure"
     )
-    reason: FreeText = Field(min_length=3, max_length=200)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=200)
 
 
 class ClosureRead(BaseModel):

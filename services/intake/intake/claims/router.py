@@ -7,7 +7,6 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from intake.access import service as access
 from intake.claims import lifecycle, service
@@ -31,6 +30,7 @@ from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import Day, Moment
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=PROBLEM_RESPONSES)
 
@@ -182,12 +182,12 @@ def get_claim(
 def list_claims(
     office_code: str | None = Query(None, max_length=10),
     claim_status: Literal["open", "closed", "withdrawn"] | None = Query(None, alias="status"),
-    first_ww_day_from: dt.date | None = None,
-    first_ww_day_to: dt.date | None = None,
-    registered_from: AwareDatetime | None = Query(
+    first_ww_day_from: Day | None = None,
+    first_ww_day_to: Day | None = None,
+    registered_from: Moment | None = Query(
         None, description="Registered at or after (ISO 8601 with offset)"
     ),
-    registered_to: AwareDatetime | None = Query(
+    registered_to: Moment | None = Query(
         None, description="Registered before (ISO 8601 with offset)"
     ),
     channel: RegistrationChannel | None = None,

@@ -24,6 +24,7 @@ from shared.bsn import BSN, FreeText, mask_bsn_in_text
 from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
+from shared.web.validation import MultiLine, RequestModel
 
 EducationLevel = Literal[
     "primary",
@@ -124,7 +125,7 @@ def check_questionnaire(value: object) -> object:
 MAX_UNAVAILABLE_TIMES = 20
 
 
-class UnavailableTime(BaseModel):
+class UnavailableTime(RequestModel):
     """A time the claimant cannot attend an intake (local Europe/Amsterdam time): every
     week on `weekday` (0 = Monday ... 6 = Sunday), or on one `date`; not both."""
 
@@ -148,7 +149,7 @@ class UnavailableTime(BaseModel):
         return self
 
 
-class ClaimCreate(BaseModel):
+class ClaimCreate(RequestModel):
     """A new WW claim, registered by the claimant or on their behalf."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -256,16 +257,16 @@ class WithdrawalReason(StrEnum):
     OTHER = "other"
 
 
-class ClaimWithdraw(BaseModel):
+class ClaimWithdraw(RequestModel):
     """The claimant (or staff on their behalf) withdraws the claim."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason_code: WithdrawalReason
-    reason_text: FreeText | None = Field(default=None, max_length=500)
+    reason_text: Annotated[FreeText | None, MultiLine()] = Field(default=None, max_length=500)
 
 
-class ClaimUpdate(BaseModel):
+class ClaimUpdate(RequestModel):
     """The claimant's changeable details; only the fields sent change (null clears e-mail or
     phone; postcode and preferred language cannot be cleared)."""
 
@@ -316,7 +317,7 @@ class ClaimFilter(BaseModel):
     needs_attention: bool | None = None
 
 
-class ClaimSearch(BaseModel):
+class ClaimSearch(RequestModel):
     """Find claims by BSN; the BSN travels in the body, never in a URL."""
 
     model_config = ConfigDict(extra="forbid")

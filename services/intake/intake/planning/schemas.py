@@ -6,13 +6,15 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.validation import RequestModel
+
 MAX_PLAN_DAYS = 92
 """Registration days may lie at most this many days after today (a quarter)."""
 MAX_OFFICES = 50
 MAX_REGISTRATIONS_PER_DAY = 100_000
 
 
-class DayForecastCreate(BaseModel):
+class DayForecastCreate(RequestModel):
     """Expected registrations of one office on one day."""
 
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +23,7 @@ class DayForecastCreate(BaseModel):
     registrations: int = Field(ge=0, le=MAX_REGISTRATIONS_PER_DAY)
 
 
-class OfficeForecastCreate(BaseModel):
+class OfficeForecastCreate(RequestModel):
     """Expected registrations per day of one office (days not listed: none expected)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +32,7 @@ class OfficeForecastCreate(BaseModel):
     days: list[DayForecastCreate] = Field(min_length=1, max_length=MAX_PLAN_DAYS)
 
 
-class IntakeCapacityPlanCreate(BaseModel):
+class IntakeCapacityPlanCreate(RequestModel):
     """Expected registrations per office per day for the coming weeks."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
@@ -15,6 +15,7 @@ from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, Conflict, InvalidField
+from shared.web.validation import Day
 from starters.applications import service
 from starters.applications.models import Application
 from starters.applications.schemas import (
@@ -282,11 +283,12 @@ def application_schedule(
     summary="What-if: the monthly amounts for a proposed start, without applying",
 )
 def simulation(
-    dagloon: Decimal = Query(gt=0, le=2000),
-    first_ww_day: dt.date = Query(),
-    entitlement_months: int = Query(ge=3, le=38),
+    dagloon: Annotated[Decimal, Query(gt=0, le=2000)],
+    first_ww_day: Annotated[Day, Query()],
+    entitlement_months: Annotated[int, Query(ge=3, le=38)],
+    # Annotated, not `= Query()`: FastAPI drops the bounds of `Day` in the default form.
+    start: Annotated[Day, Query(description="The proposed start of the start period")],
     usual_hours_per_day: Decimal = Query(Decimal(8), gt=0, le=12),
-    start: dt.date = Query(description="The proposed start of the start period"),
     research_weeks: int = Query(0, ge=0, le=6, description="A research period before it"),
     outcome: Literal["continued", "stopped"] | None = None,
     business_hours_per_month: Decimal | None = Query(None, ge=0, le=400),
@@ -294,18 +296,28 @@ def simulation(
     container: ServiceContainer = Depends(get_container),
 ) -> ScheduleRead:
     """Nothing is stored (no personal data: not audited)."""
-    if start < first_ww_day:
-        raise InvalidField("start", "before the first WW day")
-    if outcome == "continued" and business_hours_per_month is None:
-        raise InvalidField("business_hours_per_month", "a continued business reports hours")
     with container.uow() as uow:
         params = parameters.current(uow)
+    # Before every parameter has a value the rules cannot compute a schedule (this was a
+    # 500): the limit follows the parameter set, e.g. max_dagloon is known from 2025.
+    earliest = params.complete_from()
+    for name, day in (("first_ww_day", first_ww_day), ("start", start)):
+        if earliest is not None and day < earliest:
+            raise InvalidField(name, f"must be on or after {earliest}", location="query")
+    if start < first_ww_day:
+        raise InvalidField("start", "before the first WW day", location="query")
+    if outcome == "continued" and business_hours_per_month is None:
+        raise InvalidField(
+            "business_hours_per_month", "a continued business reports hours", location="query"
+        )
     entitlement_end = rules.entitlement_end(first_ww_day, entitlement_months)
     if start > entitlement_end:
-        raise InvalidField("start", "after the end of the entitlement")
+        raise InvalidField("start", "after the end of the entitlement", location="query")
     research_start = start - dt.timedelta(weeks=research_weeks) if research_weeks else None
     if research_start is not None and research_start < first_ww_day:
-        raise InvalidField("research_weeks", "the research period would start before WW")
+        raise InvalidField(
+            "research_weeks", "the research period would start before WW", location="query"
+        )
     sp_end = rules.start_period_end(start, entitlement_end, params)
     facts = rules.WwFacts(
         dagloon=dagloon,
@@ -325,5 +337,5 @@ def simulation(
     try:
         lines = rules.monthly_schedule(facts, plan, params)
     except rules.PlanError as exc:
-        raise InvalidField("start", str(exc)) from None
+        raise InvalidField("start", str(exc), location="query") from None
     return _schedule(lines, None, False)

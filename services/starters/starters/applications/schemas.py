@@ -14,16 +14,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from shared.decimals import Decimal2
+from shared.web.validation import MultiLine, RequestModel
 
 
-class Training(BaseModel):
+class Training(RequestModel):
     """Proof of the online training "Zelfstandig ondernemen met een WW-uitkering"."""
 
     certificate: str = Field(min_length=1, max_length=100)
     completed_on: dt.date
 
 
-class Variant(BaseModel):
+class Variant(RequestModel):
     """NOT CURRENT LAW (issue 6 item 7, from the SER dialogues): only when the service's
     STARTERS_VARIANTS_ENABLED is true."""
 
@@ -40,18 +41,18 @@ class Variant(BaseModel):
     )
 
 
-class ApplicationCreate(BaseModel):
+class ApplicationCreate(RequestModel):
     """A claimant applies (or a benefits officer on their behalf)."""
 
     claim_id: uuid.UUID
-    business_description: str = Field(min_length=10, max_length=2000)
+    business_description: Annotated[str, MultiLine()] = Field(min_length=10, max_length=2000)
     expected_start_date: dt.date
     hours_per_week: Decimal = Field(gt=0, le=80, decimal_places=2)
     training: Training
     variant: Variant | None = None
 
 
-class WwFactsIn(BaseModel):
+class WwFactsIn(RequestModel):
     """The WW facts the schedule needs, recorded by the benefits officer.
 
     They must agree with the claim's first WW day (from `claim.registered`): the
@@ -69,8 +70,8 @@ class WwFactsIn(BaseModel):
     usual_hours_per_day: Decimal = Field(gt=0, le=12, decimal_places=2)
 
 
-class _Step(BaseModel):
-    reason: str | None = Field(default=None, max_length=1000)
+class _Step(RequestModel):
+    reason: Annotated[str | None, MultiLine()] = Field(default=None, max_length=1000)
 
 
 class StartResearch(_Step):
@@ -86,7 +87,7 @@ class GrantStartPeriod(_Step):
     ww: WwFactsIn | None = Field(
         default=None, description="Required unless given with the research period"
     )
-    research_period_end_reason: str | None = Field(
+    research_period_end_reason: Annotated[str | None, MultiLine()] = Field(
         default=None,
         min_length=5,
         max_length=1000,
@@ -135,7 +136,7 @@ TransitionBody = Annotated[
 ]
 
 
-class IncomeStatementCreate(BaseModel):
+class IncomeStatementCreate(RequestModel):
     """The monthly statement during the start period."""
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")

@@ -14,12 +14,13 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import RequestModel
 from starters.parameters import service
 
 router = APIRouter(prefix="/v1/starters", tags=["parameters"], responses=PROBLEM_RESPONSES)
 
 
-class ParameterIn(BaseModel):
+class ParameterIn(RequestModel):
     """A new dated value of a parameter (a rule change as data)."""
 
     name: str = Field(min_length=1, max_length=60)

@@ -256,6 +256,11 @@ class ParameterSet:
             n: [p.valid_from for p in v] for n, v in self._by_name.items()
         }
 
+    def complete_from(self) -> dt.date | None:
+        """The first day on which every parameter of the set has a value (None: empty set)."""
+        firsts = [starts[0] for starts in self._starts.values() if starts]
+        return max(firsts) if firsts else None
+
     def at(self, name: str, day: dt.date) -> ParameterValue:
         """The value of `name` in force on `day`: the latest `valid_from` on or before it."""
         starts = self._starts.get(name)

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
 from shared.events.common import Segment
+from shared.web.validation import MultiLine, RequestModel
 from triage.overrides.rules import ReasonCategory
 
 
-class OverrideCreate(BaseModel):
+class OverrideCreate(RequestModel):
     """The human decision: another segment, with a mandatory reason."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     segment: Segment
     reason_category: ReasonCategory
-    reason_text: FreeText = Field(min_length=3, max_length=2000)
+    reason_text: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=2000)
 
 
 class OverrideRead(BaseModel):

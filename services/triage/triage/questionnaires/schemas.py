@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.validation import RequestModel
 from triage.scores.schemas import ScoreRead
 
 
@@ -32,7 +33,7 @@ class QuestionnaireDefinitionRead(BaseModel):
     items: list[ItemRead]
 
 
-class QuestionnaireSubmit(BaseModel):
+class QuestionnaireSubmit(RequestModel):
     """A complete answer set of one questionnaire version."""
 
     model_config = ConfigDict(extra="forbid")

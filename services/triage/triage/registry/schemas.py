@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
+from shared.web.validation import MultiLine, RequestModel
 
 
 class ModelVersionRead(BaseModel):
@@ -33,9 +34,9 @@ class ModelVersionDetail(ModelVersionRead):
     )
 
 
-class ActivationCreate(BaseModel):
+class ActivationCreate(RequestModel):
     """Why a model version becomes the active one."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: FreeText = Field(min_length=3, max_length=1000)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=1000)

@@ -12,6 +12,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.validation import Day
 from triage.reports import service
 from triage.reports.rules import MonitoringGroup, OverrideGroup
 from triage.reports.schemas import (
@@ -69,8 +70,8 @@ def _monitoring_group(g: MonitoringGroup) -> MonitoringGroupRead:
     summary="Override rates per coach or per office over a period",
 )
 def override_report(
-    from_date: dt.date | None = Query(None, alias="from", description="First local day"),
-    to_date: dt.date | None = Query(None, alias="to", description="Last local day (inclusive)"),
+    from_date: Day | None = Query(None, alias="from", description="First local day"),
+    to_date: Day | None = Query(None, alias="to", description="Last local day (inclusive)"),
     group_by: Literal["coach", "office"] = Query("office"),
     principal: Principal = Depends(requires(roles=OVERRIDE_REPORT_ROLES)),
     container: ServiceContainer = Depends(get_container),

@@ -3,7 +3,6 @@ partner webhooks. One module so `coaching.main` registers one router (`router`).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -36,6 +35,7 @@ from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, problem_response
+from shared.web.validation import Day
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
@@ -135,7 +135,7 @@ def search_candidates(
     min_hours: Annotated[int | None, Query(ge=1, le=48)] = None,
     max_hours: Annotated[int | None, Query(ge=1, le=48)] = None,
     available_before: Annotated[
-        dt.date | None, Query(description="available on or before this day")
+        Day | None, Query(description="available on or before this day")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 20,
     after: Annotated[

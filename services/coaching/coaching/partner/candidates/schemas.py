@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coaching.text import NoBsn
 from shared.reference.sectors import SectorCode
+from shared.web.validation import RequestModel
 
 Visibility = Literal["none", "anonymous", "named"]
 Skill = Annotated[
@@ -39,7 +40,7 @@ DisplayName = Annotated[
 ]
 
 
-class PartnerProfileUpdate(BaseModel):
+class PartnerProfileUpdate(RequestModel):
     """The claimant's choice: who may see their profile, and what it says.
 
     `anonymous` and `named` need hours and availability; the region defaults to the case

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
+from shared.web.validation import MultiLine, RequestModel
 
 
 class Scope(StrEnum):
@@ -21,7 +23,7 @@ class Scope(StrEnum):
 MAX_OVERLAP_HOURS = 168  # a week: longer overlaps leave a leaked secret usable too long
 
 
-class PartnerClientCreate(BaseModel):
+class PartnerClientCreate(RequestModel):
     """A new partner client; omitted limits take the configured defaults."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -32,7 +34,7 @@ class PartnerClientCreate(BaseModel):
     daily_profile_cap: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
-class PartnerClientUpdate(BaseModel):
+class PartnerClientUpdate(RequestModel):
     """Partial update; omitted fields keep their value."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -43,7 +45,7 @@ class PartnerClientUpdate(BaseModel):
     daily_profile_cap: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
-class SecretRotate(BaseModel):
+class SecretRotate(RequestModel):
     """How long the previous secret keeps working (default: the configured overlap)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,12 +53,12 @@ class SecretRotate(BaseModel):
     overlap_hours: int | None = Field(default=None, ge=0, le=MAX_OVERLAP_HOURS)
 
 
-class PartnerClientSuspend(BaseModel):
+class PartnerClientSuspend(RequestModel):
     """Why a client is suspended."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=3, max_length=500)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=500)
 
 
 class PartnerClientRead(BaseModel):

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.validation import RequestModel
+
 QUARTER_PATTERN = r"^[1-9][0-9]{3}-Q[1-4]$"
 
 
@@ -22,7 +24,7 @@ class ContractType(StrEnum):
     OTHER = "other"
 
 
-class PlacementCreate(BaseModel):
+class PlacementCreate(RequestModel):
     """A temp agency reports that it placed a candidate in work."""
 
     model_config = ConfigDict(extra="forbid")

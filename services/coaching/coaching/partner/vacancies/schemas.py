@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from shared.bsn import FreeText
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
+from shared.web.validation import MultiLine, RequestModel
 
 # The controlled list in shared/reference/sectors.json (the same codes as profiles and search).
 Sector = SectorCode
@@ -55,7 +56,7 @@ def _dedupe(skills: list[str]) -> list[str]:
     return list(dict.fromkeys(skills))
 
 
-class _VacancyFields(BaseModel):
+class _VacancyFields(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: FreeText = Field(min_length=3, max_length=200)
@@ -97,7 +98,7 @@ class VacancyCreate(_VacancyFields):
         return self
 
 
-class VacancyUpdate(BaseModel):
+class VacancyUpdate(RequestModel):
     """Partial update; omitted fields keep their value (a closed vacancy cannot change)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -113,12 +114,12 @@ class VacancyUpdate(BaseModel):
     start_date: dt.date | None = None
 
 
-class VacancyClose(BaseModel):
+class VacancyClose(RequestModel):
     """Why a vacancy closes (filled, withdrawn, ...)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: FreeText = Field(min_length=3, max_length=500)
+    reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=500)
 
 
 class VacancyRead(BaseModel):

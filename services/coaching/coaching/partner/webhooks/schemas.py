@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.validation import RequestModel
 
-class WebhookUpdate(BaseModel):
+
+class WebhookUpdate(RequestModel):
     """Register or replace the client's endpoint (a new secret each time)."""
 
     model_config = ConfigDict(extra="forbid")
