@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from coaching.assignment.rules import AssignmentPolicy
 from coaching.noshows.rules import NoShowPolicy
 from coaching.obligations.rules import ObligationPolicy
+from coaching.partner.placements.rules import PartialLimits
 from shared.settings import ServiceSettings
 
 
@@ -81,6 +82,13 @@ class CoachingSettings(ServiceSettings):
             digital_checkin_weeks=self.digital_checkin_weeks,
         )
 
+    def partial_limits(self) -> PartialLimits:
+        """The limits on partial placements from these settings."""
+        return PartialLimits(
+            per_client_per_quarter=self.partner_partial_placements_per_quarter,
+            max_hours_per_week=self.partner_partial_hours_per_week_max,
+        )
+
     def obligation_policy(self) -> ObligationPolicy:
         """The job-search obligation rules' numbers from these settings."""
         return ObligationPolicy(
@@ -123,6 +131,20 @@ class CoachingSettings(ServiceSettings):
         ge=10,
         le=86_400,
         description="Length of the token-failure window, in seconds (also the longest Retry-After)",
+    )
+    partner_partial_placements_per_quarter: int = Field(
+        default=2,
+        ge=1,
+        le=50,
+        description="Partial placements one agency may report for one candidate per quarter "
+        "of the start date; more is 409 (docs/partner-placements.md)",
+    )
+    partner_partial_hours_per_week_max: float = Field(
+        default=40.0,
+        gt=0,
+        le=80,
+        description="Hours per week of all partial placements of one candidate in a quarter "
+        "together (every agency); more is 422 naming hours_per_week",
     )
     partner_signing_key_file: Path | None = Field(
         default=None,

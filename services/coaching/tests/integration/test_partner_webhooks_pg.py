@@ -208,8 +208,8 @@ def test_failed_attempts_back_off_and_end_as_failed(desk: Office, receiver: Rece
     consent(desk, claim, sub, "none")
     calls: list[str] = []
 
-    def down(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        calls.append(url)
+    def down(target: service.Target, body: bytes, headers: Mapping[str, str]) -> int:
+        calls.append(target.url)
         raise httpx.ConnectError("refused")
 
     now = utcnow()
@@ -287,9 +287,9 @@ def test_one_bad_endpoint_url_does_not_block_other_deliveries(
 
     sent: list[str] = []
 
-    def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        sent.append(url)
-        return service.httpx_post(url, body, headers)
+    def post(target: service.Target, body: bytes, headers: Mapping[str, str]) -> int:
+        sent.append(target.url)
+        return service.pinned_post(target, body, headers)
 
     outcome = service.deliver_due(desk.container.uow, http_post=post, allow_local_http=True)
     assert (outcome.attempted, outcome.delivered, outcome.retrying) == (2, 1, 1)
@@ -314,7 +314,7 @@ def test_an_exception_of_the_http_client_is_a_failed_attempt(
     refs(search(desk, h))
     consent(desk, claim, sub, "none")
 
-    def crash(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+    def crash(target: service.Target, body: bytes, headers: Mapping[str, str]) -> int:
         raise UnicodeError("label empty or too long")
 
     t0 = utcnow()
@@ -340,8 +340,8 @@ def test_delivery_refuses_hosts_resolving_to_private_addresses(
     consent(desk, claim, sub, "none")
     sent: list[str] = []
 
-    def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        sent.append(url)
+    def post(target: service.Target, body: bytes, headers: Mapping[str, str]) -> int:
+        sent.append(target.url)
         return 200
 
     outcome = service.deliver_due(

@@ -202,3 +202,51 @@ def test_delivery_allows_public_addresses_and_local_hosts_outside_production() -
     service.resolve_public("http://localhost/h", allow_local_http=True, resolve=never)
     with pytest.raises(ValueError, match="not allowed"):  # not in production
         service.resolve_public("https://localhost/h", allow_local_http=False, resolve=never)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::7f00:1",  # IPv4-compatible ::127.0.0.1 (Python 3.11 calls it global)
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "::ffff:10.0.0.1",
+        "ff0e::1",  # multicast
+        "224.0.0.1",
+        "198.18.0.1",  # benchmarking
+        "240.0.0.1",  # reserved
+    ],
+)
+def test_addresses_embedding_a_non_public_ipv4_are_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="non-public"):
+        service.resolve_public(
+            "https://agency.example.nl/h", allow_local_http=False, resolve=_resolver(address)
+        )
+
+
+def test_the_target_is_the_first_checked_address_and_resolved_once() -> None:
+    calls: list[str] = []
+    answers = [["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"], ["127.0.0.1"]]
+
+    def rebinding(host: str) -> list[str]:
+        calls.append(host)
+        return answers.pop(0)
+
+    target = service.resolve_public(
+        "https://agency.example.nl:8443/h?x=1", allow_local_http=False, resolve=rebinding
+    )
+    assert target == service.Target(
+        url="https://agency.example.nl:8443/h?x=1",
+        host="agency.example.nl",
+        address="93.184.216.34",
+    )
+    assert calls == ["agency.example.nl"]
+    assert str(service.pinned_url(target)) == "https://93.184.216.34:8443/h?x=1"
+    v6 = service.Target(url=target.url, host=target.host, address="2606:2800:220:1::1")
+    assert str(service.pinned_url(v6)) == "https://[2606:2800:220:1::1]:8443/h?x=1"
+    # An IP literal is its own answer: nothing to resolve.
+    literal = service.resolve_public(
+        "https://93.184.216.34/h", allow_local_http=False, resolve=_resolver("10.0.0.1")
+    )
+    assert literal.address == "93.184.216.34"

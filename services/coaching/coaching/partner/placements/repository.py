@@ -140,3 +140,27 @@ def ledger(
         query.order_by(placements.desc(), Placement.partner_client_id).limit(limit).offset(offset)
     ).all()
     return [_counts(r) for r in rows], int(total)
+
+
+def partial_of_case_in(
+    session: Session, case_id: uuid.UUID, start: dt.date, end: dt.date
+) -> Sequence[Placement]:
+    """A case's partial placements (every agency) starting between `start` and `end`."""
+    return session.scalars(
+        select(Placement).where(
+            Placement.case_id == case_id,
+            Placement.resumption == "partial",
+            Placement.start_date >= start,
+            Placement.start_date <= end,
+        )
+    ).all()
+
+
+def registration_counted(session: Session, client_id: str, case_id: uuid.UUID) -> bool:
+    """Whether a placement of the agency already counted the claimant's registration with it."""
+    stmt = select(Placement.id).where(
+        Placement.case_id == case_id,
+        Placement.partner_client_id == client_id,
+        Placement.activity_id.is_not(None),
+    )
+    return session.scalars(stmt.limit(1)).first() is not None

@@ -12,6 +12,7 @@ from coaching.assignment.config import policy_of
 from coaching.partner.access import partner_access
 from coaching.partner.idempotency import HEADER, run_idempotent
 from coaching.partner.placements import service
+from coaching.partner.placements.rules import DEFAULT_LIMITS
 from coaching.partner.placements.schemas import (
     QUARTER_PATTERN,
     CasePlacementRead,
@@ -20,6 +21,7 @@ from coaching.partner.placements.schemas import (
     RewardLedgerRead,
     RewardRead,
 )
+from coaching.settings import CoachingSettings
 from shared.clock import local_today
 from shared.db.uow import UnitOfWork
 from shared.runtime import ServiceContainer
@@ -56,10 +58,18 @@ _CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "No such candidate: unknown, never shown to this client, no longer "
         "consenting to be found, or its WW case is closed (the same answer for each)"
     },
+    409: PROBLEM_RESPONSES[404]
+    | {
+        "description": "`conflict`: a partial placement of this candidate with this start date "
+        "was reported already (with another key), or this client reached its partial "
+        "placements of the candidate in the quarter of the start date"
+    },
     422: PROBLEM_RESPONSES[422]
     | {
         "description": "`validation-error` naming each field (e.g. `start_date` before the "
-        "first WW day), or naming `Idempotency-Key` when the key was used for another request"
+        "first WW day, `hours_per_week` when the candidate's partial work in the quarter "
+        "would exceed the weekly maximum), or naming `Idempotency-Key` when the key was used "
+        "for another request"
     },
 }
 
@@ -95,6 +105,8 @@ def report_placement(
     activity, and emits `placement.reported`, all in one transaction."""
     today = local_today()
     policy = policy_of(container)
+    settings = container.settings
+    limits = settings.partial_limits() if isinstance(settings, CoachingSettings) else DEFAULT_LIMITS
 
     def run(uow: UnitOfWork) -> tuple[int, dict[str, Any], bool]:
         return service.report_placement(
@@ -104,6 +116,7 @@ def report_placement(
             idempotency_key=idempotency_key,
             today=today,
             policy=policy,
+            limits=limits,
         )
 
     code, content, replayed = run_idempotent(container.uow, run)

@@ -29,6 +29,7 @@ from coaching.partner import idempotency
 from coaching.partner.clients.models import PartnerClient
 from coaching.partner.placements import repository
 from coaching.partner.placements.models import Placement
+from coaching.partner.placements.rules import DEFAULT_LIMITS, PartialLimits
 from coaching.partner.placements.schemas import (
     CasePlacementRead,
     PlacementCreate,
@@ -123,6 +124,70 @@ def _count_registration(
     return activity
 
 
+def _check_partial(
+    *,
+    uow: UnitOfWork,
+    case: Case,
+    client_id: str,
+    data: PlacementCreate,
+    limits: PartialLimits,
+    actor: Actor,
+) -> None:
+    """Refuse a partial placement that would inflate the ledger, counted in the quarter of
+    its start date (the ledger's period): the same agency, candidate and start date again
+    (409: it was reported already), more than `limits.per_client_per_quarter` of this agency
+    for this candidate (409), or more hours than `limits.max_hours_per_week` for all partial
+    placements of the candidate together, every agency (422 `hours_per_week`).
+
+    A refusal is audited in a transaction of its own: nothing else was written yet (the
+    checks run before the resumption), so the rollback loses nothing and the commit holds
+    only the audit row. The answer never says what other agencies reported."""
+    start, end = quarter_bounds(current_quarter(data.start_date))
+    rows = repository.partial_of_case_in(uow.session, case.id, start, end)
+    own = [r for r in rows if r.partner_client_id == client_id]
+    refusal: Conflict | InvalidField | None = None
+    reason = ""
+    if any(r.start_date == data.start_date for r in own):
+        reason = "duplicate"
+        refusal = Conflict(
+            "a partial placement of this candidate starting on this date was reported "
+            "already; repeat the first request with its Idempotency-Key to see it"
+        )
+    elif len(own) >= limits.per_client_per_quarter:
+        reason = "per_quarter_limit"
+        refusal = Conflict(
+            f"at most {limits.per_client_per_quarter} partial placements of one candidate "
+            "per quarter of the start date"
+        )
+    elif sum(r.hours_per_week for r in rows) + data.hours_per_week > limits.max_hours_per_week:
+        reason = "hours_limit"
+        refusal = InvalidField(
+            "hours_per_week",
+            f"the candidate's partial work would exceed {limits.max_hours_per_week:g} hours "
+            "per week in this quarter; report a full resumption instead",
+        )
+    if refusal is None:
+        return
+    case_id = case.id
+    uow.rollback()
+    uow.audit(
+        actor=actor,
+        action="placement.refused",
+        resource_type="case",
+        resource_id=case_id,
+        reason=reason,
+        new={
+            "partner_client_id": client_id,
+            "resumption": data.resumption,
+            "start_date": data.start_date.isoformat(),
+            "hours_per_week": data.hours_per_week,
+            "quarter": current_quarter(data.start_date),
+        },
+    )
+    uow.commit()
+    raise refusal
+
+
 def report_placement(
     *,
     uow: UnitOfWork,
@@ -131,6 +196,7 @@ def report_placement(
     idempotency_key: str,
     today: dt.date,
     policy: AssignmentPolicy,
+    limits: PartialLimits = DEFAULT_LIMITS,
 ) -> tuple[int, dict[str, Any], bool]:
     """Record a placement and its effects, or replay the response of an earlier request
     with the same key and body; returns (status, body, replayed) and commits.
@@ -138,7 +204,9 @@ def report_placement(
     404 for a candidate reference that does not exist, that this client was never shown,
     whose consent is withdrawn or whose case is closed (checked again under the case
     lock); 422 naming the field (`start_date` before the first WW
-    day or too far ahead; a reused key with another body).
+    day or too far ahead; a reused key with another body). A partial placement within the
+    `limits` only (`_check_partial`): 409 for a repeat or one too many, 422 naming
+    `hours_per_week` for too many hours; a refusal is audited (`placement.refused`).
     """
     client_id = client_of(principal)
     body = data.model_dump(mode="json")
@@ -171,6 +239,18 @@ def report_placement(
     uow.session.refresh(profile)
     if not profile.searchable or case.status != "open":
         raise NotFound("no such candidate")
+    # A concurrent request with the same key may have committed while this one waited for
+    # the lock: replay it (READ COMMITTED sees it now) rather than count it as a repeat.
+    replayed = idempotency.replay(
+        uow, client_id=client_id, key=idempotency_key, method="POST", path=PATH, body=body
+    )
+    if replayed is not None:
+        return replayed[0], replayed[1], True
+    if data.resumption == "partial":
+        # Under the case lock: two concurrent reports are counted one after the other.
+        _check_partial(
+            uow=uow, case=case, client_id=client_id, data=data, limits=limits, actor=actor
+        )
     # Checks it is open again and the start date (422 `start_date`), closes the case on a
     # full resumption. Its 409 names the claim (for staff); a partner never learns claim
     # ids, nor that the case closed.
@@ -194,9 +274,12 @@ def report_placement(
         )
     except Conflict:
         raise NotFound("no such candidate") from None
+    # A claimant registers with an agency once: a later placement by the same agency
+    # saying so again is recorded but not counted a second time.
     activity = (
         _count_registration(uow=uow, case=case, agency=agency, today=today, actor=actor)
         if data.new_registration
+        and not repository.registration_counted(uow.session, client_id, case.id)
         else None
     )
     now = utcnow()

@@ -13,6 +13,7 @@ import ipaddress
 import re
 import secrets
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -43,14 +44,58 @@ BACKOFF_BASE = dt.timedelta(seconds=30)
 TIMEOUT_S = 5.0
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-HttpPost = Callable[[str, bytes, Mapping[str, str]], int]
-"""`(url, body, headers) -> status code`; raises `httpx.HTTPError` when nothing came back."""
+
+@dataclass(frozen=True)
+class Target:
+    """Where one delivery goes: the registered `url`, its `host` name (sent as `Host`, as
+    the TLS SNI name and checked against the certificate) and the `address` that was
+    resolved and checked, which is the only address the request may connect to."""
+
+    url: str
+    host: str
+    address: str
 
 
-def httpx_post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-    """POST with httpx: 5 s timeout, redirects not followed (a redirect is a failure)."""
-    response = httpx.post(url, content=body, headers=dict(headers), timeout=TIMEOUT_S)
-    return response.status_code
+HttpPost = Callable[[Target, bytes, Mapping[str, str]], int]
+"""`(target, body, headers) -> status code`; raises `httpx.HTTPError` when nothing came back."""
+
+
+def pinned_url(target: Target) -> httpx.URL:
+    """The URL with its host replaced by the checked address (IPv6 in brackets), so the
+    HTTP client connects there and resolves nothing itself."""
+    return httpx.URL(target.url).copy_with(host=target.address)
+
+
+def pinned_post(
+    target: Target,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    verify: ssl.SSLContext | bool = True,
+) -> int:
+    """POST to the checked address only (DNS rebinding: a second lookup by the HTTP client
+    could answer 127.0.0.1). The request carries the original `Host`; over https the TLS
+    SNI name is the host name and the certificate is verified against it (`sni_hostname`,
+    which httpcore passes as `server_hostname`). No proxy from the environment (a proxy
+    would resolve the name again), redirects not followed (a redirect is a failure), 5 s
+    timeout. `verify` is an SSL context in tests that trust their own CA."""
+    url = httpx.URL(target.url)
+    extensions = {"sni_hostname": target.host} if url.scheme == "https" else {}
+    with httpx.Client(
+        timeout=TIMEOUT_S, verify=verify, trust_env=False, follow_redirects=False
+    ) as client:
+        request = client.build_request(
+            "POST",
+            pinned_url(target),
+            content=body,
+            headers={**headers, "Host": url.netloc.decode("ascii")},
+            extensions=extensions,
+        )
+        return client.send(request).status_code
+
+
+httpx_post = pinned_post
+"""The default sender (the name earlier code and tests used)."""
 
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -77,9 +122,32 @@ def _valid_hostname(host: str) -> bool:
     return True
 
 
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and leads to: IPv4-mapped (::ffff:a.b.c.d),
+    the deprecated IPv4-compatible ::a.b.c.d, NAT64 (64:ff9b::a.b.c.d; a NAT64 gateway
+    connects to the IPv4 address) and 6to4 (2002:aabb:ccdd::). Python 3.11 calls
+    ::127.0.0.1, 64:ff9b::7f00:1 and 2002:7f00:1:: global, so they are judged by their
+    IPv4 address instead."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
+
+
 def _public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped.is_global
+    """Globally routable and unicast: not private, loopback, link-local, shared (CGNAT),
+    reserved, unspecified or multicast, also when an IPv6 address embeds such an IPv4."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None and not _public_ip(embedded):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -141,22 +209,40 @@ def getaddrinfo_resolve(host: str) -> list[str]:
     return [str(info[4][0]).split("%", 1)[0] for info in infos]
 
 
-def resolve_public(url: str, *, allow_local_http: bool, resolve: Resolve) -> None:
-    """Raise `ValueError` unless the URL passes `check_url` and its host resolves only to
-    global addresses (127.0.0.1/localhost exempt when `allow_local_http`: dev and test)."""
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def resolve_public(
+    url: str, *, allow_local_http: bool, resolve: Resolve, allow_networks: Networks = ()
+) -> Target:
+    """The target to connect to, or `ValueError`: the URL must pass `check_url`, its host
+    is resolved once and every address it resolves to must be global (one private answer
+    refuses it all: the client's choice among them is not ours to predict). The first
+    address is the one the request is pinned to.
+
+    Outside production (`allow_local_http`), 127.0.0.1, ::1 and localhost are exempt;
+    localhost is pinned to 127.0.0.1 without asking DNS. `allow_networks` counts as global
+    too: tests stand in for the internet with loopback addresses such as 127.0.0.2; never
+    set in production code."""
     try:
         check_url(url, allow_local_http=allow_local_http)
     except InvalidField:
         raise ValueError("endpoint URL is not allowed") from None
     host = urlsplit(url).hostname or ""
     if allow_local_http and host in _LOCAL_HOSTS:
-        return
-    addresses = resolve(host)
+        return Target(url=url, host=host, address="127.0.0.1" if host == "localhost" else host)
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    addresses = [str(literal)] if literal is not None else list(resolve(host))
     if not addresses:
         raise ValueError(f"{host} does not resolve")
     for address in addresses:
-        if not _public_ip(ipaddress.ip_address(address)):
+        ip = ipaddress.ip_address(address)
+        if not (_public_ip(ip) or any(ip in net for net in allow_networks)):
             raise ValueError(f"{host} resolves to a non-public address")
+    return Target(url=url, host=host, address=addresses[0])
 
 
 def register(
@@ -270,10 +356,11 @@ def deliver_due(
     *,
     now: dt.datetime | None = None,
     limit: int = 100,
-    http_post: HttpPost = httpx_post,
+    http_post: HttpPost = pinned_post,
     clock: Callable[[], float] = time.time,
     allow_local_http: bool = False,
     resolve: Resolve = getaddrinfo_resolve,
+    allow_networks: Networks = (),
 ) -> DeliveryRun:
     """Send the deliveries due at `now` (at most `limit`), one transaction each.
 
@@ -281,9 +368,12 @@ def deliver_due(
     2xx answer is delivered, anything else (or no answer) is retried with backoff. The
     signature's timestamp is the moment of sending (`clock`), not `now`.
 
-    Before sending, the URL is checked again and its host resolved: an address that is not
-    global (private, loopback, link-local, ...) fails the attempt unsent, except
-    127.0.0.1/localhost when `allow_local_http` (pass `environment != "prod"`). Any error of
+    Before sending, the URL is checked again and its host resolved, once: an address that
+    is not global (private, loopback, link-local, ...) fails the attempt unsent, except
+    127.0.0.1/localhost when `allow_local_http` (pass `environment != "prod"`). The request
+    then connects to the address that was checked (`pinned_post`), never resolving the name
+    again, so a DNS answer that changes between the check and the connection (rebinding)
+    cannot redirect it into our network. Any error of
     one delivery (a bad URL, DNS, the HTTP client) is a failed attempt of that delivery
     only: it never stops the others.
     """
@@ -304,6 +394,7 @@ def deliver_due(
                 clock=clock,
                 allow_local_http=allow_local_http,
                 resolve=resolve,
+                allow_networks=allow_networks,
             )
             uow.commit()
         attempted += 1
@@ -322,6 +413,7 @@ def _attempt(
     clock: Callable[[], float],
     allow_local_http: bool,
     resolve: Resolve,
+    allow_networks: Networks,
 ) -> str:
     endpoint = repository.endpoint(uow.session, row.client_id)
     row.attempts += 1
@@ -344,12 +436,17 @@ def _attempt(
     status: int | None = None
     error: str | None = None
     try:
-        resolve_public(endpoint.url, allow_local_http=allow_local_http, resolve=resolve)
+        target = resolve_public(
+            endpoint.url,
+            allow_local_http=allow_local_http,
+            resolve=resolve,
+            allow_networks=allow_networks,
+        )
     except Exception as exc:  # recorded on the delivery, never raised
         error = f"refused: {exc}"[:500]
     else:
         try:
-            status = http_post(endpoint.url, body, headers)
+            status = http_post(target, body, headers)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: no response"
         except Exception as exc:  # one bad row must not block the others
