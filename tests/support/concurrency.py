@@ -2,14 +2,23 @@
 
 A thread pool starts its workers one after another; the first ones can finish before the
 last ones start, and a race the test is about then never happens. Every caller here waits
-on one `threading.Barrier` and is released at the same moment.
+on one `threading.Barrier` and is released at the same moment. Concurrent callers go over
+real HTTP (`serve`: the test's app on a loopback port), not through an in-process
+TestClient, so the server's own concurrency (event loop, thread pool, connection pool) is
+part of what is tested.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,3 +53,47 @@ def on_barrier(fn: Callable[[T], R], args: Sequence[T], *, timeout: float = 120)
         if e is not None:
             raise e
     return results  # type: ignore[return-value]
+
+
+@contextmanager
+def serve(app: Any, *, timeout: float = 10) -> Iterator[str]:
+    """Serve an ASGI app (e.g. a fixture's `client.app`) on a free loopback port in a
+    thread; yields its base URL. The app's container stays the fixture's (no lifespan)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
+        raise AssertionError("test server did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+
+
+def requests_on_barrier(
+    base: str, requests: Sequence[tuple[str, str, dict[str, Any]]], *, timeout: float = 120
+) -> list[httpx.Response]:
+    """Send (method, path, httpx keyword arguments) requests concurrently over HTTP, each on
+    its own connection (opened before the barrier), released together; responses in order."""
+    clients = [httpx.Client(base_url=base, timeout=timeout) for _ in requests]
+    try:
+        for c in clients:  # connect first: the race is inside the service, not in connecting
+            c.get("/health")
+
+        def send(i: int) -> httpx.Response:
+            method, path, kwargs = requests[i]
+            return clients[i].request(method, path, **kwargs)
+
+        return on_barrier(send, list(range(len(requests))), timeout=timeout)
+    finally:
+        for c in clients:
+            c.close()

@@ -1038,6 +1038,10 @@ def reschedule(
     )
     try:
         with uow.session.begin_nested():
+            # Lock the picked slot as automatic booking does, so that concurrent bookings
+            # skip it instead of queueing behind this move (ADR 0026).
+            if not slots_repository.lock_free_slot(uow.session, slot.id, wait=True):
+                raise _NotLocked
             appointment.slot_id = slot.id
             appointment.coach_id = slot.coach_id
             appointment.office_code = slot.office_code
@@ -1046,7 +1050,7 @@ def reschedule(
             appointment.status = RESCHEDULED
             appointment.reminder_sent_at = None  # the new time gets its own reminder
             uow.session.flush()
-    except IntegrityError:
+    except (IntegrityError, _NotLocked):
         raise SlotUnavailable(
             rules.JUST_TAKEN, slot_id=slot.id, current_status=old_status
         ) from None
@@ -1118,9 +1122,11 @@ def _pick_after_cancel(
     )
     try:
         with uow.session.begin_nested():
+            if not slots_repository.lock_free_slot(uow.session, slot.id, wait=True):
+                raise _NotLocked
             repository.add(uow.session, appointment)
             uow.session.flush()
-    except IntegrityError:
+    except (IntegrityError, _NotLocked):
         raise SlotUnavailable(
             rules.JUST_TAKEN, slot_id=slot.id, current_status=cancelled.status
         ) from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -194,3 +195,45 @@ def test_more_registrations_than_slots_book_every_slot_and_no_more(server: Serve
         )
         == 0
     )
+
+
+def test_a_slot_held_by_a_booking_that_rolls_back_is_booked_not_a_shortfall(
+    server: Server,
+) -> None:
+    """The last free slot is locked by another transaction (a concurrent booking in progress).
+    The registration skips it, finds nothing else, and waits for that lock before declaring a
+    shortfall: the other booking rolls back, so the registration books the slot."""
+    server.agenda([("09:00", "10:00")])  # one slot on D1
+    assert server.open_slots_on_d1() == 1
+    engine = create_engine(server.url)
+    outcome: list[int] = []
+    try:
+        with engine.connect() as holder:
+            holder.execute(
+                text("SELECT id FROM slots WHERE state = 'open' AND starts_at < :b FOR UPDATE"),
+                {"b": local_to_utc(D1 + dt.timedelta(days=1), dt.time(0))},
+            )
+            staff = Tokens.header(server.tokens.user("benefits_officer", sub="officer-1"))
+            body = {
+                "bsn": synthetic_bsn(random.Random(6)),
+                "given_name": "Noor",
+                "family_name": "Smit",
+                "date_of_birth": "1990-02-02",
+                "first_ww_day": TODAY.isoformat(),
+                "postcode": "1011 AB",
+            }
+
+            def register() -> None:
+                r = httpx.post(f"{server.base}/v1/claims", json=body, headers=staff, timeout=60)
+                outcome.append(r.status_code)
+
+            thread = threading.Thread(target=register)
+            thread.start()
+            time.sleep(1.5)
+            assert thread.is_alive(), "the registration gave up on a held slot"
+            holder.rollback()
+        thread.join(60)
+    finally:
+        engine.dispose()
+    assert outcome == [201]
+    _assert_consistent(server, booked=1, unplanned=0)
