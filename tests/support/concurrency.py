@@ -24,29 +24,45 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def on_barrier(fn: Callable[[T], R], args: Sequence[T], *, timeout: float = 120) -> list[R]:
-    """Call `fn(arg)` for every arg, each in its own thread, all released by one barrier.
+def on_barrier(
+    fn: Callable[[T], R],
+    args: Sequence[T],
+    *,
+    workers: int | None = None,
+    timeout: float = 120,
+) -> list[R]:
+    """Call `fn(arg)` for every arg from threads that one barrier releases together.
 
-    Returns the results in the order of `args`; re-raises the first exception a caller raised
-    (after every thread ended), and fails when a caller is still running after `timeout`.
+    One thread per arg by default; with `workers`, that many threads, each calling its share
+    of the args (every `workers`-th) one after another: a load of that concurrency whose
+    workers all start at the same moment. Returns the results in the order of `args`;
+    re-raises the first exception a caller raised (after every thread ended), and fails when
+    a caller is still running after `timeout`.
     """
     n = len(args)
-    barrier = threading.Barrier(n, timeout=timeout)
+    k = n if workers is None else max(1, min(workers, n))
+    barrier = threading.Barrier(k, timeout=timeout)
     results: list[R | None] = [None] * n
     errors: list[BaseException | None] = [None] * n
 
-    def run(i: int) -> None:
+    def run(w: int) -> None:
         try:
             barrier.wait()
-            results[i] = fn(args[i])
         except BaseException as exc:  # re-raised in the caller's thread below
-            errors[i] = exc
+            errors[w] = exc
+            return
+        for i in range(w, n, k):
+            try:
+                results[i] = fn(args[i])
+            except BaseException as exc:
+                errors[i] = exc
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in range(k)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + timeout
     for t in threads:
-        t.join(timeout)
+        t.join(max(0.0, deadline - time.monotonic()))
     if any(t.is_alive() for t in threads):
         raise AssertionError(f"concurrent callers still running after {timeout}s")
     for e in errors:
