@@ -11,7 +11,6 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 
 from shared.clock import local_today
 from shared.testdata import synthetic_bsn, synthetic_postcode
+from tests.support.concurrency import on_barrier
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
 
 N_CLAIMS = 200
@@ -69,8 +69,8 @@ def test_200_concurrent_claims_become_200_scored_cases(system: EmbeddedSystem) -
             return http.post("/v1/claims", json=body)
 
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            responses = list(pool.map(register, bodies))
+        # WORKERS threads released together by one barrier, each sending its share.
+        responses = on_barrier(register, bodies, workers=WORKERS, timeout=300)
         elapsed = time.monotonic() - started
 
     failures = [(r.status_code, r.text[:200]) for r in responses if r.status_code != 201]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx
 from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
+from tests.support.concurrency import on_barrier
 from tests.support.kafka import create_service_topics
 from tests.support.pg import PgDatabases
 from tests.support.system import (
@@ -110,8 +110,8 @@ def register_claims(
             assert r.status_code == 201, r.text
             return str(r.json()["id"])
 
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(post, bodies))
+        # `workers` threads released together by one barrier, each sending its share.
+        return on_barrier(post, bodies, workers=workers, timeout=300)
 
 
 __all__ = ["System", "distributed_system", "register_claims", "wait_until"]

@@ -67,7 +67,10 @@ class IntakeSettings(ServiceSettings):
         default=20,
         ge=1,
         le=1000,
-        description="Candidate slots tried when concurrent bookings take the earlier ones",
+        description=(
+            "Free slots read per round of booking candidates; a booking reads further"
+            " rounds, past the slots concurrent bookings hold, until none is left (ADR 0026)"
+        ),
     )
     reschedule_cutoff_hours: float = Field(
         default=4,

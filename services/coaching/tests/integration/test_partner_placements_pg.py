@@ -5,7 +5,6 @@ idempotency key, the errors, the agencies' and the coaches' views and the reward
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from coaching.partner.placements import service
 from coaching.partner.placements.router import router, staff_router
 from shared.clock import local_today
 from tests.support.coaching import Office, office
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.tokens import Tokens
 
 pytestmark = pytest.mark.integration
@@ -233,16 +233,12 @@ def test_concurrent_duplicates_record_one_placement(desk: Office) -> None:
     agency = _agency(desk, "race-agency", "Race")
     _, ref, _ = _candidate(desk, shown_to=("race-agency",))
     body = _body(ref, resumption="partial")
-    results: list[Any] = []
-
-    def go() -> None:
-        results.append(_post(desk, agency, body, key="same-key"))
-
-    threads = [threading.Thread(target=go) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    headers = {**agency, "Idempotency-Key": "same-key"}
+    # Over HTTP, all four released by one barrier.
+    with serve(desk.client.app) as base:
+        results = requests_on_barrier(
+            base, [("POST", PATH, {"json": body, "headers": headers})] * 4
+        )
     assert sorted(r.status_code for r in results) == [201] * 4, [r.text for r in results]
     assert len({r.json()["id"] for r in results}) == 1
     assert desk.sql("SELECT count(*) FROM placements") == [(1,)]

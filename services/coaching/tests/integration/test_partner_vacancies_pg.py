@@ -4,7 +4,6 @@ events, validation, and the coaches' view of open vacancies."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.services import load_spec
 from shared.web.app import build_app
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
@@ -208,18 +208,12 @@ def test_same_key_and_body_replays_without_a_duplicate(api: Api) -> None:
 def test_concurrent_duplicates_publish_once(api: Api) -> None:
     agency = api.agency("Concurrent Test")
     key = f"race-{uuid.uuid4()}"
-    results: list[Any] = []
-    barrier = threading.Barrier(6)
-
-    def post() -> None:
-        barrier.wait()
-        results.append(api.publish(agency, vacancy(title="Racer"), key))
-
-    threads = [threading.Thread(target=post) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    headers = {**agency.headers, "Idempotency-Key": key}
+    # Over HTTP, all six released by one barrier.
+    with serve(api.client.app) as base:
+        results = requests_on_barrier(
+            base, [("POST", URL, {"json": vacancy(title="Racer"), "headers": headers})] * 6
+        )
     assert {r.status_code for r in results} == {201}, [r.text for r in results]
     assert len({r.json()["id"] for r in results}) == 1
     rows = api.rows("SELECT id FROM partner_vacancies WHERE client_id = :c", c=agency.client_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -35,6 +34,7 @@ from shared.messaging.consumer import Outcome
 from shared.web.auth import Principal
 from shared.web.problems import Conflict
 from tests.support.coaching import Office, office
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.fakes import incoming
 
 pytestmark = pytest.mark.integration
@@ -158,9 +158,10 @@ def test_concurrent_identical_transfers_move_the_case_once(office: Office) -> No
     body = {"to_coach_id": str(b), "reason_category": "caseload_balance", "reason_text": "x"}
     for claim in claims:
         url = f"/v1/cases/{claim}/transfer"
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(
-                pool.map(lambda u: office.client.post(u, json=body, headers=admin), [url, url])
+        # Over HTTP, both released by one barrier.
+        with serve(office.client.app) as base:
+            results = requests_on_barrier(
+                base, [("POST", url, {"json": body, "headers": admin})] * 2
             )
         assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
         outcomes = sorted(r.json()["outcome"] for r in results)

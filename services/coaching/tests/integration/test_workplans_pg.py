@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from shared.clock import local_today
 from tests.support.coaching import CaseDesk, open_desk
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.pg import PgDatabases
 
 pytestmark = pytest.mark.integration
@@ -451,12 +451,13 @@ def test_concurrent_updates_of_one_version_cannot_both_win(desk: Desk) -> None:
     activity = desk.add()
     url = desk.url(activity=activity["id"])
     bodies = [{"version": 1, "description": f"Variant {i}", "due_on": _due()} for i in range(6)]
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = sorted(
-            pool.map(
-                lambda b: desk.client.patch(url, json=b, headers=desk.coach()).status_code, bodies
-            )
+    headers = desk.coach()
+    # Over HTTP, all six released by one barrier.
+    with serve(desk.client.app) as base:
+        responses = requests_on_barrier(
+            base, [("PATCH", url, {"json": b, "headers": headers}) for b in bodies]
         )
+    statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 409, 409, 409, 409, 409]
     final = desk.client.get(url, headers=desk.coach()).json()
     assert final["version"] == 2

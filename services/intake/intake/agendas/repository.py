@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
@@ -85,9 +85,10 @@ def free_slots(
     limit: int | None = None,
     offset: int = 0,
     coach_ids: Sequence[uuid.UUID] | None = None,
+    skip: Collection[uuid.UUID] = (),
 ) -> Sequence[Slot]:
     """Open slots without an active appointment at these offices (of these coaches, when
-    given), earliest first."""
+    given, and not in `skip`), earliest first."""
     query = (
         select(Slot)
         .where(
@@ -101,11 +102,41 @@ def free_slots(
     )
     if coach_ids is not None:
         query = query.where(Slot.coach_id.in_(coach_ids))
+    if skip:
+        query = query.where(Slot.id.not_in(sorted(skip)))
     if limit is not None:
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
     return session.scalars(query).all()
+
+
+def lock_free_slot(session: Session, slot_id: uuid.UUID, *, wait: bool) -> bool:
+    """Lock an open, free slot for booking it (ADR 0026); False when it is taken, not open,
+    or (without `wait`) locked by a concurrent booking.
+
+    `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL: concurrent bookings pass a slot
+    another one is booking instead of queueing behind it on the unique index. With `wait`
+    the lock is waited for, to re-check a slot a concurrent booking held. Take it inside the
+    SAVEPOINT of the insert: rolling the savepoint back releases it. SQLite renders no
+    FOR UPDATE; its single writer (BEGIN IMMEDIATE) already serialises bookings.
+    """
+    query = (
+        select(Slot.id)
+        .where(Slot.id == slot_id, Slot.state == SLOT_OPEN, _free())  # type: ignore[arg-type]
+        .with_for_update(of=Slot, skip_locked=not wait)
+    )
+    return session.scalar(query) is not None
+
+
+def is_free(session: Session, slot_id: uuid.UUID) -> bool:
+    """Whether a slot is open without an active appointment (committed state, no lock)."""
+    query = select(Slot.id).where(
+        Slot.id == slot_id,
+        Slot.state == SLOT_OPEN,
+        _free(),  # type: ignore[arg-type]
+    )
+    return session.scalar(query) is not None
 
 
 def coaches_with_agenda_at(

@@ -1,8 +1,11 @@
 """Booking rules: the earliest feasible slot at registration, the unplanned list, reads.
 
-Concurrency is decided by the database (ADR 0010): an appointment is inserted in a
-SAVEPOINT; a unique (or, on PostgreSQL, exclusion) violation means another transaction
-won that slot, and the next candidate is tried. No row locks are held across candidates.
+Concurrency is decided by the database (ADR 0010, ADR 0026): a booking locks its slot with
+`FOR UPDATE SKIP LOCKED` and inserts the appointment in one SAVEPOINT, so concurrent
+bookings pass the slots others are booking instead of all queueing on the same one; the
+unique (or, on PostgreSQL, exclusion) indexes still decide, and a violation means another
+transaction won that slot. A shortfall is declared only after every slot a concurrent
+booking held has been re-checked under its lock.
 """
 
 from __future__ import annotations
@@ -159,6 +162,7 @@ def _window_slots(
     limit: int | None,
     offset: int = 0,
     coach_ids: Sequence[uuid.UUID] | None = None,
+    skip: Collection[uuid.UUID] = (),
 ) -> tuple[list[Candidate], int]:
     """A page of free slots of one office in the window that the eligibility rule accepts,
     and how many rows the page read (to know whether there are more)."""
@@ -174,6 +178,7 @@ def _window_slots(
         limit=limit,
         offset=offset,
         coach_ids=coach_ids,
+        skip=skip,
     )
     out = [
         Candidate(s.id, s.coach_id, s.office_code, s.starts_at, s.ends_at, window.travel(office))
@@ -193,8 +198,10 @@ def _candidates(
     limit: int,
     prefs: Preferences = Preferences(),
     exclude_coaches: Collection[uuid.UUID] = (),
+    skip: Collection[uuid.UUID] = (),
 ) -> list[Candidate]:
-    """Up to `limit` feasible candidates per office distance, in booking order.
+    """Up to `limit` feasible candidates per office distance, in booking order, leaving out
+    the slots in `skip` (already tried by this booking).
 
     Offices are searched nearest first and the search stops at the first distance that
     yields enough; the coaches met before are looked up separately so a later slot of
@@ -206,7 +213,13 @@ def _candidates(
         out: list[Candidate] = []
         for page in range(_MAX_PAGES):
             eligible, read = _window_slots(
-                uow, window, office, limit=limit, offset=page * limit, coach_ids=coach_ids
+                uow,
+                window,
+                office,
+                limit=limit,
+                offset=page * limit,
+                coach_ids=coach_ids,
+                skip=skip,
             )
             out.extend(
                 c
@@ -280,8 +293,8 @@ def try_book(
         session, office_codes=sorted(reach), until=window.last_day, settings=settings, now=now
     )
     limit = settings.booking_max_attempts
-    found = _candidates(uow, window, limit=limit, prefs=prefs, exclude_coaches=exclude_coaches)
-    for c in found[:limit]:
+
+    def book(c: Candidate, *, wait: bool) -> Appointment | None:
         appointment = Appointment(
             id=uuid.uuid4(),
             claim_id=claim_id,
@@ -296,13 +309,47 @@ def try_book(
             summoned=summoned,
         )
         try:
+            # The lock and the insert share the savepoint: a failed insert releases the lock.
             with session.begin_nested():
+                if not slots_repository.lock_free_slot(session, c.slot_id, wait=wait):
+                    raise _NotLocked
                 repository.add(session, appointment)
                 session.flush()
+        except _NotLocked:
+            return None
         except IntegrityError:
-            continue  # another transaction took this slot (or the coach's time): next one
-        return appointment, list(reach)
+            return None  # another transaction took this slot (or the coach's time)
+        return appointment
+
+    # Rounds of candidates in booking order, each read afresh without the slots tried so far:
+    # a slot a concurrent booking holds is skipped at once (SKIP LOCKED), and remembered.
+    tried: set[uuid.UUID] = set()
+    held: list[Candidate] = []
+    while True:
+        found = _candidates(
+            uow, window, limit=limit, prefs=prefs, exclude_coaches=exclude_coaches, skip=tried
+        )
+        fresh = [c for c in found[:limit] if c.slot_id not in tried]
+        if not fresh:
+            break
+        for c in fresh:
+            tried.add(c.slot_id)
+            appointment = book(c, wait=False)
+            if appointment is not None:
+                return appointment, list(reach)
+            if slots_repository.is_free(session, c.slot_id):
+                held.append(c)  # free as far as committed data says: another booking holds it
+    # Nothing free was left unlocked. Before declaring a shortfall, wait for each slot that
+    # was held: its booking may have rolled back (ADR 0026: no false shortfalls).
+    for c in held:
+        appointment = book(c, wait=True)
+        if appointment is not None:
+            return appointment, list(reach)
     return None, list(reach)
+
+
+class _NotLocked(Exception):
+    """The slot was taken, withdrawn or locked by a concurrent booking (savepoint unwinds)."""
 
 
 def _scheduled(uow: UnitOfWork, appointment: Appointment, actor: Actor) -> None:
@@ -991,6 +1038,10 @@ def reschedule(
     )
     try:
         with uow.session.begin_nested():
+            # Lock the picked slot as automatic booking does, so that concurrent bookings
+            # skip it instead of queueing behind this move (ADR 0026).
+            if not slots_repository.lock_free_slot(uow.session, slot.id, wait=True):
+                raise _NotLocked
             appointment.slot_id = slot.id
             appointment.coach_id = slot.coach_id
             appointment.office_code = slot.office_code
@@ -999,7 +1050,7 @@ def reschedule(
             appointment.status = RESCHEDULED
             appointment.reminder_sent_at = None  # the new time gets its own reminder
             uow.session.flush()
-    except IntegrityError:
+    except (IntegrityError, _NotLocked):
         raise SlotUnavailable(
             rules.JUST_TAKEN, slot_id=slot.id, current_status=old_status
         ) from None
@@ -1071,9 +1122,11 @@ def _pick_after_cancel(
     )
     try:
         with uow.session.begin_nested():
+            if not slots_repository.lock_free_slot(uow.session, slot.id, wait=True):
+                raise _NotLocked
             repository.add(uow.session, appointment)
             uow.session.flush()
-    except IntegrityError:
+    except (IntegrityError, _NotLocked):
         raise SlotUnavailable(
             rules.JUST_TAKEN, slot_id=slot.id, current_status=cancelled.status
         ) from None

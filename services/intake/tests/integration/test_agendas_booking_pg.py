@@ -11,7 +11,6 @@ import json
 import random
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
+from tests.support.concurrency import requests_on_barrier
 from tests.support.intake import add_roster_coach, intake_on_pg, known_coach_sub
 from tests.support.pg import PgDatabases
 from tests.support.system import free_port, processes, service_env, wait_healthy
@@ -382,12 +382,11 @@ def test_100_concurrent_registrations_for_10_slots(
         assert r.status_code == 200, r.text
         staff = Tokens.header(tokens.user("benefits_officer", sub="officer-1"))
 
-        def post(body: dict[str, Any]) -> int:
-            with httpx.Client(timeout=120) as client:
-                return client.post(f"{base}/v1/claims", json=body, headers=staff).status_code
-
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            statuses = list(pool.map(post, bodies))
+        # All 100 released at once by a barrier, each on its own connection.
+        responses = requests_on_barrier(
+            base, [("POST", "/v1/claims", {"json": b, "headers": staff}) for b in bodies]
+        )
+        statuses = [r.status_code for r in responses]
         assert statuses == [201] * 100, proc.text()[-3000:]
 
     engine = create_engine(url)

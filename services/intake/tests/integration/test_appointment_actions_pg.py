@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,16 +24,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from intake.agendas.rules import local_to_utc
-from intake.appointments import service
 from intake.calendar.rules import WorkingDays
-from intake.settings import IntakeSettings
 from shared.clock import local_today
-from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
-from shared.web.auth import Principal
-from shared.web.problems import Conflict
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.intake import add_roster_coach, intake_on_pg, known_coach_sub
 from tests.support.pg import PgDatabases
 from tests.support.tokens import Tokens
@@ -256,35 +251,23 @@ def test_concurrent_reschedules_into_one_slot_one_wins(intake: Intake) -> None:
         "SELECT id FROM slots WHERE id NOT IN (SELECT slot_id FROM appointments) "
         "AND office_code = 'AMS' ORDER BY starts_at LIMIT 1"
     )
-    admin = Principal(subject="admin-1", kind="user", roles=frozenset({"admin"}))
-    settings = intake.container.settings
-    assert isinstance(settings, IntakeSettings)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def attempt(appointment_id: str) -> None:
-        barrier.wait()
-        try:
-            with intake.container.uow() as uow:
-                service.reschedule(
-                    uow=uow,
-                    appointment_id=uuid.UUID(appointment_id),
-                    slot_id=last[0],
-                    principal=admin,
-                    offices=load_offices(),
-                    settings=settings,
-                    now=dt.datetime.now(dt.UTC),
+    admin = intake.as_("admin", sub="admin-1")
+    # Over HTTP, both released by one barrier.
+    with serve(intake.client.app) as base:
+        responses = requests_on_barrier(
+            base,
+            [
+                (
+                    "POST",
+                    f"/v1/appointments/{x['id']}/reschedule",
+                    {"json": {"slot_id": str(last[0])}, "headers": admin},
                 )
-            outcomes.append("won")
-        except Conflict:
-            outcomes.append("conflict")
-
-    threads = [threading.Thread(target=attempt, args=(x["id"],)) for x in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(outcomes) == ["conflict", "won"]
+                for x in (a, b)
+            ],
+        )
+    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+    lost = next(r for r in responses if r.status_code == 409).json()
+    assert lost["reason"] in ("just_taken", "already_booked")
     holders = intake.sql(
         "SELECT count(*) FROM appointments WHERE slot_id = :s "
         "AND status IN ('booked', 'rescheduled')",

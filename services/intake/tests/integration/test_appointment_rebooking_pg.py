@@ -34,17 +34,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from intake.agendas.rules import LOCAL_TZ, local_day, local_to_utc
-from intake.appointments import service
 from intake.appointments.models import Appointment
 from intake.calendar.rules import WorkingDays
-from intake.settings import IntakeSettings
 from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
-from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
-from shared.web.auth import Principal
+from tests.support.concurrency import serve
 from tests.support.intake import add_roster_coach
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
@@ -560,38 +557,29 @@ def test_a_slot_taken_while_rescheduling_is_just_taken(make_intake: Callable[...
     intake.agenda(coach, (D1.weekday(), "09:00", "12:00", "AMS"))
     a, b = intake.register(), intake.register(intake.as_("benefits_officer"))
     target = uuid.UUID(intake.all_alternatives(a)[0]["slot_id"])
-    settings = intake.container.settings
-    assert isinstance(settings, IntakeSettings)
-    admin = Principal(subject="admin-1", kind="user", roles=frozenset({"admin"}))
+    admin = intake.as_("admin", sub="admin-1")
     outcome: list[Any] = []
 
-    with intake.container.uow() as holder:
+    with serve(intake.client.app) as base, intake.container.uow() as holder:
         other = holder.session.get(Appointment, uuid.UUID(b["id"]))
         assert other is not None
         other.slot_id = target
         holder.session.flush()  # holds the slot's unique-index entry, not yet committed
 
-        def attempt() -> None:
-            try:
-                with intake.container.uow() as uow:
-                    service.reschedule(
-                        uow=uow,
-                        appointment_id=uuid.UUID(a["id"]),
-                        slot_id=target,
-                        principal=admin,
-                        offices=load_offices(),
-                        settings=settings,
-                        now=dt.datetime.now(dt.UTC),
-                    )
-                outcome.append("won")
-            except service.SlotUnavailable as exc:
-                outcome.append(exc.extra["reason"])
+        def attempt() -> None:  # over HTTP, as a client would
+            r = httpx.post(
+                f"{base}/v1/appointments/{a['id']}/reschedule",
+                json={"slot_id": str(target)},
+                headers=admin,
+                timeout=30,
+            )
+            outcome.append(r.json().get("reason", "won") if r.status_code == 409 else r.status_code)
 
         t = threading.Thread(target=attempt)
         t.start()
         time.sleep(1.0)  # the attempt has checked the slot and waits on the index entry
         holder.commit()
-    t.join(30)
+        t.join(30)
     assert outcome == ["just_taken"]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
@@ -350,29 +350,12 @@ def test_duplicate_open_claim_is_409_with_the_existing_id(intake: Intake) -> Non
 
 def test_concurrent_registrations_of_one_bsn_create_exactly_one_claim(intake: Intake) -> None:
     n = 20
-    barrier = threading.Barrier(n)
-    results: list[httpx.Response] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    app = intake.client.app
     headers = intake.staff()
-
-    def register() -> None:
-        try:
-            client = TestClient(app)  # type: ignore[arg-type]
-            barrier.wait(timeout=30)
-            r = client.post("/v1/claims", json=_valid(), headers=headers)
-            with lock:
-                results.append(r)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=register) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    # Over HTTP, every request on its own connection, all released by one barrier.
+    with serve(intake.client.app) as base:
+        results = requests_on_barrier(
+            base, [("POST", "/v1/claims", {"json": _valid(), "headers": headers})] * n
+        )
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201] + [409] * (n - 1), statuses
     winner = next(r for r in results if r.status_code == 201).json()["id"]

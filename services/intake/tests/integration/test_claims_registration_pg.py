@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from shared.clock import local_today
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
 from shared.web.app import build_app
+from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.intake import known_coach_sub
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
@@ -468,29 +468,12 @@ def test_twenty_concurrent_requests_with_one_key_create_one_claim(intake: Intake
     reports the unique violation only once the winner committed, so there is always a
     response to replay; `idempotency-key-in-progress` cannot happen here)."""
     n = 20
-    barrier = threading.Barrier(n)
-    results: list[httpx.Response] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    app = intake.client.app
     headers = {**intake.officer(), "Idempotency-Key": "burst-1"}
-
-    def register() -> None:
-        try:
-            client = TestClient(app)  # type: ignore[arg-type]
-            barrier.wait(timeout=30)
-            r = client.post("/v1/claims", json=_body(), headers=headers)
-            with lock:
-                results.append(r)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=register) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    # Over HTTP, every request on its own connection, all released by one barrier.
+    with serve(intake.client.app) as base:
+        results = requests_on_barrier(
+            base, [("POST", "/v1/claims", {"json": _body(), "headers": headers})] * n
+        )
     assert [r.status_code for r in results] == [201] * n, [r.text for r in results]
     assert len({r.json()["id"] for r in results}) == 1
     assert len({r.headers["location"] for r in results}) == 1
