@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,23 @@ def tokens(state_dir: Path) -> Tokens:
     return Tokens(state_dir / "dev-jwt-key.pem")
 
 
+_pg_databases: list[PgDatabases] = []
+
+
 @pytest.fixture(scope="session")
-def pg() -> Iterator[PgDatabases]:
+def pg() -> PgDatabases:
     """Real PostgreSQL (fails, never skips, when WW_TEST_PG_URL is missing)."""
     dbs = PgDatabases()
-    try:
-        yield dbs
-    finally:
-        dbs.close()
+    _pg_databases.append(dbs)
+    return dbs
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the run's databases after the last test, outside any test's timeout: a full
+    run creates over a thousand, and dropping them on a busy server once took longer
+    than the 300 s a test (and its fixtures' teardown) may take."""
+    while _pg_databases:
+        _pg_databases.pop().close()
 
 
 @pytest.fixture(scope="session")
