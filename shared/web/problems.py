@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import get_logger
@@ -182,6 +183,28 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         if exc.headers:  # e.g. `Allow` on 405, which RFC 9110 requires
             response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database is unreachable (down, restarting, connection cut): a passing state
+        # the client may retry, not a bug. Only the error's type is logged, never its text
+        # or statement parameters (they carry personal data).
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            return await _unexpected(request, exc)
+        log.warning(
+            "http.database_unavailable",
+            path=request.url.path,
+            error_type=type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+        )
+        response = problem_response(
+            status=503,
+            slug="unavailable",
+            title="Service unavailable",
+            detail="the database is not reachable; retry later",
+            instance=request.url.path,
+        )
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(Exception)
