@@ -19,10 +19,8 @@ of its digits.
 
 from __future__ import annotations
 
-import base64
 import json
 import random
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from sqlalchemy import create_engine, text
 from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
+from tests.support.bsn_scan import forms, needles, scan
 from tests.support.db import scalar
 from tests.support.kafka import create_service_topics, read_all
 from tests.support.pg import PgDatabases
@@ -43,21 +42,6 @@ from tests.support.tokens import Tokens
 
 RNG = random.Random(20261207)
 TODAY = local_today().isoformat()
-# U+FF10..U+FF19, the full-width digits an East Asian input method types.
-FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
-
-
-def forms(b: str) -> dict[str, str]:
-    """The ways a person types a BSN: as digits and grouped 4-2-3 with separators."""
-    return {
-        "digits": b,
-        "spaces": f"{b[:4]} {b[4:6]} {b[6:]}",
-        "dots": f"{b[:4]}.{b[4:6]}.{b[6:]}",
-        "dashes": f"{b[:4]}-{b[4:6]}-{b[6:]}",
-        "slashes": f"{b[:4]}/{b[4:6]}/{b[6:]}",
-        "spaced digits": " ".join(b),
-        "full-width": b.translate(FULL_WIDTH),
-    }
 
 
 class Bsns:
@@ -73,23 +57,7 @@ class Bsns:
         return value
 
     def needles(self) -> dict[bytes, str]:
-        out: dict[bytes, str] = {}
-        for b in self.sent:
-            for name, form in forms(b).items():
-                out[form.encode()] = f"{b} as {name}"
-            out[b.encode().hex().encode()] = f"{b} as hex"
-            out[base64.b64encode(b.encode()).rstrip(b"=")] = f"{b} as base64"
-        return out
-
-
-def scan(blobs: dict[str, bytes], needles: dict[bytes, str]) -> list[str]:
-    """`where: what` for every needle found in any blob."""
-    pattern = re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
-    found = set()
-    for where, blob in blobs.items():
-        for m in pattern.finditer(blob):
-            found.add(f"{where}: {needles[m.group(0)]}")
-    return sorted(found)
+        return needles(self.sent)
 
 
 @pytest.fixture(scope="module")
