@@ -27,6 +27,7 @@ import pytest
 from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
+from tests.support.bsn_scan import forms, needles, scan
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
 
 RNG = random.Random(20261127)
@@ -109,6 +110,28 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             "cid", "GET", f"{intake}/v1/claims", headers={**staff, "X-Correlation-ID": leaked_cid}
         )
         assert leaked_cid not in r.headers["x-correlation-id"]
+
+        # BSNs in the request headers a proxy or access log might record.
+        r = send(
+            "register with bsn headers",
+            "POST",
+            f"{intake}/v1/claims",
+            json=_claim(bsn()),
+            headers={
+                **staff,
+                "User-Agent": f"agent/{bsn()}",
+                "Referer": f"http://example.org/?bsn={bsn()}",
+                "X-Forwarded-For": bsn(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        registered.append(r.json()["id"])
+        # Obfuscated forms of one BSN in the bsn field: accepted once (normalised) or refused.
+        for name, form in forms(bsn()).items():
+            r = send(f"register bsn {name}", "POST", f"{intake}/v1/claims", json=_claim(form))
+            assert r.status_code in (201, 409, 422), f"{name}: {r.text}"
+            if r.status_code == 201:
+                registered.append(r.json()["id"])
 
         # Duplicates and searches.
         dup = BSNS[0]
@@ -321,7 +344,7 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             what="empty outboxes",
         )
 
-    assert len(registered) == 6
+    assert len(registered) >= 7
     assert len(BSNS) >= 70, len(BSNS)
 
     exit_code = system.interrupt(timeout=20)
@@ -350,3 +373,10 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             assert bodies, f"{service} published nothing: the events did not flow"
         leaks = sorted({b for b in BSNS for body in bodies + audit if b in body})
         assert not leaks, f"BSNs in {service}'s outbox or audit log: {leaks}"
+
+    # The raw SQLite files (database, WAL, shared memory) after a clean stop: every BSN as
+    # digits, in each obfuscated form, and as hex and base64 of its digits.
+    raw = {p.name: p.read_bytes() for p in system.state_dir.glob("*.db*") if p.is_file()}
+    assert any(name.endswith(".db") for name in raw), sorted(raw)
+    found = scan(raw, needles(BSNS))
+    assert not found, f"BSNs in the SQLite files: {found}"
