@@ -69,7 +69,8 @@ from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
 
-pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
+# One service per test; about a minute each on two idle cores, more on a loaded CI runner.
+pytestmark = [pytest.mark.integration, pytest.mark.fuzz, pytest.mark.timeout(900)]
 
 # The example budget: cases per operation and generation mode. With about 120 operations
 # this is some 5,000 requests, under two minutes on two cores.
