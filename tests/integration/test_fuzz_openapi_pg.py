@@ -184,6 +184,8 @@ def _seed(f: Fuzzed) -> None:
             "postcode": "1011 AB",
         }
         r = intake.post("/v1/claims", json=claim, headers=f.bearer("claimant", sub=sub))
+        if r.status_code >= 300:  # should claimant registration need more (issue 13 item 3)
+            r = intake.post("/v1/claims", json=claim, headers=f.bearer("benefits_officer"))
         f.claimants.append(sub)
         f.claim_ids.append(str(_ok(r, "claim")["id"]))
     f.drain_all()
@@ -207,6 +209,21 @@ def _seed(f: Fuzzed) -> None:
     _ok(
         coaching.post(f"/v1/cases/{claim_id}/contact-moments", json=moment, headers=admin), "moment"
     )
+    for i, (sub, case_claim) in enumerate(zip(f.claimants[:2], f.claim_ids[:2], strict=True)):
+        profile = {
+            "visibility": "named" if i else "anonymous",
+            "skills": ["heftruck"],
+            "hours_per_week": 32,
+            "available_from": local_today().isoformat(),
+            "display_name": "Fatima",
+            "sector": "logistics",
+        }
+        r = coaching.put(
+            f"/v1/cases/{case_claim}/partner-profile",
+            json=profile,
+            headers=f.bearer("claimant", sub=sub),
+        )
+        _ok(r, "partner profile")
     _register_agency(f.containers["coaching"])
     partner = Tokens.header(f.tokens.app(PARTNER_CLIENT, *_partner_scopes()))
     vacancy = {
