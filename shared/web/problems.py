@@ -301,3 +301,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_doc("Validation failed; `errors` names each field"),
 }
 """Error responses every authenticated endpoint can give, for the OpenAPI document."""
+
+
+def conflict_doc(description: str) -> dict[int | str, dict[str, Any]]:
+    """The 409 `conflict` of an operation whose resource's state can refuse it."""
+    return {409: _problem_doc(f"`conflict`: {description}")}

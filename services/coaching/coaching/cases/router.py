@@ -20,7 +20,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, Forbidden
+from shared.web.problems import PROBLEM_RESPONSES, Forbidden, conflict_doc
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 offices_router = APIRouter(prefix="/v1/offices", tags=["cases"], responses=PROBLEM_RESPONSES)
@@ -153,7 +153,12 @@ def office_caseload(
         )
 
 
-@router.post("/{claim_id}/close", response_model=CaseRead, summary="Close a case with its result")
+@router.post(
+    "/{claim_id}/close",
+    response_model=CaseRead,
+    summary="Close a case with its result",
+    responses=conflict_doc("the case is already closed"),
+)
 def close_case(
     claim_id: uuid.UUID,
     body: CloseBody,
@@ -207,7 +212,12 @@ def reopen(
     )
 
 
-@router.post("/{claim_id}/reopen", response_model=CaseRead, summary="Reopen a closed case")
+@router.post(
+    "/{claim_id}/reopen",
+    response_model=CaseRead,
+    summary="Reopen a closed case",
+    responses=conflict_doc("the case is not closed, or its reopening window has passed"),
+)
 def reopen_case(
     claim_id: uuid.UUID,
     body: ReopenBody,

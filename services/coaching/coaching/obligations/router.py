@@ -25,7 +25,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 
 router = APIRouter(tags=["obligations"], responses=PROBLEM_RESPONSES)
 
@@ -46,6 +46,7 @@ def _policy(container: ServiceContainer) -> ObligationPolicy:
 
 @router.post(
     "/v1/cases/{claim_id}/job-search-activities",
+    responses=conflict_doc("the case is closed"),
     response_model=ActivityRead,
     status_code=201,
     summary="Report a job-search activity (the claimant's own case, or its coach)",
@@ -108,6 +109,7 @@ def get_obligation(
 
 @router.put(
     "/v1/cases/{claim_id}/obligation/regime",
+    responses=conflict_doc("the case is closed"),
     response_model=ObligationRead,
     summary="Set or change the claimant's job-search regime (audited with the reason)",
 )

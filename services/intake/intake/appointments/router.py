@@ -30,7 +30,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 from shared.web.validation import Day
 
 router = APIRouter(tags=["appointments"], responses=PROBLEM_RESPONSES)
@@ -223,6 +223,7 @@ def unplanned(
 
 @router.get(
     "/v1/appointments/{appointment_id}/alternatives",
+    responses=conflict_doc("the appointment is no longer open to moving"),
     response_model=Page[AlternativeRead],
     summary="Free slots the intake may be moved to (or, after a cancellation, picked)",
 )
@@ -274,6 +275,7 @@ def alternatives(
 
 @router.post(
     "/v1/appointments/{appointment_id}/reschedule",
+    responses=conflict_doc("the appointment is no longer open, or the slot was taken"),
     response_model=AppointmentRead,
     summary="Move the intake to another free slot (after a cancellation: book the picked one)",
 )
@@ -300,6 +302,7 @@ def reschedule(
 
 @router.post(
     "/v1/appointments/{appointment_id}/cancel",
+    responses=conflict_doc("the appointment is no longer open to cancelling"),
     response_model=AppointmentRead,
     summary="The claimant cancels their intake",
 )
@@ -327,6 +330,7 @@ def cancel(
 
 @router.post(
     "/v1/appointments/{appointment_id}/cancel-by-service",
+    responses=conflict_doc("the appointment is no longer open to cancelling"),
     response_model=CancellationRead,
     summary="Staff cancel an intake; the claim is rebooked or listed as unplanned",
 )
@@ -357,6 +361,7 @@ def cancel_by_service(
 
 @router.post(
     "/v1/appointments/{appointment_id}/no-show",
+    responses=conflict_doc("the appointment is not open, or its start has not passed"),
     response_model=NoShowRead,
     summary="Record that the claimant did not attend (after the start); books a summons",
 )
@@ -388,6 +393,7 @@ def no_show(
 
 @router.post(
     "/v1/appointments/{appointment_id}/complete",
+    responses=conflict_doc("the appointment is not open, or its start has not passed"),
     response_model=AppointmentRead,
     summary="Record the held intake",
 )

@@ -14,7 +14,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, Conflict, InvalidField
+from shared.web.problems import PROBLEM_RESPONSES, Conflict, InvalidField, conflict_doc
 from shared.web.validation import Day
 from starters.applications import service
 from starters.applications.models import Application
@@ -125,6 +125,7 @@ def get_application(
 
 @router.post(
     "/applications/{application_id}/transitions",
+    responses=conflict_doc("the transition is not allowed from the application's status"),
     response_model=ApplicationRead,
     summary="Decide: start the research period, grant or refuse, continue, stop, revive",
 )
@@ -252,6 +253,7 @@ def _schedule(
 
 @router.get(
     "/applications/{application_id}/schedule",
+    responses=conflict_doc("the application has no schedule in its status"),
     response_model=ScheduleRead,
     summary="The monthly benefit schedule of an application",
 )

@@ -10,7 +10,7 @@ from shared.db.types import utcnow
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 from triage.claims.models import TriageClaim
 from triage.overrides import service
 from triage.overrides.models import Override
@@ -42,6 +42,7 @@ def to_read(row: Override, claim: TriageClaim) -> OverrideRead:
 
 @router.post(
     "/{claim_id}/override",
+    responses=conflict_doc("the claim has no score to override, or the override changes nothing"),
     response_model=OverrideRead,
     status_code=201,
     summary="Override the claim's segment (the human decision prevails); emits triage.overridden",

@@ -11,7 +11,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import STAFF_ROLES, Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 from triage.registry import service
 from triage.registry.models import ModelVersion
 from triage.registry.schemas import ActivationCreate, ModelVersionDetail, ModelVersionRead
@@ -95,6 +95,7 @@ def upload_model(
 
 @router.post(
     "/{version}/activate",
+    responses=conflict_doc("the model version is already active or cannot be activated"),
     response_model=ModelVersionRead,
     summary="Make a model version the active one (admin; audited with the reason)",
 )
