@@ -252,6 +252,11 @@ def test_missing_or_malformed_key_is_422_naming_the_header(
         ({"sector": "mining"}, "sector"),
         ({"skills": ["<script>"]}, "skills.0"),
         ({"title": "Call 111222333"}, "title"),
+        # issue 13 item 7: a BSN in a skill, plain or typed with separators
+        ({"skills": ["heftruck", "111222333"]}, "skills.1"),
+        ({"skills": ["123 456 782"]}, "skills.0"),
+        ({"skills": ["123/456/782"]}, "skills.0"),
+        ({"title": "Call 123.456.782"}, "title"),
     ],
 )
 def test_vacancy_validation(api: Api, overrides: dict[str, Any], field: str) -> None:

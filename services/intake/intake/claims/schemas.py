@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.bsn import BSN, FreeText, mask_bsn_in_text
+from shared.bsn import BSN, FreeText, contains_bsn, mask_bsn_in_text
 from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
@@ -83,6 +83,17 @@ def _phone(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
+
+
+def _email_without_bsn(value: str) -> str:
+    # An address like 123456782@example.nl is the BSN in plain text on every screen and in
+    # every export that shows the e-mail address; refuse it, in any form the BSN takes.
+    if contains_bsn(value):
+        raise ValueError("must not contain a BSN")
+    return value
+
+
+Email = Annotated[EmailStr, AfterValidator(_email_without_bsn)]
 
 QUESTIONNAIRE_MAX_KEYS = 40
 QUESTIONNAIRE_MAX_TEXT = 200
@@ -157,7 +168,7 @@ class ClaimCreate(BaseModel):
     given_name: Name = Field(description="Given name(s) as the claimant uses them")
     family_name: Name = Field(description="Family name including any prefix, e.g. van der Berg")
     date_of_birth: dt.date = Field(description="Date of birth; the age must be plausible for WW")
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Email | None = Field(default=None, max_length=254)
     phone: Phone | None = Field(
         default=None, description="Dutch or international number; stored as E.164"
     )
@@ -275,7 +286,7 @@ class ClaimUpdate(BaseModel):
         default=None, description="New Dutch postcode; a move may change the office", max_length=8
     )
     phone: Phone | None = None
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Email | None = Field(default=None, max_length=254)
     preferred_language: Literal["nl", "en"] | None = None
     unavailable: list[UnavailableTime] | None = Field(
         default=None, max_length=MAX_UNAVAILABLE_TIMES
