@@ -74,7 +74,6 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
             # be decided before the test's assignment, or its later event undoes the test's
             # one in intake's copy (the newest assignment wins). CI lost that race twice.
             admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e-ntk"))
-
             # The case exists as soon as claim.registered is in, but its assignment is only
             # decided once triage's score arrives: wait for that decision, so its event
             # carries an earlier time than the test's and intake keeps the test's one.
