@@ -141,6 +141,13 @@ def _validate(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+BSN_FORMS = (
+    "Accepted forms: 9 digits passing the 11-proef, or 8 digits with a leading zero implied; "
+    "digits may be grouped with spaces, dots, dashes or slashes (`123 456 782`, "
+    "`1234.56.782`) and may be full-width; all normalise to the 9 ASCII digits."
+)
+"""The accepted forms of a BSN field, for OpenAPI descriptions."""
+
 BSN = Annotated[str, BeforeValidator(_to_str), AfterValidator(_validate)]
 """A pydantic field type: a normalised, 11-proef-valid BSN."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shared.web.auth import load_or_create_local_key, mint_token
@@ -18,8 +19,15 @@ class Tokens:
         self.issuer = issuer
         self.audience = audience
 
-    def user(self, *roles: str, sub: str = "test-user", office: str | None = None) -> str:
-        """A valid token of a person."""
+    def user(
+        self,
+        *roles: str,
+        sub: str = "test-user",
+        office: str | None = None,
+        bsn: str | None = None,
+    ) -> str:
+        """A valid token of a person; a claimant's carries the `bsn` of their sign-in (a
+        claimant registers only that BSN, ADR 0025)."""
         return mint_token(
             self.key,
             subject=sub,
@@ -27,6 +35,7 @@ class Tokens:
             audience=self.audience,
             roles=roles,
             office=office,
+            bsn=bsn,
         )
 
     def app(self, client_id: str, *scopes: str) -> str:
@@ -59,6 +68,18 @@ class Tokens:
         return mint_token(
             other, subject="mallory", issuer=self.issuer, audience=self.audience, roles=roles
         )
+
+    def signed_in(self, headers: dict[str, str], bsn: object) -> dict[str, str]:
+        """The headers with a claimant's token re-minted to carry `bsn` as the BSN of the
+        sign-in (ADR 0025: a claimant registers only that BSN); other tokens unchanged."""
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not isinstance(bsn, str):
+            return headers
+        claims = jwt.decode(token, options={"verify_signature": False})
+        if "claimant" not in claims.get("roles", []):
+            return headers
+        claims["bsn"] = bsn
+        return {**headers, "Authorization": f"Bearer {jwt.encode(claims, self.key, 'ES256')}"}
 
     @staticmethod
     def header(token: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.bsn import BSN, FreeText, contains_bsn, mask_bsn_in_text
+from shared.bsn import BSN, BSN_FORMS, FreeText, contains_bsn, mask_bsn_in_text
 from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
@@ -164,7 +164,12 @@ class ClaimCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    bsn: BSN = Field(description="Citizen service number; 9 digits passing the 11-proef")
+    bsn: BSN | None = Field(
+        default=None,
+        description="Citizen service number (BSN). " + BSN_FORMS + " Required for staff and "
+        "partner applications. A claimant registers the BSN of their sign-in (the token's "
+        "`bsn` claim): they may omit this field; a different BSN is 403 `not-own-bsn`.",
+    )
     given_name: Name = Field(description="Given name(s) as the claimant uses them")
     family_name: Name = Field(description="Family name including any prefix, e.g. van der Berg")
     date_of_birth: dt.date = Field(description="Date of birth; the age must be plausible for WW")
@@ -332,4 +337,4 @@ class ClaimSearch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bsn: BSN
+    bsn: BSN = Field(description="Citizen service number (BSN). " + BSN_FORMS)
