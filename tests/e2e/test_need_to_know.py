@@ -49,7 +49,11 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
                 "first_ww_day": local_today().isoformat(),
                 "postcode": "1011 AB",  # AMS: not the coach's office
             }
-            r = http.post(f"{system.urls['intake']}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{system.urls['intake']}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             claim_id = uuid.UUID(r.json()["id"])
             urls = {
@@ -74,6 +78,7 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
             # be decided before the test's assignment, or its later event undoes the test's
             # one in intake's copy (the newest assignment wins). CI lost that race twice.
             admin = Tokens.header(system.tokens.user("admin", sub="admin-e2e-ntk"))
+
             # The case exists as soon as claim.registered is in, but its assignment is only
             # decided once triage's score arrives: wait for that decision, so its event
             # carries an earlier time than the test's and intake keeps the test's one.
