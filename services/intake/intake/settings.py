@@ -17,6 +17,7 @@ class IntakeSettings(ServiceSettings):
     service_name: ClassVar[str] = "intake"
     default_port: ClassVar[int] = 8001
     handles_bsn: ClassVar[bool] = True
+    stores_idempotency_keys: ClassVar[bool] = True
 
     first_ww_day_max_past_days: int = Field(
         default=92, ge=0, description="Oldest first WW day accepted"

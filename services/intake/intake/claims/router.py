@@ -155,7 +155,8 @@ def register_claim(
     actor = principal.as_actor()
     idempotency = (
         service.IdempotencyRequest(
-            key=idempotency_key,
+            # Stored and looked up as a keyed hash: the key as sent never reaches the table.
+            key=container.idempotency_keys.digest(idempotency_key),
             subject=actor.subject,
             endpoint=REGISTER_ENDPOINT,
             ttl=dt.timedelta(hours=settings.idempotency_key_ttl_hours),

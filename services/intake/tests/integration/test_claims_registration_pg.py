@@ -551,6 +551,24 @@ def test_an_expired_key_is_treated_as_new(intake: Intake) -> None:
     assert intake.counts() == before
 
 
+def test_keys_are_stored_as_a_keyed_hash_and_replay_still_works(intake: Intake) -> None:
+    """Issue 13 item 7: a caller may put a BSN in its key; the table never holds it."""
+    key = f"reg-{BSN}"
+    first = intake.register(_body(), intake.officer(), key=key)
+    assert first.status_code == 201, first.text
+    ((stored,),) = intake.sql("SELECT key FROM idempotency_keys")
+    assert stored == intake.container.idempotency_keys.digest(key)
+    assert BSN not in stored
+    assert len(stored) == 64
+    dump = " ".join(str(v) for row in intake.sql("SELECT * FROM idempotency_keys") for v in row)
+    assert key not in dump
+    assert BSN not in dump
+    again = intake.register(_body(), intake.officer(), key=key)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert intake.register(_body(phone="0201234567"), intake.officer(), key=key).status_code == 422
+
+
 def test_the_ttl_is_configurable_and_expired_keys_can_be_purged(
     pg: PgDatabases, tmp_path: Path
 ) -> None:
@@ -560,20 +578,24 @@ def test_the_ttl_is_configurable_and_expired_keys_can_be_purged(
         assert intake.register(_body(bsn=OTHER_BSN), intake.officer(), key="b").status_code == 201
         intake.sql(
             "UPDATE idempotency_keys SET created_at = created_at - make_interval(mins => 61) "
-            "WHERE key = 'a'"
+            "WHERE key = :k",
+            k=intake.container.idempotency_keys.digest("a"),
         )
         r = intake.register(_body(bsn=THIRD_BSN), intake.officer(), key="a")
         assert r.status_code == 201, r.text  # 61 minutes > the 1 h TTL: a new request
         intake.sql(
             "UPDATE idempotency_keys SET created_at = created_at - make_interval(mins => 61) "
-            "WHERE key = 'b'"
+            "WHERE key = :k",
+            k=intake.container.idempotency_keys.digest("b"),
         )
         with intake.container.uow() as uow:
             purged = service.purge_idempotency_keys(
                 uow=uow, now=dt.datetime.now(dt.UTC), ttl=dt.timedelta(hours=1)
             )
         assert purged == 1
-        assert [k for (k,) in intake.sql("SELECT key FROM idempotency_keys")] == ["a"]
+        assert [k for (k,) in intake.sql("SELECT key FROM idempotency_keys")] == [
+            intake.container.idempotency_keys.digest("a")
+        ]
     finally:
         intake.container.stop()
 
