@@ -606,7 +606,7 @@ def _call(
     sent = dict(headers or {})
     if method == "POST" and template.startswith("/partner/v1/"):
         sent["Idempotency-Key"] = str(uuid.uuid4())
-    if (method, template) == ("POST", "/v1/claims"):
+    if (method, template) == ("POST", "/v1/claims") and body is not None:
         # A claimant registers the BSN of their sign-in only (ADR 0025).
         sent = sys.tokens.signed_in(sent, body["bsn"])
     return sys.clients[service].request(method, url, json=body, headers=sent)
