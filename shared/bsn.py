@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -21,20 +22,40 @@ from stdnum.nl import bsn as stdnum_bsn
 
 _KEY_VERSION = 1
 _AAD = b"ww:bsn:v1"
-_CANDIDATE = re.compile(r"(?<!\d)(\d{3}[ .-]?\d{2,3}[ .-]?\d{3}|\d{8})(?!\d)")
-_SEPARATORS = str.maketrans("", "", " .-")
+# What people type between digit groups: spaces of any kind, dots, slashes, underscores and
+# the hyphen/dash family, also in their full-width forms. (`\d` matches every Unicode
+# decimal digit: full-width and other scripts' digits count as digits.)
+_SEP = r"[\s.\-/_\u2010-\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFF0F\uFF3F]"
+_SEPARATOR = re.compile(_SEP)
+# Digit groups joined by 1-3 separator characters ("123 45 6782", "123 / 456 / 782").
+_CHAIN = re.compile(rf"\d+(?:{_SEP}{{1,3}}\d+)*")
+_GROUP = re.compile(r"\d+")
 
 
 class InvalidBSNError(ValueError):
     """The value is not a syntactically valid BSN (format or 11-proef)."""
 
 
+def _ascii_digits(digits: str) -> str:
+    # Full-width (U+FF10..) and other scripts' decimal digits as ASCII, one for one.
+    return "".join(str(unicodedata.decimal(ch)) for ch in digits)
+
+
 def normalize_bsn(value: str) -> str:
-    """Strip separators and left-pad 8-digit numbers; raise InvalidBSNError if invalid."""
-    compact = value.translate(_SEPARATORS)
+    """The one normalisation of a BSN: the 9 ASCII digits, or InvalidBSNError.
+
+    Accepted forms: 9 digits, or 8 with a leading zero implied (`12345672` is `012345672`),
+    in ASCII or full-width digits, optionally grouped with spaces, dots, dashes, slashes
+    or underscores (`123 456 782`, `1234.56.782`, `123-45-6782`, `123/456/782`); then the
+    11-proef (python-stdnum's `nl.bsn`). The free-text check (`contains_bsn`) recognises
+    exactly these forms, so what the `bsn` field accepts cannot slip into free text.
+    """
+    # NFKC first: full-width digits and separators become ASCII ones.
+    compact = _SEPARATOR.sub("", unicodedata.normalize("NFKC", value))
     # stdnum would zero-pad any shorter number; only 8 or 9 digits are a BSN.
-    if not (compact.isascii() and compact.isdigit() and len(compact) in (8, 9)):
+    if not (compact.isdecimal() and len(compact) in (8, 9)):
         raise InvalidBSNError("not a valid BSN (9 digits passing the 11-proef)")
+    compact = _ascii_digits(compact)
     try:
         return str(stdnum_bsn.validate(compact))
     except StdnumValidationError as exc:
@@ -55,13 +76,55 @@ def mask_bsn(value: str) -> str:
     return "******" + value[-3:]
 
 
+def _bsn_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, bsn) of every BSN in free text, in any form `normalize_bsn` accepts.
+
+    A chain of digit groups joined by separators is searched at group boundaries: any run
+    of whole groups with 9 digits that passes the 11-proef is a BSN ("ref 42 123 456 782"
+    holds one). An 8-digit BSN (leading zero implied) counts only as one unseparated group,
+    so dates like 2026-12-07 and phone numbers are not taken for one. A valid BSN inside a
+    longer unbroken digit run (an IBAN, a 10-digit phone number) is not a BSN.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for chain in _CHAIN.finditer(text):
+        groups = [
+            (m.start(), m.end(), _ascii_digits(m.group())) for m in _GROUP.finditer(chain.group())
+        ]
+        base = chain.start()
+        if len(groups) == 1 and len(groups[0][2]) == 8:
+            if is_valid_bsn(groups[0][2]):
+                spans.append(
+                    (base + groups[0][0], base + groups[0][1], normalize_bsn(groups[0][2]))
+                )
+            continue
+        i = 0
+        while i < len(groups):
+            digits, j, found = "", i, False
+            while j < len(groups) and len(digits) + len(groups[j][2]) <= 9:
+                digits += groups[j][2]
+                j += 1
+                if len(digits) == 9 and is_valid_bsn(digits):
+                    spans.append((base + groups[i][0], base + groups[j - 1][1], digits))
+                    found = True
+                    break
+            i = j if found else i + 1
+    return spans
+
+
+def contains_bsn(text: str) -> bool:
+    """True when free text holds a BSN in any accepted form (spaces, dots, slashes, dashes,
+    full-width digits)."""
+    return any(ch.isdigit() for ch in text) and bool(_bsn_spans(text))
+
+
 def mask_bsn_in_text(text: str) -> str:
-    """Mask every 9-digit run in free text that passes the 11-proef."""
+    """Mask every BSN in free text (any form `contains_bsn` finds) as `******` + last three."""
     if not any(ch.isdigit() for ch in text):
         return text
-    return _CANDIDATE.sub(
-        lambda m: mask_bsn(m.group(1)) if is_valid_bsn(m.group(1)) else m.group(1), text
-    )
+    spans = _bsn_spans(text)
+    for start, end, bsn in reversed(spans):
+        text = text[:start] + mask_bsn(bsn) + text[end:]
+    return text
 
 
 def _to_str(value: object) -> object:
@@ -78,12 +141,19 @@ def _validate(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+BSN_FORMS = (
+    "Accepted forms: 9 digits passing the 11-proef, or 8 digits with a leading zero implied; "
+    "digits may be grouped with spaces, dots, dashes or slashes (`123 456 782`, "
+    "`1234.56.782`) and may be full-width; all normalise to the 9 ASCII digits."
+)
+"""The accepted forms of a BSN field, for OpenAPI descriptions."""
+
 BSN = Annotated[str, BeforeValidator(_to_str), AfterValidator(_validate)]
 """A pydantic field type: a normalised, 11-proef-valid BSN."""
 
 
 def _no_bsn(value: str) -> str:
-    if mask_bsn_in_text(value) != value:
+    if contains_bsn(value):
         raise ValueError("must not contain a BSN (free text ends up in events and audit logs)")
     return value
 

@@ -272,6 +272,13 @@ def token(
     client_id: Annotated[str | None, typer.Option(help="partner application: client id")] = None,
     scope: Annotated[list[str], typer.Option("--scope", help="partner scopes")] = [],  # noqa: B006
     ttl_minutes: Annotated[int, typer.Option(min=1, max=24 * 60)] = 480,
+    bsn: Annotated[
+        str | None,
+        typer.Option(
+            help="claimants: the BSN of the sign-in (DigiD), put in the token's `bsn` claim; "
+            "a claimant registers only this BSN"
+        ),
+    ] = None,
 ) -> None:
     """Mint a dev token signed with the local key (embedded and dev modes only).
 
@@ -292,6 +299,16 @@ def token(
         raise typer.BadParameter(
             "give --role (a person) or --client-id with --scope (a partner application)"
         )
+    if bsn is not None:
+        from shared.bsn import InvalidBSNError, normalize_bsn
+
+        if "claimant" not in role:
+            raise typer.BadParameter("--bsn is for claimant tokens (--role claimant)")
+        try:
+            bsn = normalize_bsn(bsn)
+        except InvalidBSNError:
+            # The value itself is never echoed: it may be someone's BSN.
+            raise typer.BadParameter("--bsn is not a valid BSN (9 digits, 11-proef)") from None
     assert settings.auth_local_key_file is not None
     key = load_or_create_local_key(settings.auth_local_key_file)
     typer.echo(
@@ -305,6 +322,7 @@ def token(
             office=office,
             client_id=client_id,
             ttl=dt.timedelta(minutes=ttl_minutes),
+            bsn=bsn,
         )
     )
     warning = state_dir_mismatch(key_id(key.public_key()), settings)

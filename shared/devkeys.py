@@ -64,8 +64,10 @@ def mint_token(
     client_id: str | None = None,
     ttl: dt.timedelta = dt.timedelta(hours=8),
     now: dt.datetime | None = None,
+    bsn: str | None = None,
 ) -> str:
-    """Sign a dev token (users: roles; partner apps: client_id + scopes)."""
+    """Sign a dev token (users: roles; partner apps: client_id + scopes; claimants: the
+    `bsn` their sign-in established, as an OIDC broker in front of DigiD gives it)."""
     now = now or dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -86,4 +88,6 @@ def mint_token(
             claims["scope"] = " ".join(sorted(scopes))
     if office:
         claims["office"] = office
+    if bsn is not None:
+        claims["bsn"] = bsn
     return jwt.encode(claims, private_key, algorithm="ES256")

@@ -23,6 +23,7 @@ from shared.db.engine import build_engine, build_session_factory
 from shared.db.migrate import upgrade
 from shared.db.uow import UnitOfWork
 from shared.events import REGISTRY
+from shared.idempotency import IdempotencyKeyHasher
 from shared.logging import get_logger
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.embedded import EmbeddedBroker
@@ -121,6 +122,15 @@ class ServiceContainer:
             else None,
             hash_key_b64=s.bsn_hash_key.get_secret_value() if s.bsn_hash_key else None,
             dev_key_dir=s.state_dir,
+        )
+
+    @functools.cached_property
+    def idempotency_keys(self) -> IdempotencyKeyHasher:
+        """Hashes Idempotency-Key values before they are stored or looked up (ADR 0025)."""
+        secret = self.settings.idempotency_key_secret
+        return IdempotencyKeyHasher.from_settings(
+            secret_b64=secret.get_secret_value() if secret else None,
+            dev_key_dir=self.settings.state_dir,
         )
 
     @property

@@ -29,6 +29,7 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000
     handles_bsn: ClassVar[bool] = False
+    stores_idempotency_keys: ClassVar[bool] = False
 
     environment: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
@@ -63,6 +64,9 @@ class ServiceSettings(BaseSettings):
 
     bsn_encryption_key: SecretStr | None = None
     bsn_hash_key: SecretStr | None = None
+    # Idempotency-Key values are stored as HMAC-SHA256 under this secret (base64, >= 32
+    # bytes): a caller may put anything in a key, a BSN included (issue 13, ADR 0025).
+    idempotency_key_secret: SecretStr | None = None
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
@@ -96,6 +100,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production requires auth_mode=jwks")
             if self.handles_bsn and (self.bsn_encryption_key is None or self.bsn_hash_key is None):
                 raise ValueError("production requires bsn_encryption_key and bsn_hash_key")
+            if self.stores_idempotency_keys and self.idempotency_key_secret is None:
+                raise ValueError("production requires idempotency_key_secret")
 
     @property
     def topic(self) -> str:

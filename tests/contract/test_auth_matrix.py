@@ -612,6 +612,9 @@ def _call(
     sent = dict(headers or {})
     if method == "POST" and template.startswith("/partner/v1/"):
         sent["Idempotency-Key"] = str(uuid.uuid4())
+    if (method, template) == ("POST", "/v1/claims") and body is not None:
+        # A claimant registers the BSN of their sign-in only (ADR 0025).
+        sent = sys.tokens.signed_in(sent, body["bsn"])
     return sys.clients[service].request(method, url, json=body, headers=sent)
 
 
@@ -797,7 +800,8 @@ def test_claimant_cannot_read_another_claimants_claim(system: System) -> None:
     intake = system.clients["intake"]
     alice = _bearer(system.user("claimant", sub="claimant-alice", office=None))
     bob = _bearer(system.user("claimant", sub="claimant-bob", office=None))
-    r = intake.post("/v1/claims", json=_claim_body(system.bsn()), headers=bob)
+    body = _claim_body(system.bsn())
+    r = intake.post("/v1/claims", json=body, headers=system.tokens.signed_in(bob, body["bsn"]))
     assert r.status_code == 201, r.text
     assert r.json()["channel"] == "claimant"
     claim_id = r.json()["id"]
@@ -907,7 +911,8 @@ def test_triage_claim_rows_claimant_coach_and_team_lead(system: System) -> None:
     intake, triage = system.clients["intake"], system.clients["triage"]
     noor = _bearer(system.user("claimant", sub="claimant-noor", office=None))
     piet = _bearer(system.user("claimant", sub="claimant-piet", office=None))
-    r = intake.post("/v1/claims", json=_claim_body(system.bsn()), headers=noor)
+    body = _claim_body(system.bsn())
+    r = intake.post("/v1/claims", json=body, headers=system.tokens.signed_in(noor, body["bsn"]))
     assert r.status_code == 201, r.text
     claim_id = r.json()["id"]
     system.drain_all()
@@ -1070,8 +1075,9 @@ def test_unknown_or_deactivated_coach_and_officeless_team_lead_are_refused(
 
 def _claimant_claim(system: System, postcode: str) -> tuple[str, dict[str, str]]:
     claimant = _bearer(system.user("claimant", sub=f"claimant-{uuid.uuid4()}", office=None))
+    body = _claim_body(system.bsn(), postcode)
     r = system.clients["intake"].post(
-        "/v1/claims", json=_claim_body(system.bsn(), postcode), headers=claimant
+        "/v1/claims", json=body, headers=system.tokens.signed_in(claimant, body["bsn"])
     )
     assert r.status_code == 201, r.text
     return str(r.json()["id"]), claimant

@@ -83,9 +83,10 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             return r
 
         # --- intake: valid registrations (staff, claimant, partner), BSN also as a JSON number
+        own = bsn()  # the claimant's: it comes from the sign-in, in the token (ADR 0025)
         for label, headers, body in (
             ("register staff", staff, _claim(bsn(), date_of_birth="1980-05-01")),
-            ("register claimant", claimant, _claim(bsn())),
+            ("register claimant", tokens.signed_in(claimant, own), _claim(own)),
             ("register partner", partner, _claim(bsn(), years_work_history=4)),
             ("register bsn as number", staff, _claim(int(bsn()))),
             ("register spaced bsn", staff, _claim(" ".join(bsn()))),

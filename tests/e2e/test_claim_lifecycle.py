@@ -67,7 +67,11 @@ def test_a_closed_case_closes_the_claim_and_the_bsn_claims_again(
                 "first_ww_day": today.isoformat(),
                 "postcode": "1011 AB",
             }
-            r = http.post(f"{intake}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{intake}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             claim_id = r.json()["id"]
 
@@ -124,7 +128,11 @@ def test_a_closed_case_closes_the_claim_and_the_bsn_claims_again(
             ).json()
             assert [c["id"] for c in listed["items"]] == [claim_id]
 
-            r = http.post(f"{intake}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{intake}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             again = r.json()["id"]
             assert again != claim_id

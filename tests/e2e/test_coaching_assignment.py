@@ -62,7 +62,11 @@ def test_intake_coach_gets_the_personal_case_over_kafka(
                 "first_ww_day": today.isoformat(),
                 "postcode": "1011 AB",
             }
-            r = http.post(f"{system.urls['intake']}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{system.urls['intake']}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             claim_id = uuid.UUID(r.json()["id"])
             case_url = f"{system.urls['coaching']}/v1/cases/{claim_id}"

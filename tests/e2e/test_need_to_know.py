@@ -49,7 +49,11 @@ def test_roster_and_caseload_reach_every_service_over_kafka(
                 "first_ww_day": local_today().isoformat(),
                 "postcode": "1011 AB",  # AMS: not the coach's office
             }
-            r = http.post(f"{system.urls['intake']}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{system.urls['intake']}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             claim_id = uuid.UUID(r.json()["id"])
             urls = {

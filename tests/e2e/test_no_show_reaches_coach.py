@@ -133,7 +133,11 @@ def test_a_repeated_no_show_reaches_the_coach_over_kafka(
                 "first_ww_day": today.isoformat(),
                 "postcode": "1011 AB",
             }
-            r = http.post(f"{intake}/v1/claims", json=body, headers=claimant)
+            r = http.post(
+                f"{intake}/v1/claims",
+                json=body,
+                headers=system.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 201, r.text
             claim_id = r.json()["id"]
             [booked] = http.get(f"{intake}/v1/claims/{claim_id}/appointments", headers=admin).json()

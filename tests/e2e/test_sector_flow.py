@@ -53,11 +53,17 @@ def test_a_sector_code_travels_from_the_claim_to_the_agencys_search(
             "questionnaire_answers": {"self_rated_health": 4},
         }
         with httpx.Client(timeout=30) as http:
-            r = http.post(f"{intake}/v1/claims", json={**body, "sector": "zorg"}, headers=claimant)
+            r = http.post(
+                f"{intake}/v1/claims",
+                json={**body, "sector": "zorg"},
+                headers=sys.tokens.signed_in(claimant, body["bsn"]),
+            )
             assert r.status_code == 422, r.text
             assert [e["field"] for e in r.json()["errors"]] == ["sector"]
             r = http.post(
-                f"{intake}/v1/claims", json={**body, "sector": "healthcare"}, headers=claimant
+                f"{intake}/v1/claims",
+                json={**body, "sector": "healthcare"},
+                headers=sys.tokens.signed_in(claimant, body["bsn"]),
             )
             assert r.status_code == 201, r.text
             claim_id = uuid.UUID(r.json()["id"])

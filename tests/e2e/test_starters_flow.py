@@ -41,18 +41,19 @@ def test_starters_scheme_to_revival_reopens_the_case_over_kafka(
         claimant = Tokens.header(system.tokens.user("claimant", sub="claimant-e2e-starters"))
         today = local_today()
         first_ww_day = today - dt.timedelta(days=20)
+        bsn = synthetic_bsn(random.Random(6060))
         with httpx.Client(timeout=30) as http:
             r = http.post(
                 f"{system.urls['intake']}/v1/claims",
                 json={
-                    "bsn": synthetic_bsn(random.Random(6060)),
+                    "bsn": bsn,
                     "given_name": "Sanne",
                     "family_name": "Jansen",
                     "date_of_birth": "1985-06-01",
                     "first_ww_day": first_ww_day.isoformat(),
                     "postcode": "3511 AB",
                 },
-                headers=claimant,
+                headers=system.tokens.signed_in(claimant, bsn),
             )
             assert r.status_code == 201, r.text
             claim_id = uuid.UUID(r.json()["id"])

@@ -69,7 +69,11 @@ def _run_story(
         "years_work_history": 30,
     }
     with httpx.Client(timeout=30) as http:
-        r = http.post(f"{urls['intake']}/v1/claims", json=body, headers=claimant)
+        r = http.post(
+            f"{urls['intake']}/v1/claims",
+            json=body,
+            headers=tokens.signed_in(claimant, body["bsn"]),
+        )
         assert r.status_code == 201, r.text
         claim_id = r.json()["id"]
         case_url = f"{urls['coaching']}/v1/cases/{claim_id}"

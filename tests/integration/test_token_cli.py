@@ -103,3 +103,32 @@ def test_token_needs_no_web_stack() -> None:
         f"ww token in-process: {out.strip()}; whole process {time.perf_counter() - started:.2f} s"
     )
     assert out.startswith("[] "), out
+
+
+def test_a_claimant_token_carries_the_bsn_of_the_sign_in(tmp_path: Path) -> None:
+    """ADR 0025: `ww token --role claimant --bsn B` puts B in the token's `bsn` claim (a
+    claimant registers only that BSN); the BSN itself is never printed, nor a rejected one."""
+    import jwt
+
+    env = {**os.environ, "WW_STATE_DIR": str(tmp_path), "INTAKE_PORT": str(free_port())}
+    ok = subprocess.run(
+        [WW, "token", "--role", "claimant", "--sub", "c-1", "--bsn", "111 222 333"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    token = ok.stdout.strip()
+    assert jwt.decode(token, options={"verify_signature": False})["bsn"] == "111222333"
+    assert "111222333" not in ok.stdout + ok.stderr
+    bad = subprocess.run(
+        [WW, "token", "--role", "claimant", "--bsn", "123456789"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert bad.returncode != 0
+    assert "123456789" not in bad.stdout + bad.stderr
+    assert "valid BSN" in bad.stderr

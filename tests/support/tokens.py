@@ -26,8 +26,15 @@ class Tokens:
         self.issuer = issuer
         self.audience = audience
 
-    def user(self, *roles: str, sub: str = "test-user", office: str | None = None) -> str:
-        """A valid token of a person."""
+    def user(
+        self,
+        *roles: str,
+        sub: str = "test-user",
+        office: str | None = None,
+        bsn: str | None = None,
+    ) -> str:
+        """A valid token of a person; a claimant's carries the `bsn` of their sign-in (a
+        claimant registers only that BSN, ADR 0025)."""
         return mint_token(
             self.key,
             subject=sub,
@@ -35,6 +42,7 @@ class Tokens:
             audience=self.audience,
             roles=roles,
             office=office,
+            bsn=bsn,
         )
 
     def app(self, client_id: str, *scopes: str) -> str:
@@ -67,6 +75,21 @@ class Tokens:
         return mint_token(
             other, subject="mallory", issuer=self.issuer, audience=self.audience, roles=roles
         )
+
+    def signed_in(self, headers: dict[str, str], bsn: object) -> dict[str, str]:
+        """The headers with a claimant's token re-minted to carry `bsn` as the BSN of the
+        sign-in (ADR 0025: a claimant registers only that BSN); other tokens unchanged."""
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not isinstance(bsn, str):
+            return headers
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:  # not a token we minted (a malformed one under test)
+            return headers
+        if "claimant" not in claims.get("roles", []):
+            return headers
+        claims["bsn"] = bsn
+        return {**headers, "Authorization": f"Bearer {jwt.encode(claims, self.key, 'ES256')}"}
 
     @staticmethod
     def header(token: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ class CoachingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="COACHING_", extra="ignore")
     service_name: ClassVar[str] = "coaching"
     default_port: ClassVar[int] = 8003
+    stores_idempotency_keys: ClassVar[bool] = True
 
     max_cases_per_contract_hour: float = Field(
         default=5.0,

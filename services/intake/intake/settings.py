@@ -17,6 +17,7 @@ class IntakeSettings(ServiceSettings):
     service_name: ClassVar[str] = "intake"
     default_port: ClassVar[int] = 8001
     handles_bsn: ClassVar[bool] = True
+    stores_idempotency_keys: ClassVar[bool] = True
 
     first_ww_day_max_past_days: int = Field(
         default=92, ge=0, description="Oldest first WW day accepted"
@@ -43,6 +44,23 @@ class IntakeSettings(ServiceSettings):
     )
     idempotency_key_ttl_hours: float = Field(
         default=24, gt=0, description="How long an Idempotency-Key replays its first response"
+    )
+    claimant_bsn_claim: str = Field(
+        default="bsn",
+        min_length=1,
+        max_length=100,
+        description="The claim of a claimant's access token that carries the BSN the sign-in "
+        "(DigiD through an OIDC broker) established; brokers name it differently (ADR 0025)",
+    )
+    registration_refusals_per_window: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Refused registrations (an open claim exists, not the own BSN) a claimant "
+        "or partner application may have in the window before further attempts are 429",
+    )
+    registration_refusal_window_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="The window of the refusal limit"
     )
     slot_minutes: int = Field(
         default=45, ge=5, le=480, description="Length of one intake slot (agenda)"

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ValidationError
 from shared.bsn import (
     BSN,
     BsnVault,
+    FreeText,
     InvalidBSNError,
+    contains_bsn,
     is_valid_bsn,
     mask_bsn,
     mask_bsn_in_text,
@@ -241,3 +243,65 @@ def test_free_text_refuses_a_bsn_in_any_common_notation() -> None:
     for text in ("bsn 111222333", "123.456.782", "my number is 123 456 782"):
         with pytest.raises(PydanticValidationError, match="must not contain a BSN"):
             adapter.validate_python(text)
+
+
+# --- obfuscated forms (issue 13 item 7) ----------------------------------------------------------
+
+OBFUSCATED = [
+    "123 456 782",
+    "1234 56 782",
+    "123.456.782",
+    "123-45-6782",
+    "123/456/782",
+    "123_456_782",
+    "123 / 456 / 782",
+    "1 2 3 4 5 6 7 8 2",
+    "123\u00a0456\u00a0782",  # no-break spaces
+    "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff12",  # full-width digits
+    "\uff11\uff12\uff13\u3000\uff14\uff15\uff16\u3000\uff17\uff18\uff12",  # full-width digits and ideographic spaces
+    "123\uff0f456\uff0f782",  # full-width slashes
+    "123\u2013456\u2013782",  # en dashes
+]
+
+
+@pytest.mark.parametrize("form", OBFUSCATED)
+def test_every_accepted_form_normalises_to_the_same_bsn(form: str) -> None:
+    assert normalize_bsn(form) == "123456782"
+
+
+@pytest.mark.parametrize("form", OBFUSCATED)
+def test_free_text_check_finds_every_form(form: str) -> None:
+    text = f"mijn nummer is {form}, bel me"
+    assert contains_bsn(text)
+    masked = mask_bsn_in_text(text)
+    assert masked == "mijn nummer is ******782, bel me"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "since 2026-12-07",  # a date: 8 digits in separated groups is no BSN
+        "phone 0612345678",
+        "call 06 1234 5678",
+        "iban NL91ABNA0417164300",
+        "version 1.2.3",
+        "123 456 789",  # fails the 11-proef
+    ],
+)
+def test_free_text_check_leaves_ordinary_numbers(text: str) -> None:
+    assert not contains_bsn(text)
+    assert mask_bsn_in_text(text) == text
+
+
+def test_a_bsn_after_other_numbers_is_still_found() -> None:
+    assert mask_bsn_in_text("ref 42 123 456 782") == "ref 42 ******782"
+
+
+def test_free_text_type_refuses_obfuscated_forms() -> None:
+    class Note(BaseModel):
+        text: FreeText
+
+    for form in OBFUSCATED:
+        with pytest.raises(ValidationError) as info:
+            Note(text=f"bsn {form}")
+        assert form not in str(info.value.errors(include_input=False))

@@ -124,7 +124,10 @@ def plan_contact_moment(
             claim_id=claim_id,
             principal=principal,
             data=body,
-            idempotency_key=idempotency_key,
+            # Stored as a keyed hash, never as sent (ADR 0025).
+            idempotency_key=container.idempotency_keys.digest(idempotency_key)
+            if idempotency_key is not None
+            else None,
             now=_now(),
         )
     if planned.replayed:

@@ -117,7 +117,10 @@ def create_activity(
             claim_id=claim_id,
             principal=principal,
             data=body,
-            idempotency_key=idempotency_key,
+            # Stored as a keyed hash, never as sent (ADR 0025).
+            idempotency_key=container.idempotency_keys.digest(idempotency_key)
+            if idempotency_key is not None
+            else None,
             today=local_today(),
         )
     activity = created.activity

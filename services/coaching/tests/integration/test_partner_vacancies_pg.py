@@ -205,6 +205,22 @@ def test_same_key_and_body_replays_without_a_duplicate(api: Api) -> None:
     assert api.publish(other, vacancy(title="Kok"), key).json()["id"] != first.json()["id"]
 
 
+def test_keys_are_stored_as_a_keyed_hash(api: Api) -> None:
+    """Issue 13 item 7: a partner may put a BSN in its key; the table never holds it."""
+    agency = api.agency("Hash Test")
+    key = f"order-111222333-{uuid.uuid4()}"
+    first = api.publish(agency, vacancy(title="Bakker"), key)
+    assert first.status_code == 201, first.text
+    rows = api.rows(
+        "SELECT key FROM partner_idempotency_keys WHERE client_id = :c", c=agency.client_id
+    )
+    assert [r["key"] for r in rows] == [api.container.idempotency_keys.digest(key)]
+    assert "111222333" not in rows[0]["key"]
+    again = api.publish(agency, vacancy(title="Bakker"), key)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+
+
 def test_concurrent_duplicates_publish_once(api: Api) -> None:
     agency = api.agency("Concurrent Test")
     key = f"race-{uuid.uuid4()}"
@@ -246,6 +262,11 @@ def test_missing_or_malformed_key_is_422_naming_the_header(
         ({"sector": "mining"}, "sector"),
         ({"skills": ["<script>"]}, "skills.0"),
         ({"title": "Call 111222333"}, "title"),
+        # issue 13 item 7: a BSN in a skill, plain or typed with separators
+        ({"skills": ["heftruck", "111222333"]}, "skills.1"),
+        ({"skills": ["123 456 782"]}, "skills.0"),
+        ({"skills": ["123/456/782"]}, "skills.0"),
+        ({"title": "Call 123.456.782"}, "title"),
     ],
 )
 def test_vacancy_validation(api: Api, overrides: dict[str, Any], field: str) -> None:

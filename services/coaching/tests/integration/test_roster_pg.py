@@ -209,6 +209,33 @@ def test_create_validation_names_the_field(
     assert {t: roster.count(t) for t in ("coaches", "outbox", "audit_log")} == before
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        "123456782",
+        "123 456 782",
+        "1234 56 782",
+        "123.456.782",
+        "123-45-6782",
+        "123/456/782",
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff12",  # full-width digits
+        "123\u00a0456\u00a0782",  # no-break spaces
+    ],
+)
+def test_a_bsn_in_any_form_never_reaches_coach_registered(roster: Roster, form: str) -> None:
+    """Issue 13 item 7: the free-text check normalises (NFKC, separators) before it looks."""
+    before = {t: roster.count(t) for t in ("coaches", "outbox", "audit_log")}
+    r = roster.client.post(
+        "/v1/coaches",
+        json={"display_name": f"Anouk {form}", "office_code": "AMS", "contract_hours": 20},
+        headers=roster.admin(),
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["display_name"]
+    assert form not in r.text
+    assert {t: roster.count(t) for t in ("coaches", "outbox", "audit_log")} == before
+
+
 def test_list_paginates_filters_and_sorts(fresh_roster: Roster) -> None:
     roster = fresh_roster
     names = ["Eva", "Bram", "Daan", "Anouk", "Cor"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from intake.claims.models import Claim, IdempotencyKey
 from intake.claims.schemas import ClaimFilter
+from intake.db import AuditLog
 
 
 def get(session: Session, claim_id: uuid.UUID) -> Claim | None:
@@ -127,3 +128,20 @@ def lock(session: Session, claim_id: uuid.UUID) -> Claim | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
+
+
+def refusals_since(
+    session: Session, *, actor: str, action: str, since: dt.datetime
+) -> list[dt.datetime]:
+    """When the actor's audit rows of `action` since `since` occurred, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditLog.occurred_at)
+            .where(
+                AuditLog.occurred_at >= since,
+                AuditLog.actor == actor,
+                AuditLog.action == action,
+            )
+            .order_by(AuditLog.occurred_at)
+        )
+    )

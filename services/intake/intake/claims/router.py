@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 
 from intake.access import service as access
 from intake.claims import lifecycle, service
@@ -21,7 +21,7 @@ from intake.claims.schemas import (
     ClaimWithdraw,
 )
 from intake.settings import IntakeSettings
-from shared.bsn import BsnVault, mask_bsn
+from shared.bsn import BsnVault, InvalidBSNError, mask_bsn, normalize_bsn
 from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
@@ -72,16 +72,45 @@ def _office_scope(principal: Principal) -> str | None:
     return None
 
 
+def _caller(
+    principal: Principal, channel: RegistrationChannel, settings: IntakeSettings
+) -> service.RegistrationCaller:
+    """Staff, or a claimant (with the BSN of their sign-in) or partner application, whose
+    refusals are rate-limited and whose 409 names no claim (ADR 0025)."""
+    if channel is not RegistrationChannel.CLAIMANT:
+        return service.RegistrationCaller(
+            staff=channel is RegistrationChannel.STAFF,
+            limited=(channel is not RegistrationChannel.STAFF),
+        )
+    raw = principal.claims.get(settings.claimant_bsn_claim)
+    try:
+        signed_in = normalize_bsn(raw) if isinstance(raw, str) else None
+    except InvalidBSNError:
+        signed_in = None  # a broker sending junk: treated as no BSN (403), never echoed
+    return service.RegistrationCaller(staff=False, limited=True, signed_in_bsn=signed_in)
+
+
 _CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "Registered; `Location` names the claim. A retry with the same "
         "`Idempotency-Key` and body replays this response (same status, body and Location) "
         "with `Idempotent-Replayed: true`",
     },
+    403: PROBLEM_RESPONSES[422]
+    | {
+        "description": "`forbidden`: the role or scope may not register, or a claimant token "
+        "carries no BSN; `not-own-bsn`: a claimant sent a BSN other than their sign-in's"
+    },
     409: PROBLEM_RESPONSES[422]
     | {
-        "description": "`open-claim-exists`: the BSN has an open claim (`existing_claim_id`); "
+        "description": "`open-claim-exists`: the BSN has an open claim (`existing_claim_id` "
+        "only for staff; claimants and partner applications learn nothing about the claim); "
         "`idempotency-key-in-progress`: retry shortly"
+    },
+    429: PROBLEM_RESPONSES[422]
+    | {
+        "description": "`rate-limited`: a claimant or partner application had too many refused "
+        "registrations in the window (settings); `Retry-After` says how many seconds to wait"
     },
     422: PROBLEM_RESPONSES[422]
     | {
@@ -115,14 +144,19 @@ def register_claim(
 
     The channel follows from the caller: `claimant` (the claimant's own token), `staff`,
     `employer` (staff with `registered_by_employer`) or `temp_agency` (partner application).
+    A claimant registers the BSN of their sign-in (the token's `bsn` claim), never another;
+    claimants and partner applications learn no claim id from a 409, and their refused
+    attempts are audited and rate-limited (ADR 0025).
     """
     settings = container.settings
     assert isinstance(settings, IntakeSettings)
     channel = _channel(principal)
+    caller = _caller(principal, channel, settings)
     actor = principal.as_actor()
     idempotency = (
         service.IdempotencyRequest(
-            key=idempotency_key,
+            # Stored and looked up as a keyed hash: the key as sent never reaches the table.
+            key=container.idempotency_keys.digest(idempotency_key),
             subject=actor.subject,
             endpoint=REGISTER_ENDPOINT,
             ttl=dt.timedelta(hours=settings.idempotency_key_ttl_hours),
@@ -131,19 +165,28 @@ def register_claim(
         if idempotency_key is not None
         else None
     )
-    with container.uow() as uow:
-        result = service.register_claim(
-            uow=uow,
-            data=body,
-            actor=actor,
-            channel=channel,
-            claimant_subject=principal.subject if channel is RegistrationChannel.CLAIMANT else None,
-            vault=container.bsn,
-            offices=load_offices(),
-            settings=settings,
-            today=local_today(),
-            idempotency=idempotency,
-        )
+    try:
+        with container.uow() as uow:
+            result = service.register_claim(
+                uow=uow,
+                data=body,
+                actor=actor,
+                channel=channel,
+                claimant_subject=principal.subject
+                if channel is RegistrationChannel.CLAIMANT
+                else None,
+                vault=container.bsn,
+                offices=load_offices(),
+                settings=settings,
+                today=local_today(),
+                idempotency=idempotency,
+                caller=caller,
+            )
+    except service.RegistrationThrottledError as exc:
+        # The one problem with a header: Retry-After (RFC 9110), as the partner API does.
+        raise HTTPException(
+            status_code=429, detail=exc.detail, headers={"Retry-After": str(exc.retry_after)}
+        ) from None
     headers = {"Location": result.location} if result.location else {}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"

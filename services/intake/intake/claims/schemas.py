@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.bsn import BSN, FreeText, mask_bsn_in_text
+from shared.bsn import BSN, BSN_FORMS, FreeText, contains_bsn, mask_bsn_in_text
 from shared.events.common import RegistrationChannel
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
@@ -84,6 +84,17 @@ def _phone(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
+
+
+def _email_without_bsn(value: str) -> str:
+    # An address like 123456782@example.nl is the BSN in plain text on every screen and in
+    # every export that shows the e-mail address; refuse it, in any form the BSN takes.
+    if contains_bsn(value):
+        raise ValueError("must not contain a BSN")
+    return value
+
+
+Email = Annotated[EmailStr, AfterValidator(_email_without_bsn)]
 
 QUESTIONNAIRE_MAX_KEYS = 40
 QUESTIONNAIRE_MAX_TEXT = 200
@@ -154,11 +165,16 @@ class ClaimCreate(RequestModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    bsn: BSN = Field(description="Citizen service number; 9 digits passing the 11-proef")
+    bsn: BSN | None = Field(
+        default=None,
+        description="Citizen service number (BSN). " + BSN_FORMS + " Required for staff and "
+        "partner applications. A claimant registers the BSN of their sign-in (the token's "
+        "`bsn` claim): they may omit this field; a different BSN is 403 `not-own-bsn`.",
+    )
     given_name: Name = Field(description="Given name(s) as the claimant uses them")
     family_name: Name = Field(description="Family name including any prefix, e.g. van der Berg")
     date_of_birth: dt.date = Field(description="Date of birth; the age must be plausible for WW")
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Email | None = Field(default=None, max_length=254)
     phone: Phone | None = Field(
         default=None, description="Dutch or international number; stored as E.164"
     )
@@ -276,7 +292,7 @@ class ClaimUpdate(RequestModel):
         default=None, description="New Dutch postcode; a move may change the office", max_length=8
     )
     phone: Phone | None = None
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Email | None = Field(default=None, max_length=254)
     preferred_language: Literal["nl", "en"] | None = None
     unavailable: list[UnavailableTime] | None = Field(
         default=None, max_length=MAX_UNAVAILABLE_TIMES
@@ -322,4 +338,4 @@ class ClaimSearch(RequestModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bsn: BSN
+    bsn: BSN = Field(description="Citizen service number (BSN). " + BSN_FORMS)

@@ -34,6 +34,38 @@ class OpenClaimExistsError(Conflict):
     title = "An open claim already exists for this BSN"
 
 
+class NotOwnBsnError(Forbidden):
+    """A claimant registers only the BSN their sign-in established (ADR 0025)."""
+
+    slug = "not-own-bsn"
+    title = "A claimant registers only their own BSN"
+
+
+class RegistrationThrottledError(Problem):
+    """Too many refused registrations by one caller; the router answers 429 + Retry-After."""
+
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RegistrationCaller:
+    """Who registers, as far as the BSN-oracle rules care (ADR 0025).
+
+    `signed_in_bsn` is the BSN of a claimant's sign-in (None for others, or a claimant
+    token without one); `limited` is set for callers whose refusals are counted and
+    rate-limited (claimants and partner applications); `staff` callers learn the existing
+    claim's id from a 409, nobody else does.
+    """
+
+    staff: bool
+    limited: bool
+    signed_in_bsn: str | None = None
+
+
 class IdempotencyKeyReuseError(Problem):
     """The caller sent a different request under a key it already used."""
 
@@ -138,7 +170,7 @@ def effective_channel(
 def request_hash(data: ClaimCreate, vault: BsnVault) -> str:
     """SHA-256 of the canonical JSON of the validated body, the BSN replaced by its keyed hash."""
     canonical = data.model_dump(mode="json")
-    canonical["bsn"] = vault.lookup_hash(data.bsn)
+    canonical["bsn"] = vault.lookup_hash(data.bsn) if data.bsn is not None else None
     raw = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -183,14 +215,23 @@ def register_claim(
     settings: IntakeSettings,
     today: dt.date,
     idempotency: IdempotencyRequest | None = None,
+    caller: RegistrationCaller | None = None,
+    now: dt.datetime | None = None,
 ) -> RegistrationResponse:
     """Register a claim and queue `claim.registered`, in one transaction.
 
     With an idempotency key, the stored response is inserted in the same transaction, so
     a retried or concurrent duplicate replays the first answer instead of registering twice.
     Only successful responses are stored: a rejected request wrote nothing, so repeating it
-    is harmless and gets the same rejection.
+    is harmless and gets the same rejection (and, for a limited caller, an audited refusal
+    that counts towards its limit).
     """
+    caller = caller or RegistrationCaller(staff=True, limited=False)
+    now = now or dt.datetime.now(dt.UTC)
+    if caller.limited:
+        _check_refusal_limit(uow, actor=actor, settings=settings, now=now)
+    data = _registered_bsn(uow, data, channel=channel, caller=caller, actor=actor)
+    assert data.bsn is not None
     idem = idempotency
     digest = request_hash(data, vault) if idem else ""
     if idem:
@@ -311,9 +352,95 @@ def register_claim(
             raise IdempotencyKeyInProgressError(
                 "a request with this Idempotency-Key is still being processed; retry shortly"
             ) from None
+        if not caller.staff:
+            # No claim id, no other detail: the same answer whichever claim it is (ADR 0025).
+            _refused(uow, actor=actor, reason="open_claim_exists", claim=winner, channel=channel)
+            raise OpenClaimExistsError("this BSN already has an open claim") from None
         extra = {"existing_claim_id": str(winner.id)} if winner else {}
         raise OpenClaimExistsError("this BSN already has an open claim", **extra) from None
     return RegistrationResponse(status=201, body=body, location=location, replayed=False)
+
+
+REFUSED_ACTION = "claim.register_refused"
+THROTTLED_ACTION = "claim.register_throttled"
+
+
+def _refused(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    reason: str,
+    claim: Claim | None,
+    channel: RegistrationChannel,
+) -> None:
+    """Audit a refused registration in its own commit: it counts towards the caller's limit
+    and shows staff who tried to register against which claim (never the BSN itself)."""
+    uow.audit(
+        actor=actor,
+        action=REFUSED_ACTION,
+        resource_type="claim",
+        resource_id=claim.id if claim is not None else "-",
+        new={"reason": reason, "channel": channel.value},
+    )
+    uow.commit()
+
+
+def _check_refusal_limit(
+    uow: UnitOfWork, *, actor: Actor, settings: IntakeSettings, now: dt.datetime
+) -> None:
+    """429 once the caller has used up its refusals in the window (counted from the audit
+    log, so every API process sees the same count); the throttled attempt is audited too."""
+    window = dt.timedelta(minutes=settings.registration_refusal_window_minutes)
+    refusals = repository.refusals_since(
+        uow.session, actor=actor.subject, action=REFUSED_ACTION, since=now - window
+    )
+    if len(refusals) < settings.registration_refusals_per_window:
+        return
+    # The attempt may be retried when enough of the counted refusals have left the window.
+    oldest_counted = refusals[-settings.registration_refusals_per_window]
+    retry_after = max(1, int((oldest_counted + window - now).total_seconds()) + 1)
+    uow.audit(
+        actor=actor,
+        action=THROTTLED_ACTION,
+        resource_type="claim",
+        resource_id="-",
+        new={"refusals": len(refusals), "retry_after_s": retry_after},
+    )
+    uow.commit()
+    raise RegistrationThrottledError(
+        "too many refused registrations; retry later", retry_after=retry_after
+    )
+
+
+def _registered_bsn(
+    uow: UnitOfWork,
+    data: ClaimCreate,
+    *,
+    channel: RegistrationChannel,
+    caller: RegistrationCaller,
+    actor: Actor,
+) -> ClaimCreate:
+    """The body with the BSN that is registered: a claimant's comes from the sign-in."""
+    if channel is RegistrationChannel.CLAIMANT:
+        if caller.signed_in_bsn is None:
+            raise Forbidden("the sign-in established no BSN: a claimant registers with DigiD")
+        if data.bsn is not None and data.bsn != caller.signed_in_bsn:
+            _refused(uow, actor=actor, reason="not_own_bsn", claim=None, channel=channel)
+            raise NotOwnBsnError(
+                "a claimant registers only the BSN of their own sign-in; omit `bsn`",
+                errors=[
+                    {
+                        "field": "bsn",
+                        "location": "body",
+                        "message": "must be the BSN of the sign-in, or omitted",
+                        "code": "not_own_bsn",
+                    }
+                ],
+            )
+        return data.model_copy(update={"bsn": caller.signed_in_bsn})
+    if data.bsn is None:
+        raise InvalidField("bsn", "required")
+    return data
 
 
 def purge_idempotency_keys(*, uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> int:

@@ -264,7 +264,10 @@ def test_registration_books_the_earliest_slot(intake: Intake) -> None:
 def test_a_claimant_sees_their_own_appointment(intake: Intake) -> None:
     intake.put_agenda(intake.coach(), _block("09:00", "10:00"))
     me = intake.as_("claimant", sub="claimant-noor")
-    r = intake.client.post("/v1/claims", json=_claim(synthetic_bsn(intake.rng)), headers=me)
+    body = _claim(synthetic_bsn(intake.rng))
+    r = intake.client.post(
+        "/v1/claims", json=body, headers=intake.tokens.signed_in(me, body["bsn"])
+    )
     assert r.status_code == 201, r.text
     listed = intake.client.get(f"/v1/claims/{r.json()['id']}/appointments", headers=me)
     assert listed.status_code == 200, listed.text
@@ -525,7 +528,10 @@ def test_the_planning_run_rolls_horizons_forward_and_books_overdue_claims(
 def test_a_slot_freed_by_a_claimant_goes_to_a_waiting_claim(intake: Intake) -> None:
     intake.put_agenda(intake.coach(), _block("09:00", "09:45"))  # one slot
     me = intake.as_("claimant", sub="claimant-noor")
-    r = intake.client.post("/v1/claims", json=_claim(synthetic_bsn(intake.rng)), headers=me)
+    body = _claim(synthetic_bsn(intake.rng))
+    r = intake.client.post(
+        "/v1/claims", json=body, headers=intake.tokens.signed_in(me, body["bsn"])
+    )
     mine = r.json()["id"]
     waiting = intake.register()
     assert intake.appointments(waiting) == []

@@ -72,7 +72,9 @@ class Intake:
             "postcode": postcode,
             "phone": "06 12345678",
         }
-        r = self.client.post("/v1/claims", json=body, headers=self.me)
+        r = self.client.post(
+            "/v1/claims", json=body, headers=self.tokens.signed_in(self.me, body["bsn"])
+        )
         assert r.status_code == 201, r.text
         return dict(r.json())
 
@@ -427,7 +429,7 @@ def test_after_a_withdrawal_the_same_bsn_registers_again(intake: Intake) -> None
             "first_ww_day": TODAY.isoformat(),
             "postcode": "1011 AB",
         },
-        headers=intake.me,
+        headers=intake.tokens.signed_in(intake.me, bsn),
     )
     assert refused.status_code == 409  # still open: one open claim per BSN
     r = intake.client.post(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -53,10 +54,12 @@ class Intake:
     def officer(self, sub: str = "officer-1") -> dict[str, str]:
         return Tokens.header(self.tokens.user("benefits_officer", sub=sub))
 
-    def user(self, *roles: str, sub: str = "user-1", office: str | None = None) -> dict[str, str]:
+    def user(
+        self, *roles: str, sub: str = "user-1", office: str | None = None, bsn: str | None = None
+    ) -> dict[str, str]:
         if "coach" in roles:  # a coach on the roster: unknown coaches are refused (ADR 0022)
             sub = known_coach_sub(self.container.engine, sub, office or "AMS")
-        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office))
+        return Tokens.header(self.tokens.user(*roles, sub=sub, office=office, bsn=bsn))
 
     def agency(self, client_id: str = "agency-randstad") -> dict[str, str]:
         return Tokens.header(self.tokens.app(client_id, "claims:register"))
@@ -169,7 +172,9 @@ def test_each_channel_registers_and_is_recorded(
     headers = (
         intake.agency()
         if who == "temp_agency"
-        else intake.user(who, sub=f"{who}-1", office="AMS" if who != "claimant" else None)
+        else intake.user(who, sub=f"{who}-1", office="AMS")
+        if who != "claimant"
+        else intake.user(who, sub="claimant-1", bsn=BSN)
     )
     body = _body(registered_by_employer=True) if employer_flag else _body()
     r = intake.register(body, headers)
@@ -207,7 +212,7 @@ def test_each_channel_registers_and_is_recorded(
 
 
 def test_claimant_and_staff_read_the_personal_data_and_the_read_is_audited(intake: Intake) -> None:
-    me = intake.user("claimant", sub="claimant-42")
+    me = intake.user("claimant", sub="claimant-42", bsn=BSN)
     created = intake.register(_body(), me)
     assert created.status_code == 201, created.text
     location = created.headers["location"]
@@ -234,6 +239,13 @@ def test_personal_data_is_never_logged(
         assert intake.register(_body(), intake.officer()).status_code == 409
         bad = intake.register(_body(email="annemarie@", phone="+31 6 123"), intake.officer())
         assert bad.status_code == 422
+        # A claimant's token carries the BSN of the sign-in (ADR 0025): neither the BSN
+        # nor the token may reach the log, also when the registration is refused.
+        token = intake.tokens.user("claimant", sub="claimant-log", bsn=THIRD_BSN)
+        mine = intake.register(_body(bsn=_DROP, family_name="Bakker"), Tokens.header(token))
+        assert mine.status_code == 201, mine.text
+        assert intake.register(_body(bsn=_DROP), Tokens.header(token)).status_code == 409
+        assert intake.register(_body(bsn=OTHER_BSN), Tokens.header(token)).status_code == 403
         listed = intake.client.get(
             "/v1/claims", params={"family_name": "Oudsh"}, headers=intake.officer()
         )
@@ -246,8 +258,10 @@ def test_personal_data_is_never_logged(
         f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records if r.name != "httpx"
     )
     assert "http.request" in output, "no access log captured"
-    for secret in (*PERSONAL, "annemarie@", "Bakkerij", "Oudsh", BSN):
+    for secret in (*PERSONAL, "annemarie@", "Bakkerij", "Oudsh", BSN, THIRD_BSN, OTHER_BSN):
         assert secret not in output, f"the log contains {secret!r}"
+    assert token not in output
+    assert token.split(".")[1] not in output  # the claims part, where the BSN is
 
 
 # --- validation: 422 naming the field, nothing written -----------------------------------------
@@ -268,6 +282,10 @@ BAD = [
     Bad("email-no-at", _body(email="annemarie.example.nl"), "email"),
     Bad("email-spaces", _body(email="anne marie@example.nl"), "email"),
     Bad("email-not-string", _body(email=42), "email"),
+    # issue 13 item 7: a BSN in the e-mail address, plain or typed with separators
+    Bad("email-holds-bsn", _body(email=f"{BSN}@example.nl"), "email", secrets=(BSN,)),
+    Bad("email-holds-dotted-bsn", _body(email="a.111.222.333@example.nl"), "email"),
+    Bad("email-holds-bsn-claimant", _body(email=f"x{BSN}@example.nl"), "email", headers="claimant"),
     Bad("phone-too-short", _body(phone="06 1234"), "phone"),
     Bad("phone-dutch-too-long", _body(phone="+31 6 123456789"), "phone"),
     Bad("phone-letters", _body(phone="06-CALLME-NOW"), "phone"),
@@ -392,7 +410,7 @@ def test_invalid_registration_is_422_naming_the_field_and_writes_nothing(
 ) -> None:
     headers = {
         "officer": shared_intake.officer(),
-        "claimant": shared_intake.user("claimant", sub="claimant-bad"),
+        "claimant": shared_intake.user("claimant", sub="claimant-bad", bsn=BSN),
         "agency": shared_intake.agency(),
     }[case.headers]
     r = shared_intake.register(case.body, headers, key=case.key)
@@ -516,6 +534,24 @@ def test_an_expired_key_is_treated_as_new(intake: Intake) -> None:
     assert intake.counts() == before
 
 
+def test_keys_are_stored_as_a_keyed_hash_and_replay_still_works(intake: Intake) -> None:
+    """Issue 13 item 7: a caller may put a BSN in its key; the table never holds it."""
+    key = f"reg-{BSN}"
+    first = intake.register(_body(), intake.officer(), key=key)
+    assert first.status_code == 201, first.text
+    ((stored,),) = intake.sql("SELECT key FROM idempotency_keys")
+    assert stored == intake.container.idempotency_keys.digest(key)
+    assert BSN not in stored
+    assert len(stored) == 64
+    dump = " ".join(str(v) for row in intake.sql("SELECT * FROM idempotency_keys") for v in row)
+    assert key not in dump
+    assert BSN not in dump
+    again = intake.register(_body(), intake.officer(), key=key)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert intake.register(_body(phone="0201234567"), intake.officer(), key=key).status_code == 422
+
+
 def test_the_ttl_is_configurable_and_expired_keys_can_be_purged(
     pg: PgDatabases, tmp_path: Path
 ) -> None:
@@ -525,20 +561,24 @@ def test_the_ttl_is_configurable_and_expired_keys_can_be_purged(
         assert intake.register(_body(bsn=OTHER_BSN), intake.officer(), key="b").status_code == 201
         intake.sql(
             "UPDATE idempotency_keys SET created_at = created_at - make_interval(mins => 61) "
-            "WHERE key = 'a'"
+            "WHERE key = :k",
+            k=intake.container.idempotency_keys.digest("a"),
         )
         r = intake.register(_body(bsn=THIRD_BSN), intake.officer(), key="a")
         assert r.status_code == 201, r.text  # 61 minutes > the 1 h TTL: a new request
         intake.sql(
             "UPDATE idempotency_keys SET created_at = created_at - make_interval(mins => 61) "
-            "WHERE key = 'b'"
+            "WHERE key = :k",
+            k=intake.container.idempotency_keys.digest("b"),
         )
         with intake.container.uow() as uow:
             purged = service.purge_idempotency_keys(
                 uow=uow, now=dt.datetime.now(dt.UTC), ttl=dt.timedelta(hours=1)
             )
         assert purged == 1
-        assert [k for (k,) in intake.sql("SELECT key FROM idempotency_keys")] == ["a"]
+        assert [k for (k,) in intake.sql("SELECT key FROM idempotency_keys")] == [
+            intake.container.idempotency_keys.digest("a")
+        ]
     finally:
         intake.container.stop()
 
@@ -546,7 +586,7 @@ def test_the_ttl_is_configurable_and_expired_keys_can_be_purged(
 def test_open_claim_exists_points_to_the_existing_claim_with_or_without_a_key(
     intake: Intake,
 ) -> None:
-    first = intake.register(_body(), intake.user("claimant", sub="claimant-1"), key="mine")
+    first = intake.register(_body(), intake.officer("officer-first"), key="mine")
     assert first.status_code == 201
     before = intake.counts()
     for key in (None, "staff-key", "staff-key"):
@@ -580,7 +620,7 @@ def listed(intake: Intake) -> tuple[Intake, dict[str, str]]:
         headers = {
             "officer": intake.officer(),
             "employer": intake.officer(),
-            "claimant": intake.user("claimant", sub=f"claimant-{bsn}"),
+            "claimant": intake.user("claimant", sub=f"claimant-{bsn}", bsn=bsn),
             "agency": intake.agency(),
         }[who]
         body = _body(
@@ -729,3 +769,135 @@ def test_bad_list_parameters_are_422_and_write_nothing(
     assert r.status_code == 422, r.text
     assert {e["field"] for e in r.json()["errors"]} == set(params)
     assert shared_intake.counts() == dict.fromkeys(TABLES, 0)
+
+
+# --- registration is no BSN oracle (issue 13 item 3, ADR 0025) ---------------------------------
+
+STANDARD_MEMBERS = {"type", "title", "status", "detail", "instance"}
+
+
+def test_a_claimant_registers_the_bsn_of_their_sign_in(intake: Intake) -> None:
+    me = intake.user("claimant", sub="claimant-own", bsn=BSN)
+    r = intake.register(_body(bsn=_DROP), me)  # the body need not repeat it
+    assert r.status_code == 201, r.text
+    assert r.json()["bsn_masked"] == "******333"
+    ((stored,),) = intake.sql("SELECT bsn_hash FROM claims")
+    assert stored == intake.container.bsn.lookup_hash(BSN)
+    # The same BSN in another accepted form is the own BSN.
+    other = intake.user("claimant", sub="claimant-own-2", bsn=OTHER_BSN)
+    assert intake.register(_body(bsn="123 456 782"), other).status_code == 201
+
+
+def test_a_claimant_may_not_register_another_persons_bsn(intake: Intake) -> None:
+    """Before: any claimant token registered any BSN, and could so lock a stranger out."""
+    me = intake.user("claimant", sub="claimant-mallory", bsn=BSN)
+    r = intake.register(_body(bsn=OTHER_BSN), me, key="grab-1")
+    assert r.status_code == 403, r.text
+    problem = r.json()
+    assert problem["type"] == "urn:ww:problem:not-own-bsn"
+    assert [e["field"] for e in problem["errors"]] == ["bsn"]
+    assert OTHER_BSN not in r.text
+    assert BSN not in r.text
+    assert intake.counts() == {"claims": 0, "outbox": 0, "audit_log": 1, "idempotency_keys": 0}
+    ((action, actor, values),) = intake.sql("SELECT action, actor, new_values FROM audit_log")
+    assert (action, actor) == ("claim.register_refused", "claimant-mallory")
+    assert values == {"reason": "not_own_bsn", "channel": "claimant"}
+    # The stranger can still register their own claim.
+    stranger = intake.user("claimant", sub="claimant-stranger", bsn=OTHER_BSN)
+    assert intake.register(_body(bsn=_DROP), stranger).status_code == 201
+
+
+@pytest.mark.parametrize("bsn_claim", [None, "123456789", 123456782])
+def test_a_claimant_token_without_a_valid_bsn_may_not_register(
+    intake: Intake, bsn_claim: object
+) -> None:
+    claims = {"bsn": bsn_claim} if bsn_claim is not None else {}
+    headers = intake.tokens.signed_in(intake.user("claimant", sub="claimant-nobsn"), "111222333")
+    # Re-mint with exactly the claim under test (or none).
+    token = headers["Authorization"].split(" ", 1)[1]
+    payload = {
+        k: v
+        for k, v in jwt.decode(token, options={"verify_signature": False}).items()
+        if k != "bsn"
+    }
+    headers = {
+        "Authorization": "Bearer " + jwt.encode({**payload, **claims}, intake.tokens.key, "ES256")
+    }
+    r = intake.register(_body(), headers)
+    assert r.status_code == 403, r.text
+    assert r.json()["type"] == "urn:ww:problem:forbidden"
+    assert "123456789" not in r.text
+    assert intake.counts()["claims"] == 0
+
+
+def test_a_409_to_a_claimant_or_partner_reveals_nothing_about_the_claim(intake: Intake) -> None:
+    first = intake.register(_body(), intake.officer())
+    assert first.status_code == 201
+    claim_id = first.json()["id"]
+    answers = {
+        "agency": intake.register(_body(), intake.agency()),
+        "claimant": intake.register(
+            _body(bsn=_DROP), intake.user("claimant", sub="claimant-late", bsn=BSN)
+        ),
+    }
+    shapes = set()
+    for who, r in answers.items():
+        assert r.status_code == 409, (who, r.text)
+        problem = r.json()
+        assert problem["type"] == "urn:ww:problem:open-claim-exists", who
+        assert set(problem) == STANDARD_MEMBERS, who  # no existing_claim_id, nothing extra
+        assert claim_id not in r.text, who
+        assert "Annemarie" not in r.text, who
+        assert BSN not in r.text, who
+        shapes.add((problem["title"], problem["detail"]))
+    assert len(shapes) == 1  # the same answer whoever asks
+    # Staff keep the pointer to the existing claim.
+    staff = intake.register(_body(), intake.officer("officer-2"))
+    assert staff.json()["existing_claim_id"] == claim_id
+    refused = intake.sql(
+        "SELECT actor, resource_id, new_values FROM audit_log "
+        "WHERE action = 'claim.register_refused' ORDER BY occurred_at"
+    )
+    assert [(a, rid) for a, rid, _ in refused] == [
+        ("agency-randstad", claim_id),
+        ("claimant-late", claim_id),
+    ]
+    assert all(v["reason"] == "open_claim_exists" for _, _, v in refused)
+
+
+def test_repeated_refusals_are_rate_limited_and_audited(pg: PgDatabases, tmp_path: Path) -> None:
+    intake = _intake(
+        pg,
+        tmp_path / "state",
+        registration_refusals_per_window=3,
+        registration_refusal_window_minutes=10,
+    )
+    try:
+        assert intake.register(_body(), intake.officer()).status_code == 201
+        prober = intake.agency("agency-prober")
+        assert [intake.register(_body(), prober).status_code for _ in range(3)] == [409] * 3
+        r = intake.register(_body(), prober)
+        assert r.status_code == 429, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"] == "urn:ww:problem:rate-limited"
+        assert 1 <= int(r.headers["retry-after"]) <= 10 * 60 + 1
+        # Throttled means throttled: also a request that would succeed waits.
+        assert intake.register(_body(bsn=OTHER_BSN), prober).status_code == 429
+        # Others are not affected: another agency, a claimant, staff.
+        assert intake.register(_body(), intake.agency("agency-other")).status_code == 409
+        assert (
+            intake.register(_body(bsn=OTHER_BSN), intake.agency("agency-other")).status_code == 201
+        )
+        for _ in range(4):
+            assert intake.register(_body(), intake.officer()).status_code == 409
+        actions = intake.sql(
+            "SELECT action, count(*) FROM audit_log WHERE actor = 'agency-prober' GROUP BY action"
+        )
+        assert dict(actions) == {"claim.register_refused": 3, "claim.register_throttled": 2}
+        assert intake.counts()["claims"] == 2
+        # A claimant's refusals count the same way.
+        mallory = intake.user("claimant", sub="claimant-mallory", bsn=THIRD_BSN)
+        statuses = [intake.register(_body(bsn=BSN), mallory).status_code for _ in range(4)]
+        assert statuses == [403, 403, 403, 429]
+    finally:
+        intake.container.stop()

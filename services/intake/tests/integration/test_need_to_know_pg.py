@@ -71,7 +71,9 @@ class Desk:
             "postcode": postcode,
         }
         headers = self.as_("claimant", sub=claimant) if claimant else self.as_("benefits_officer")
-        r = self.client.post("/v1/claims", json=body, headers=headers)
+        r = self.client.post(
+            "/v1/claims", json=body, headers=self.tokens.signed_in(headers, body["bsn"])
+        )
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 

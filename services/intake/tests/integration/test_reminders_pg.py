@@ -70,7 +70,8 @@ class Intake:
             "first_ww_day": TODAY.isoformat(),
             "postcode": "1011 AB",
         }
-        r = self.client.post("/v1/claims", json=body, headers=headers or self.me)
+        headers = self.tokens.signed_in(headers or self.me, body["bsn"])
+        r = self.client.post("/v1/claims", json=body, headers=headers)
         assert r.status_code == 201, r.text
         listed = self.client.get(
             f"/v1/claims/{r.json()['id']}/appointments", headers=self.as_("admin")

@@ -113,7 +113,8 @@ def report_placement(
             uow=uow,
             principal=principal,
             data=body,
-            idempotency_key=idempotency_key,
+            # Stored as a keyed hash, never as sent (ADR 0025).
+            idempotency_key=container.idempotency_keys.digest(idempotency_key),
             today=today,
             policy=policy,
             limits=limits,

@@ -74,7 +74,8 @@ def create_vacancy(
             uow=uow,
             data=body,
             principal=principal,
-            idempotency_key=idempotency_key,
+            # Stored as a keyed hash, never as sent (ADR 0025).
+            idempotency_key=container.idempotency_keys.digest(idempotency_key),
             path=path,
             now=partner_now(container),
         ),

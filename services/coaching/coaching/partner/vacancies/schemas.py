@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from shared.bsn import FreeText
+from shared.bsn import FreeText, contains_bsn
 from shared.reference import InvalidPostcodeError, normalize_postcode
 from shared.reference.sectors import SectorCode
 from shared.web.validation import MultiLine, RequestModel
@@ -26,6 +26,9 @@ def _skill(value: str) -> str:
     value = " ".join(value.split()).lower()
     if not _SKILL.match(value):
         raise ValueError("a skill is 1-50 letters, digits, spaces or . + # / & -")
+    # Skills are shown to coaches and searched; a BSN must not ride along in one.
+    if contains_bsn(value):
+        raise ValueError("must not contain a BSN")
     return value
 
 
