@@ -104,6 +104,7 @@ class Fuzzed:
     tokens: Tokens
     coach_ids: list[str] = field(default_factory=list)
     claimants: list[str] = field(default_factory=list)
+    claimant_bsn: dict[str, str] = field(default_factory=dict)
     claim_ids: list[str] = field(default_factory=list)
 
     def client(self, service: str) -> TestClient:
@@ -114,8 +115,11 @@ class Fuzzed:
             for c in self.containers.values():
                 drain(c.relay)
 
-    def bearer(self, *roles: str, sub: str | None = None) -> dict[str, str]:
-        return Tokens.header(self.tokens.user(*roles, sub=sub or str(uuid.uuid4()), office=OFFICE))
+    def bearer(self, *roles: str, sub: str | None = None, bsn: str | None = None) -> dict[str, str]:
+        sub = sub or str(uuid.uuid4())
+        if "claimant" in roles and bsn is None:
+            bsn = self.claimant_bsn.get(sub)  # a claimant signs in with their own BSN
+        return Tokens.header(self.tokens.user(*roles, sub=sub, office=OFFICE, bsn=bsn))
 
 
 @pytest.fixture(scope="module")
@@ -182,9 +186,8 @@ def _seed(f: Fuzzed) -> None:
             "first_ww_day": local_today().isoformat(),
             "postcode": "1011 AB",
         }
+        f.claimant_bsn[sub] = str(claim["bsn"])
         r = intake.post("/v1/claims", json=claim, headers=f.bearer("claimant", sub=sub))
-        if r.status_code >= 300:  # should claimant registration need more (issue 13 item 3)
-            r = intake.post("/v1/claims", json=claim, headers=f.bearer("benefits_officer"))
         f.claimants.append(sub)
         f.claim_ids.append(str(_ok(r, "claim")["id"]))
     f.drain_all()
@@ -338,6 +341,8 @@ def _auth(f: Fuzzed, service: str, method: str, path: str, draw: Any) -> dict[st
         sub = draw(st.sampled_from(f.coach_ids))
     elif role == "claimant":
         sub = draw(st.sampled_from([*f.claimants, str(uuid.uuid4())]))
+        if sub not in f.claimant_bsn:  # a new person, signed in with a BSN of their own
+            return f.bearer(role, sub=sub, bsn=synthetic_bsn(random.Random(draw(st.integers()))))
     else:
         sub = str(uuid.uuid4())
     return f.bearer(role, sub=sub)
