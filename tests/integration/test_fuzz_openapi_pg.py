@@ -78,12 +78,6 @@ NEGATIVE = int(os.environ.get("WW_FUZZ_NEGATIVE", "12"))
 OFFICE = "AMS"
 # Operations that are not the service's own API (served by every app).
 OPS_PATHS = ("/health", "/ready", "/metrics")
-# Documented status codes and content types are checked too, with one known gap: many
-# write operations (and a few reads) answer 409 problem+json for a state conflict (a closed
-# case, an appointment no longer open, an active model) without a documented 409. A 409 is
-# therefore checked for its content type only (problem+json); see /work/wt/findings-fuzz.md.
-# lead: set to False when 409 is documented on the operations that give it
-TOLERATE_UNDOCUMENTED_409 = True
 
 
 def run_seed() -> int:
@@ -430,9 +424,7 @@ def _fuzz_mode(
                 f"    {case.as_curl_command(headers={'Authorization': 'Bearer ...'})[:1500]}"
             )
             return
-        conformance = checks
-        if status == 409 and TOLERATE_UNDOCUMENTED_409:
-            conformance = [content_type_conformance]
+        conformance = checks  # documented status codes and content types, 409 included
         if conformance:
             try:
                 case.validate_response(response, checks=conformance, headers=headers)
@@ -445,7 +437,9 @@ def _fuzz_mode(
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
-def test_openapi_fuzz_on_postgresql(fuzzed: Fuzzed, service: str) -> None:
+def test_openapi_fuzz_on_postgresql(
+    fuzzed: Fuzzed, service: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed.apps[service])
     operations = []
     for result in schema.get_all_operations():
@@ -467,11 +461,13 @@ def test_openapi_fuzz_on_postgresql(fuzzed: Fuzzed, service: str) -> None:
         root.removeHandler(log_errors)
     total = sum(tally.cases.values())
     server_errors = sum(v for k, v in tally.statuses.items() if int(k.rsplit(" ", 1)[1]) >= 500)
-    print(
-        f"\nfuzz {service}: {total} cases over {len(tally.cases)} operations, "
+    summary = (
+        f"fuzz {service}: {total} cases over {len(tally.cases)} operations, "
         f"{server_errors} 5xx, {len(tally.nonconforming)} nonconforming, seed {SEED} "
         f"({time.monotonic() - started:.0f}s; replay: WW_FUZZ_SEED={SEED})"
     )
+    with capsys.disabled():  # the per-service count belongs in every run's output
+        print(f"\n{summary}")
     print("\n".join(f"  {k}: {v}" for k, v in sorted(tally.statuses.items())))
     for line in dict.fromkeys([*tally.errors, *tally.nonconforming]):
         print(f"  FINDING {line}")
