@@ -227,6 +227,7 @@ def _prod(tmp_path: Path, **overrides: object) -> dict[str, object]:
         "auth_jwks_url": "https://idp.example.nl/jwks",
         "state_dir": tmp_path,
         "transport": "embedded",
+        "idempotency_key_secret": "a-production-secret-of-the-test",
         **overrides,
     }
 
