@@ -119,7 +119,7 @@ class Net:
 
 def _listeners(pki: Pki, cert_name: str) -> Iterator[Net]:
     # The internal service first (any free port), then the receiver on the same port.
-    for _ in range(20):
+    for _ in range(200):  # a port taken on 127.0.0.2 only is rare: a few tries find one
         internal = socket.socket()
         internal.bind((EVIL, 0))
         port = internal.getsockname()[1]
@@ -131,7 +131,7 @@ def _listeners(pki: Pki, cert_name: str) -> Iterator[Net]:
         except OSError:
             internal.close()
     else:
-        pytest.skip("no port free on both 127.0.0.1 and 127.0.0.2")
+        pytest.fail("no port free on both 127.0.0.1 and 127.0.0.2 after 200 tries")
     internal.listen(8)
     net = Net(port=port)
 
