@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.messaging.embedded import EmbeddedBroker
-from shared.services import SERVICE_NAMES
 from tests.contract import test_auth_matrix as matrix
 from tests.support.pg import PgDatabases
-from tests.support.system import container
+from tests.support.system import embedded_containers
 
 # The matrix's tests and fixtures, collected again in this module (where `system` below
 # replaces the SQLite one); not the forged-token test (see the module docstring).
@@ -38,22 +36,7 @@ del globals()["test_forged_tokens_are_401_on_every_route"]
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator[matrix.System]:
     state_dir: Path = tmp_path_factory.mktemp("auth-matrix-pg-state")
-    broker = EmbeddedBroker()
-    containers = {
-        name: container(
-            name,
-            broker=broker,
-            state_dir=state_dir,
-            transport="embedded",
-            database_url=pg.create(name),
-            log_level="WARNING",
-        )
-        for name in SERVICE_NAMES
-    }
-    for c in containers.values():
-        c.migrate()
-    for c in containers.values():
-        c.subscribe_embedded()
+    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
     yield from matrix.build_system(state_dir, containers)
 
 

@@ -51,7 +51,6 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from shared.clock import local_today
-from shared.messaging.embedded import EmbeddedBroker
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
 from shared.services import SERVICE_NAMES
@@ -65,7 +64,7 @@ from tests.contract.test_auth_matrix import (
     _register_agency,
 )
 from tests.support.pg import PgDatabases
-from tests.support.system import container as build_container
+from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
 
 # One service per test; about a minute each on two idle cores, more on a loaded CI runner.
@@ -119,22 +118,7 @@ class Fuzzed:
 @pytest.fixture(scope="module")
 def fuzzed(pg: PgDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     state_dir: Path = tmp_path_factory.mktemp("fuzz-state")
-    broker = EmbeddedBroker()
-    containers = {
-        s: build_container(
-            s,
-            broker=broker,
-            state_dir=state_dir,
-            transport="embedded",
-            database_url=pg.create(s),
-            log_level="WARNING",
-        )
-        for s in SERVICE_NAMES
-    }
-    for c in containers.values():
-        c.migrate()
-    for c in containers.values():
-        c.subscribe_embedded()
+    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
     apps = {s: build_app(c, manage_lifecycle=False) for s, c in containers.items()}
     f = Fuzzed(containers, apps, Tokens(state_dir / "dev-jwt-key.pem"))
     try:

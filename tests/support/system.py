@@ -39,11 +39,22 @@ def container(
     return ServiceContainer(spec, settings, broker=broker)
 
 
-def embedded_containers(state_dir: Path, **overrides: Any) -> dict[str, ServiceContainer]:
-    """All four services on SQLite with one in-process broker, migrated and subscribed."""
+def embedded_containers(
+    state_dir: Path, *, database_urls: dict[str, str] | None = None, **overrides: Any
+) -> dict[str, ServiceContainer]:
+    """All four services with one in-process broker, migrated and subscribed: on SQLite,
+    or on the given database of each service (PostgreSQL)."""
     broker = EmbeddedBroker()
+    urls = database_urls or {}
     cs = {
-        s: container(s, broker=broker, state_dir=state_dir, transport="embedded", **overrides)
+        s: container(
+            s,
+            broker=broker,
+            state_dir=state_dir,
+            transport="embedded",
+            **({"database_url": urls[s]} if s in urls else {}),
+            **overrides,
+        )
         for s in SERVICE_NAMES
     }
     for c in cs.values():
