@@ -29,10 +29,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
-from tests.support.bsn_scan import forms, needles, scan
+from tests.support.bsn_scan import claim_body, forms, needles, scan
 from tests.support.db import scalar
 from tests.support.kafka import create_service_topics, read_all
 from tests.support.pg import PgDatabases
@@ -41,7 +40,6 @@ from tests.support.system import free_port, processes, service_env, wait_healthy
 from tests.support.tokens import Tokens
 
 RNG = random.Random(20261207)
-TODAY = local_today().isoformat()
 
 
 class Bsns:
@@ -64,18 +62,6 @@ class Bsns:
 def cluster() -> Iterator[PrivatePg]:
     with private_pg(wanted_port=56151) as c:
         yield c
-
-
-def _claim(b: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "bsn": b,
-        "given_name": "Eva",
-        "family_name": "Jansen",
-        "date_of_birth": "1979-06-30",
-        "first_ww_day": TODAY,
-        "postcode": "1011 AB",
-        **extra,
-    }
 
 
 def test_no_bsn_in_any_form_reaches_logs_events_responses_or_database_files(
@@ -194,7 +180,7 @@ def _traffic(urls: dict[str, str], tokens: Tokens, bsn: Bsns, responses: dict[st
         # One BSN in every form: the first registers; the others are the same person again
         # (409 once normalised) or refused (422), never a 5xx.
         for name, form in forms(bsn()).items():
-            r = send(f"register {name}", "POST", f"{intake}/v1/claims", json=_claim(form))
+            r = send(f"register {name}", "POST", f"{intake}/v1/claims", json=claim_body(form))
             assert r.status_code in (201, 409, 422), f"{name}: {r.text}"
             if r.status_code == 201:
                 claim_ids.append(r.json()["id"])
@@ -203,7 +189,7 @@ def _traffic(urls: dict[str, str], tokens: Tokens, bsn: Bsns, responses: dict[st
             "register with idempotency key",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn()),
+            json=claim_body(bsn()),
             headers={"Idempotency-Key": bsn()},
         )
         assert r.status_code == 201, r.text
@@ -212,13 +198,13 @@ def _traffic(urls: dict[str, str], tokens: Tokens, bsn: Bsns, responses: dict[st
             "bsn in e-mail",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn(), email=f"{bsn()}@example.nl"),
+            json=claim_body(bsn(), email=f"{bsn()}@example.nl"),
         )
         send(
             "bsn in name",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn(), family_name=forms(bsn())["spaces"]),
+            json=claim_body(bsn(), family_name=forms(bsn())["spaces"]),
         )
         for name, form in forms(bsn()).items():
             send(f"search {name}", "POST", f"{intake}/v1/claims/search", json={"bsn": form})

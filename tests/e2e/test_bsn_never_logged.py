@@ -27,7 +27,7 @@ import pytest
 from shared.clock import local_today
 from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
-from tests.support.bsn_scan import forms, needles, scan
+from tests.support.bsn_scan import claim_body, forms, needles, scan
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
 
 RNG = random.Random(20261127)
@@ -48,18 +48,6 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSystem]
     with embedded_system(tmp_path_factory.mktemp("bsn-e2e"), log_level="DEBUG") as s:
         s.wait_healthy(timeout=60)
         yield s
-
-
-def _claim(b: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "bsn": b,
-        "given_name": "Eva",
-        "family_name": "Jansen",
-        "date_of_birth": "1979-06-30",
-        "first_ww_day": TODAY,
-        "postcode": "1011 AB",
-        **extra,
-    }
 
 
 def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
@@ -85,11 +73,11 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
         # --- intake: valid registrations (staff, claimant, partner), BSN also as a JSON number
         own = bsn()  # the claimant's: it comes from the sign-in, in the token (ADR 0025)
         for label, headers, body in (
-            ("register staff", staff, _claim(bsn(), date_of_birth="1980-05-01")),
-            ("register claimant", tokens.signed_in(claimant, own), _claim(own)),
-            ("register partner", partner, _claim(bsn(), years_work_history=4)),
-            ("register bsn as number", staff, _claim(int(bsn()))),
-            ("register spaced bsn", staff, _claim(" ".join(bsn()))),
+            ("register staff", staff, claim_body(bsn(), date_of_birth="1980-05-01")),
+            ("register claimant", tokens.signed_in(claimant, own), claim_body(own)),
+            ("register partner", partner, claim_body(bsn(), years_work_history=4)),
+            ("register bsn as number", staff, claim_body(int(bsn()))),
+            ("register spaced bsn", staff, claim_body(" ".join(bsn()))),
         ):
             r = send(label, "POST", f"{intake}/v1/claims", json=body, headers=headers)
             assert r.status_code == 201, f"{label}: {r.text}"
@@ -101,7 +89,7 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             "register with bsn correlation id",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn()),
+            json=claim_body(bsn()),
             headers={**staff, "X-Correlation-ID": bsn()},
         )
         assert r.status_code == 201
@@ -117,7 +105,7 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             "register with bsn headers",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn()),
+            json=claim_body(bsn()),
             headers={
                 **staff,
                 "User-Agent": f"agent/{bsn()}",
@@ -129,14 +117,17 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
         registered.append(r.json()["id"])
         # Obfuscated forms of one BSN in the bsn field: accepted once (normalised) or refused.
         for name, form in forms(bsn()).items():
-            r = send(f"register bsn {name}", "POST", f"{intake}/v1/claims", json=_claim(form))
+            r = send(f"register bsn {name}", "POST", f"{intake}/v1/claims", json=claim_body(form))
             assert r.status_code in (201, 409, 422), f"{name}: {r.text}"
             if r.status_code == 201:
                 registered.append(r.json()["id"])
 
         # Duplicates and searches.
         dup = BSNS[0]
-        assert send("duplicate", "POST", f"{intake}/v1/claims", json=_claim(dup)).status_code == 409
+        assert (
+            send("duplicate", "POST", f"{intake}/v1/claims", json=claim_body(dup)).status_code
+            == 409
+        )
         assert (
             send("search hit", "POST", f"{intake}/v1/claims/search", json={"bsn": dup}).status_code
             == 200
@@ -151,16 +142,16 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
         # Bad input that carries a BSN in some other place.
         valid = bsn()
         for label, body in (
-            ("bsn in postcode", _claim(valid, postcode=bsn())),
-            ("bsn in first_ww_day", _claim(valid, first_ww_day=bsn())),
-            ("bsn in date_of_birth", _claim(valid, date_of_birth=bsn())),
-            ("bsn in years", _claim(valid, years_work_history=int(bsn()))),
-            ("bsn in hours", _claim(valid, hours_lost_per_week=int(bsn()))),
-            ("bsn in language", _claim(valid, preferred_language=bsn())),
-            ("bsn in education", _claim(valid, education_level=bsn())),
-            ("bsn in unknown field", _claim(valid, ssn=bsn())),
-            ("bsn as list", _claim([bsn()])),
-            ("bsn as object", _claim({"nr": bsn()})),
+            ("bsn in postcode", claim_body(valid, postcode=bsn())),
+            ("bsn in first_ww_day", claim_body(valid, first_ww_day=bsn())),
+            ("bsn in date_of_birth", claim_body(valid, date_of_birth=bsn())),
+            ("bsn in years", claim_body(valid, years_work_history=int(bsn()))),
+            ("bsn in hours", claim_body(valid, hours_lost_per_week=int(bsn()))),
+            ("bsn in language", claim_body(valid, preferred_language=bsn())),
+            ("bsn in education", claim_body(valid, education_level=bsn())),
+            ("bsn in unknown field", claim_body(valid, ssn=bsn())),
+            ("bsn as list", claim_body([bsn()])),
+            ("bsn as object", claim_body({"nr": bsn()})),
             (
                 "bsn key renamed",
                 {"burgerservicenummer": bsn(), "first_ww_day": TODAY, "postcode": "1011 AB"},
@@ -169,7 +160,7 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
             assert send(label, "POST", f"{intake}/v1/claims", json=body).status_code == 422, label
         for label, content, ctype in (
             ("malformed json", f'{{"bsn": "{bsn()}", "postcode": '.encode(), "application/json"),
-            ("text/plain", json.dumps(_claim(bsn())).encode(), "text/plain"),
+            ("text/plain", json.dumps(claim_body(bsn())).encode(), "text/plain"),
             (
                 "form",
                 f"bsn={bsn()}&first_ww_day={TODAY}".encode(),
@@ -326,12 +317,12 @@ def test_bsns_reach_every_endpoint_but_never_a_log_line_or_an_event(
                     params={"bsn": bsn()},
                     headers={"X-Correlation-ID": bsn()},
                 )
-        send("no token", "POST", f"{intake}/v1/claims", json=_claim(bsn()), headers={})
+        send("no token", "POST", f"{intake}/v1/claims", json=claim_body(bsn()), headers={})
         send(
             "token is bsn",
             "POST",
             f"{intake}/v1/claims",
-            json=_claim(bsn()),
+            json=claim_body(bsn()),
             headers={"Authorization": f"Bearer {bsn()}"},
         )
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
+
+from shared.clock import local_today
 
 # U+FF10..U+FF19, the full-width digits an East Asian input method types.
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
@@ -41,3 +44,16 @@ def scan(blobs: dict[str, bytes], found_as: dict[bytes, str]) -> list[str]:
         for m in pattern.finditer(blob):
             found.add(f"{where}: {found_as[m.group(0)]}")
     return sorted(found)
+
+
+def claim_body(bsn: Any, **extra: Any) -> dict[str, Any]:
+    """A registration body carrying `bsn` (in whatever form the scan sends it)."""
+    return {
+        "bsn": bsn,
+        "given_name": "Eva",
+        "family_name": "Jansen",
+        "date_of_birth": "1979-06-30",
+        "first_ww_day": local_today().isoformat(),
+        "postcode": "1011 AB",
+        **extra,
+    }
