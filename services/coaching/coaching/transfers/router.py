@@ -22,7 +22,7 @@ from shared.clock import local_today
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
-from shared.web.problems import PROBLEM_RESPONSES
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 
 router = APIRouter(tags=["transfers"], responses=PROBLEM_RESPONSES)
 
@@ -31,6 +31,7 @@ MANAGE_ROLES = (Role.TEAM_LEAD, Role.ADMIN)
 
 @router.post(
     "/v1/cases/{claim_id}/transfer",
+    responses=conflict_doc("the case is closed, or not open to a transfer"),
     response_model=TransferResult,
     summary="Move a case to another coach of its office",
 )
