@@ -172,6 +172,61 @@ def job_webhooks(
     )
 
 
+@jobs_app.command("messages")
+def job_messages(
+    loop: Annotated[
+        bool, typer.Option(help="keep sending every messages_poll_interval_s until stopped")
+    ] = False,
+) -> None:
+    """Intake: send the messages to claimants that are due (e-mail, SMS, letters to the print
+    spool), with retries and backoff. Once (a CronJob every minute) or as a loop."""
+    import threading
+
+    from intake.messages.runtime import channels_of, sender_loop
+    from intake.messages.sending import send_due
+
+    container = _job_container("intake")
+    try:
+        if loop:
+            stop = threading.Event()
+            import signal
+
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            signal.signal(signal.SIGINT, lambda *_: stop.set())
+            sender_loop(container, stop)
+            return
+        run = send_due(container.uow, channels_of(container))
+    finally:
+        container.stop()
+    console.print(
+        f"messages attempted: {run.attempted}, sent: {run.sent}, retrying: {run.retrying}, "
+        f"bounced: {run.bounced}, failed: {run.failed}, suppressed: {run.suppressed}, "
+        f"recovered: {run.recovered}, unconfirmed: {run.unconfirmed}"
+    )
+
+
+@jobs_app.command("print-batch")
+def job_print_batch() -> None:
+    """Intake: join today's spooled letters into one print batch PDF (daily, after the last
+    sender run of the day)."""
+    from intake.messages import service
+    from intake.messages.runtime import channels_of
+    from shared.db.types import utcnow
+
+    container = _job_container("intake")
+    try:
+        with container.uow() as uow:
+            batch = service.run_print_batch(
+                uow=uow, letter_dir=channels_of(container).letter_dir, now=utcnow()
+            )
+    finally:
+        container.stop()
+    if batch is None:
+        console.print("no letters to print")
+    else:
+        console.print(f"print batch: {batch.path} ({batch.letters} letters, {batch.pages} pages)")
+
+
 @jobs_app.command("starters-reminders")
 def job_starters_reminders() -> None:
     """Starters: remind missing start-period income statements, once per month (daily)."""

@@ -72,6 +72,9 @@ def run_service(name: str, *, api: bool, relay: bool, consumer: bool) -> None:
     if consumer:
         container.start_consumer()
     if api:
+        # A service's background loops run with its API process (one process per service).
+        container.start_workers()
+    if api:
         server = _QuietServer(
             _uvicorn_config(build_app(container, manage_lifecycle=False), settings)
         )
@@ -109,6 +112,8 @@ def run_embedded(
         c.subscribe_embedded()
     for c in containers.values():
         c.start_relay()
+    for c in containers.values():
+        c.start_workers()
     servers = [
         _QuietServer(_uvicorn_config(build_app(c, manage_lifecycle=False), c.settings))
         for c in containers.values()

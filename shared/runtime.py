@@ -58,6 +58,10 @@ class ServiceSpec:
     coach_directory: CoachDirectory | None = None
     no_personal_data: frozenset[str] = frozenset()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
+    # Background loops of a running service (e.g. intake's message sender): each runs in its
+    # own thread until the stop event is set. Started by the runners, never by tests that
+    # build a container.
+    workers: tuple[Callable[[ServiceContainer, threading.Event], None], ...] = ()
 
 
 class ServiceContainer:
@@ -226,6 +230,14 @@ class ServiceContainer:
             group_id=self.settings.consumer_group,
         )
         self._spawn(f"{self.name}-consumer", loop.run)
+
+    def start_workers(self) -> None:
+        """Run the spec's background loops, each in a thread of its own."""
+        for i, worker in enumerate(self.spec.workers):
+            self._spawn(
+                f"{self.name}-worker-{i}-{getattr(worker, '__name__', 'loop')}",
+                lambda stop, w=worker: w(self, stop),  # type: ignore[misc]
+            )
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)

@@ -23,6 +23,7 @@ from shared.delivery.models import (
     DeliveryStatus,
     attempt_log_columns,
     delivery_columns,
+    delivery_indexes,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "SendOutcome",
     "Sender",
     "attempt_log_columns",
+    "delivery_indexes",
     "deliver_due",
     "delivery_columns",
     "recover_in_doubt",

@@ -76,11 +76,14 @@ class DeliveryMixin:
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
-        name = cls.__tablename__  # type: ignore[attr-defined]
-        return (
-            # The dispatcher's due rows.
-            sa.Index(f"ix_{name}_status_next", "status", "next_attempt_at"),
-        )
+        return delivery_indexes(cls.__tablename__)  # type: ignore[attr-defined]
+
+
+def delivery_indexes(table: str) -> tuple[sa.Index, ...]:
+    """The indexes every delivery table has (a table with its own `__table_args__` adds
+    these to them)."""
+    # The dispatcher's due rows.
+    return (sa.Index(f"ix_{table}_status_next", "status", "next_attempt_at"),)
 
 
 class DeliveryAttemptMixin:

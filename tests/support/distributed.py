@@ -48,8 +48,10 @@ def distributed_system(
     tmp_path: Path,
     *,
     services: tuple[str, ...] = SERVICE_NAMES,
+    extra_env: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[System]:
-    """Start `ww run <svc>` for each service; stop them all on exit."""
+    """Start `ww run <svc>` for each service; stop them all on exit. `extra_env` adds
+    environment variables per service (e.g. intake's SMTP server)."""
     state_dir = tmp_path / "state"
     state_dir.mkdir(exist_ok=True)
     tokens = Tokens(state_dir / "dev-jwt-key.pem")  # created before the services read it
@@ -68,6 +70,7 @@ def distributed_system(
                 topic_prefix=prefix,
                 port=port,
             )
+            env.update((extra_env or {}).get(svc, {}))
             started.append(procs.start(svc, ["run", svc], env))
             urls[svc] = f"http://127.0.0.1:{port}"
         for svc, proc in zip(services, started, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from intake.claims.handlers import handle_case_closed, reopen_handler
 from intake.coaches.caseload import handle_case_coach
 from intake.coaches.handlers import handle_coach_deactivated, handle_coach_upserted
+from intake.messages.handlers import message_handlers
 from intake.settings import IntakeSettings
 from shared.messaging.consumer import Handler
 from shared.settings import ServiceSettings
@@ -12,6 +13,9 @@ from shared.settings import ServiceSettings
 
 def make_handlers(settings: IntakeSettings) -> dict[str, Handler]:
     return {
+        # Messages to the claimant (ADR 0028): intake's own appointment events, coaching's
+        # obligation.missed and starters' income_statement_missing.
+        **message_handlers(settings),
         "coach.registered": handle_coach_upserted,
         "coach.updated": handle_coach_upserted,
         "coach.deactivated": handle_coach_deactivated,

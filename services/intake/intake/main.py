@@ -21,6 +21,9 @@ from intake.db import TABLES
 from intake.handlers import handlers_for
 from intake.kpis.metrics import install as install_kpi_metrics
 from intake.kpis.router import router as kpis_router
+from intake.messages import models as _message_models  # noqa: F401  (register tables)
+from intake.messages.router import router as messages_router
+from intake.messages.runtime import install_metrics, reminder_loop, sender_worker
 from intake.planning import models as _planning_models  # noqa: F401  (register tables)
 from intake.planning.router import router as planning_router
 from intake.settings import IntakeSettings
@@ -34,6 +37,11 @@ MIGRATIONS_DIR = (
     _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
 )
 
+def _init(container: ServiceContainer) -> None:
+    install_kpi_metrics(container)
+    install_metrics(container)
+
+
 SPEC = ServiceSpec(
     name="intake",
     settings_cls=IntakeSettings,
@@ -46,9 +54,10 @@ SPEC = ServiceSpec(
         appointments_router,
         kpis_router,
         planning_router,
+        messages_router,
     ],
     handlers=handlers_for,
-    consumes_from=["coaching"],
+    consumes_from=["intake", "coaching", "starters"],
     migrations_dir=MIGRATIONS_DIR,
     coach_directory=coach_status,
     no_personal_data=frozenset(
@@ -60,9 +69,15 @@ SPEC = ServiceSpec(
             "/v1/offices/{office_code}/capacity",
             "/v1/kpis/week-one",
             "/v1/planning/intake-capacity",
+            "/v1/message-templates/{kind}/preview",
+            "/v1/offices/{office_code}/contact",
+            "/v1/admin/messages/run",
+            "/v1/admin/print-batches/run",
+            "/v1/admin/print-batches",
         }
     ),
-    extra_init=install_kpi_metrics,
+    extra_init=_init,
+    workers=(sender_worker, reminder_loop),
     title="WW intake service",
     description="Claim registration and the face-to-face intake in the first week.",
     openapi_tags=[
@@ -72,6 +87,7 @@ SPEC = ServiceSpec(
         {"name": "appointments", "description": "Intake appointments and unplanned claims"},
         {"name": "kpis", "description": "Week-one intake KPIs per office and nationally"},
         {"name": "planning", "description": "Intake capacity planning against the agendas"},
+        {"name": "messages", "description": "Invitations, reminders and letters to claimants"},
     ],
 )
 

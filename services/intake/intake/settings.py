@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -135,4 +135,72 @@ class IntakeSettings(ServiceSettings):
         le=86400,
         description="The week-one KPI gauges on /metrics are recomputed at most this often "
         "(0: on every scrape)",
+    )
+    # Messages to the claimant (ADR 0028)
+    messages_enabled: bool = Field(
+        default=True, description="Plan messages from events (off: nothing is planned or sent)"
+    )
+    messages_manage_url: str = Field(
+        default="https://www.uwv.nl/mijnuwv",
+        max_length=300,
+        description="Where a claimant reschedules or cancels the intake (shown in messages)",
+    )
+    messages_phone: str = Field(
+        default="088 898 92 94",
+        max_length=30,
+        description="The phone number in messages when the office has none of its own",
+    )
+    messages_from_address: str | None = Field(
+        default=None,
+        max_length=300,
+        description="From of every e-mail; unset: the office's own name and address",
+    )
+    messages_message_id_domain: str = Field(
+        default="ww.uwv.nl",
+        max_length=200,
+        description="The domain part of the Message-ID of e-mails",
+    )
+    messages_batch_size: int = Field(
+        default=100, ge=1, le=10_000, description="Messages one sender run attempts at most"
+    )
+    messages_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts of one message before it is given up"
+    )
+    messages_retry_base_s: float = Field(
+        default=60,
+        gt=0,
+        le=86400,
+        description="Wait after the first failed attempt; doubled after each further one",
+    )
+    messages_retry_max_wait_s: float = Field(
+        default=6 * 3600, gt=0, le=7 * 86400, description="Longest wait between two attempts"
+    )
+    messages_lease_s: float = Field(
+        default=300,
+        gt=0,
+        le=86400,
+        description="An attempt in flight longer than this is presumed dead (its sender "
+        "crashed) and settled by the next run",
+    )
+    messages_poll_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="How often the sender loop (embedded mode, `ww jobs messages --loop`) runs",
+    )
+    sms_provider: Literal["file", "notify"] = Field(
+        default="file",
+        description="`notify`: NotifyNL / GOV.UK Notify (needs notify_api_key); `file`: SMS "
+        "land as files in the state directory (development)",
+    )
+    reminder_poll_interval_s: float = Field(
+        default=60,
+        gt=0,
+        le=86400,
+        description="How often a running intake service emits the reminders that are due",
+    )
+    messages_send_in_process: bool = Field(
+        default=True,
+        description="A running intake service sends its messages itself (a thread); off when "
+        "a separate `ww jobs messages --loop` process or a CronJob sends them",
     )

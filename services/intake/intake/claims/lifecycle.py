@@ -328,7 +328,7 @@ def update(
     claim = _load_for_write(uow, claim_id, principal)
     _require(claim, states.UPDATE)
     sent = data.model_fields_set
-    for field in ("postcode", "preferred_language"):
+    for field in ("postcode", "preferred_language", "sms_notifications"):
         if field in sent and getattr(data, field) is None:
             raise InvalidField(field, "cannot be cleared")
     new_values: dict[str, Any] = {}
@@ -340,6 +340,9 @@ def update(
         new_values["email"] = None if data.email is None else str(data.email)
     if "preferred_language" in sent:
         new_values["preferred_language"] = data.preferred_language
+    for field in ("street", "house_number", "city", "contact_preference", "sms_notifications"):
+        if field in sent:
+            new_values[field] = getattr(data, field)
     if "unavailable" in sent:
         new_values["unavailable"] = [
             u.model_dump(mode="json", exclude_none=True) for u in data.unavailable or []

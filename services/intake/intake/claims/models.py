@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Date, Float, Index, Integer, LargeBinary, String, Text, Uuid, func, text
+from sqlalchemy import Boolean, Date, Float, Index, Integer, LargeBinary, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.db import Base
@@ -33,6 +33,16 @@ class Claim(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(16))
     preferred_language: Mapped[str | None] = mapped_column(String(2))
+    # The postal address for letters (ADR 0028); the postcode below is part of it.
+    street: Mapped[str | None] = mapped_column(String(100))
+    house_number: Mapped[str | None] = mapped_column(String(12))
+    city: Mapped[str | None] = mapped_column(String(80))
+    # How the claimant wants to hear from us: "email" or "post" (paper); None: e-mail when
+    # there is an address, else post. SMS notices go in addition when there is a phone.
+    contact_preference: Mapped[str | None] = mapped_column(String(10))
+    sms_notifications: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
     first_ww_day: Mapped[dt.date] = mapped_column(Date)
     postcode: Mapped[str] = mapped_column(String(7))
     office_code: Mapped[str] = mapped_column(String(10), index=True)

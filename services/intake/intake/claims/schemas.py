@@ -50,6 +50,27 @@ def _name(value: str) -> str:
 # Free text that cannot hold a BSN: the pattern admits no digits at all.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_name)]
 
+# A street name: letters, spaces, dots, hyphens and apostrophes, and digits only as part of a
+# name like "1e Constantijn Huygensstraat" or "Plein 1944" (at most 4 in a row, so never a BSN).
+_STREET = re.compile(r"^[^\W_](?:[^\W_]|[ .'\u2019\-/])*$")
+_DIGIT_RUN = re.compile(r"[0-9]{5,}")
+
+
+def _street(value: str) -> str:
+    if not _STREET.match(value) or _DIGIT_RUN.search(value):
+        raise ValueError("must be a street name (letters, spaces, hyphens, dots)")
+    return value
+
+
+Street = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_street)]
+# Dutch house numbers: 1-99999 with an optional addition ("12", "12a", "12 A", "12-3", "12 bis").
+HouseNumber = Annotated[
+    str,
+    StringConstraints(max_length=12, pattern=r"^[1-9][0-9]{0,4}(?:[ \-]?[A-Za-z0-9]{1,4})?$"),
+]
+City = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(_name)]
+ContactPreference = Literal["email", "post"]
+
 _PHONE_SEPARATORS = re.compile(r"[ \-.()/]")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _DUTCH_E164 = re.compile(r"^\+31[1-9][0-9]{8}$")
@@ -179,6 +200,19 @@ class ClaimCreate(RequestModel):
         default=None, description="Dutch or international number; stored as E.164"
     )
     preferred_language: Literal["nl", "en"] | None = None
+    street: Street | None = Field(default=None, description="Street of the postal address")
+    house_number: HouseNumber | None = Field(
+        default=None, description="House number with any addition, e.g. 12a"
+    )
+    city: City | None = Field(default=None, description="Town of the postal address")
+    contact_preference: ContactPreference | None = Field(
+        default=None,
+        description="How we write to the claimant: `email` or `post` (letters). Default: "
+        "e-mail when an e-mail address is given, else post",
+    )
+    sms_notifications: bool = Field(
+        default=True, description="Short SMS notices about the intake when a phone is given"
+    )
     first_ww_day: dt.date = Field(description="First day of unemployment (first WW day)")
     postcode: str = Field(
         description="Dutch postcode of the claimant's address, e.g. 1234 AB", max_length=8
@@ -232,6 +266,11 @@ class ClaimRead(BaseModel):
     email: str | None
     phone: str | None
     preferred_language: str | None
+    street: str | None = None
+    house_number: str | None = None
+    city: str | None = None
+    contact_preference: str | None = None
+    sms_notifications: bool = True
     first_ww_day: dt.date
     postcode: str
     office_code: str
@@ -283,8 +322,9 @@ class ClaimWithdraw(RequestModel):
 
 
 class ClaimUpdate(RequestModel):
-    """The claimant's changeable details; only the fields sent change (null clears e-mail or
-    phone; postcode and preferred language cannot be cleared)."""
+    """The claimant's changeable details; only the fields sent change (null clears e-mail,
+    phone, the address lines or the contact preference; postcode, preferred language and
+    sms_notifications cannot be cleared)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -294,6 +334,13 @@ class ClaimUpdate(RequestModel):
     phone: Phone | None = None
     email: Email | None = Field(default=None, max_length=254)
     preferred_language: Literal["nl", "en"] | None = None
+    street: Street | None = None
+    house_number: HouseNumber | None = None
+    city: City | None = None
+    contact_preference: ContactPreference | None = Field(
+        default=None, description="`email` or `post`; null returns to the default"
+    )
+    sms_notifications: bool | None = None
     unavailable: list[UnavailableTime] | None = Field(
         default=None, max_length=MAX_UNAVAILABLE_TIMES
     )
