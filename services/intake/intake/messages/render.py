@@ -230,18 +230,23 @@ def result_words(value: str, *, language: str) -> str:
 
 _P = '<p style="margin:0 0 16px 0;">'
 _H2 = '<h2 style="margin:24px 0 8px 0;font-size:18px;line-height:1.3;">'
+_WARN = (
+    '<p style="margin:0 0 16px 0;padding:12px 16px;border-left:4px solid #b00020;'
+    'background-color:#fdecee;">'
+)
 _UL = '<ul style="margin:0 0 16px 0;padding-left:24px;">'
 _A = '<a href="{0}" style="color:#0b4f9c;text-decoration:underline;">{0}</a>'
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
-def as_html(text: str) -> Markup:
+def as_html(text: str, warning: str | None = None) -> Markup:
     """A message's plain text as HTML, everything escaped.
 
     Blocks are separated by blank lines. A block's first line is a heading when it is
     short, ends in ":" or "?" and more lines follow ("Neem dit mee:", "Kunt u niet
     komen?"). Runs of lines starting with "- " are a list; other runs are a paragraph
-    with its line breaks kept. Web addresses become links.
+    with its line breaks kept. Web addresses become links. The block whose first line is
+    `warning` ("Let op:") is set apart in a box, in bold.
     """
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
@@ -249,6 +254,10 @@ def as_html(text: str) -> Markup:
         if not lines:
             continue
         first = lines[0]
+        if warning is not None and first == warning:
+            inner = "<br />".join(map(_inline, lines))
+            out.append(f"{_WARN}<strong>{inner}</strong></p>")
+            continue
         if (
             len(lines) > 1
             and first[-1] in ":?"
