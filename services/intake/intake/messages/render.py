@@ -152,7 +152,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
         if context.get(key) not in (None, value):
             raise ValueError(f"context.{key} is {context[key]!r}, not {value!r}")
 
-    ctx: dict[str, Any] = {k: None for k in CONTEXT_KEYS}
+    ctx: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS)
     ctx.update(_clean(dict(context)))
     ctx["kind"], ctx["language"] = kind, language
 
@@ -163,9 +163,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     # The HTML part is the e-mail text laid out (one wording to keep right, not two); a
     # kind's .html.j2 may add to it, as the summons does with its warning.
     html = _tidy(
-        env.get_template(f"{kind}.html.j2").render(
-            ctx, channel="email", subject=subject, body=text
-        )
+        env.get_template(f"{kind}.html.j2").render(ctx, channel="email", subject=subject, body=text)
     )
     sms = _one_line(env.get_template(f"{kind}.sms.j2").render(ctx, channel="sms"))
     return Rendered(subject=subject, text=text, html=html, sms=sms, letter=letter)
