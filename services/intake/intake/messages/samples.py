@@ -54,7 +54,9 @@ def sample_office(language: str) -> dict[str, Any]:
     }
 
 
-def _appointment(starts_at: dt.datetime, *, coach: str | None, summoned: bool = False) -> dict:
+def _appointment(
+    starts_at: dt.datetime, *, coach: str | None, summoned: bool = False
+) -> dict[str, Any]:
     return {
         "starts_at": starts_at,
         "ends_at": starts_at + _LENGTH,
