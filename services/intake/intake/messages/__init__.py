@@ -1,0 +1,1 @@
+"""Messages to the claimant: invitations, reminders, letters (ADR 0028)."""
