@@ -277,6 +277,9 @@ class _LetterPDF(FPDF):
     def __init__(self, letter: Letter, labels: dict[str, str], *, numbered: bool) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.core_fonts_encoding = ENCODING
+        # No cell padding: text starts exactly at the margin and the address field's edge, and a
+        # width we measure is the width printed.
+        self.c_margin = 0
         self.letter = letter
         self.labels = labels
         self.numbered = numbered
@@ -340,21 +343,21 @@ def _refuse_bsn(letter: Letter) -> None:
 
 def _address_lines(recipient: Recipient) -> list[tuple[str, int]]:
     """(text, max lines) of each part of the address block, in PostNL's order and form."""
+    name, street = (" ".join(t.split()) for t in (recipient.name, recipient.street))
+    city = " ".join(recipient.city.split())
     if recipient.domestic:
         try:
             postcode = normalize_postcode(recipient.postcode)
         except InvalidPostcodeError as exc:
             raise LetterError("recipient postcode is not a Dutch postcode") from exc
         # PostNL: postcode, two spaces, the place in capitals.
-        place = f"{postcode}  {recipient.city.strip().upper()}"
-        parts = [(recipient.name, NAME_MAX_LINES), (recipient.street, STREET_MAX_LINES)]
-        parts.append((place, 1))
+        place = f"{postcode}  {city.upper()}"
+        parts = [(name, NAME_MAX_LINES), (street, STREET_MAX_LINES), (place, 1)]
     else:
-        place = f"{recipient.postcode.strip()} {recipient.city.strip()}".strip()
-        parts = [(recipient.name, NAME_MAX_LINES), (recipient.street, STREET_MAX_LINES)]
-        parts.append((place, 1))
-        parts.append(((recipient.country or "").strip().upper(), 1))
-    out = [(printable(" ".join(t.split())), n) for t, n in parts]
+        place = f"{' '.join(recipient.postcode.split())} {city}".strip()
+        country = " ".join((recipient.country or "").split()).upper()
+        parts = [(name, NAME_MAX_LINES), (street, STREET_MAX_LINES), (place, 1), (country, 1)]
+    out = [(printable(t), n) for t, n in parts]
     if not out[0][0] or not out[1][0]:
         raise LetterError("recipient needs a name and a street line")
     return out
@@ -556,6 +559,8 @@ def _cut(pdf: FPDF, text: str, width: float) -> str:
 def _wrap(pdf: FPDF, text: str, width: float, max_lines: int) -> list[str]:
     """Word-wrap `text` into at most `max_lines` lines of `width`; a word longer than a line is
     split, and what does not fit in the last line is cut off (never printed outside the field)."""
+    if pdf.get_string_width(text) <= width:
+        return [text] if text else []  # as given (the two spaces after a postcode stay)
     words = text.split()
     lines: list[str] = []
     current = ""
