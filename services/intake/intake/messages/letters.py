@@ -199,8 +199,8 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Letter:
-    """One letter: `reference` is our reference code (e.g. "M-1A2B3C"; the label "Kenmerk" /
-    "Our reference" is printed by the layout), never a BSN. `body` is plain text: paragraphs
+    """One letter: `reference` is our reference code (e.g. "M-1A2B3C"; the layout prints the label
+    "Kenmerk" / "Our reference", and drops one given in front), never a BSN. `body` is plain text: paragraphs
     separated by blank lines, list items as lines starting with "- "."""
 
     sender: Sender
@@ -296,7 +296,8 @@ class _LetterPDF(FPDF):
         self.set_xy(LEFT_MARGIN_MM, 15)
         line = (
             f"{printable(self.letter.sender.office_name)}  |  {self.labels['reference']} "
-            f"{printable(self.letter.reference)}  |  {_format_date(self.letter, self.labels)}"
+            f"{printable(_reference_value(self.letter.reference, self.labels))}  |  "
+            f"{_format_date(self.letter, self.labels)}"
         )
         self.cell(TEXT_WIDTH_MM, 4, _cut(self, line, TEXT_WIDTH_MM))
         self.set_text_color(0)
@@ -452,7 +453,7 @@ def _address_block(
 def _reference_block(pdf: FPDF, letter: Letter, labels: dict[str, str]) -> None:
     rows = [
         (labels["date"], _format_date(letter, labels), ""),
-        (labels["reference"], printable(letter.reference.strip()), ""),
+        (labels["reference"], printable(_reference_value(letter.reference, labels)), ""),
     ]
     y = REFERENCE_TOP_MM
     for label, value, style in rows:
@@ -479,6 +480,15 @@ def _reference_block(pdf: FPDF, letter: Letter, labels: dict[str, str]) -> None:
         new_x="LMARGIN",
     )
     pdf.set_y(max(pdf.get_y() + 5, BODY_TOP_MM))
+
+
+def _reference_value(reference: str, labels: dict[str, str]) -> str:
+    """The reference without a label the caller may have put in front ("Kenmerk: M-1A2B3C")."""
+    value = " ".join(reference.split())
+    for label in {labels["reference"], "Kenmerk", "Our reference", "Reference"}:
+        if value.lower().startswith(label.lower() + ":"):
+            return value[len(label) + 1 :].strip()
+    return value
 
 
 def _paragraphs(body: str) -> list[list[str]]:

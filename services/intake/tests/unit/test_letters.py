@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pypdf
 import pytest
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from intake.messages import letters as L
 from intake.messages.letters import Letter, LetterError, Recipient, Sender, printable, render_letter
@@ -392,3 +394,39 @@ def test_an_unusable_address_is_refused() -> None:
         render_letter(_letter(recipient=dataclasses.replace(RECIPIENT, postcode="0123 AB")))
     with pytest.raises(LetterError, match="name"):
         render_letter(_letter(recipient=dataclasses.replace(RECIPIENT, name="  ")))
+
+
+def test_a_labelled_reference_is_printed_once() -> None:
+    for reference in ("Kenmerk: M-1A2B3C", "kenmerk:M-1A2B3C", "M-1A2B3C"):
+        text = _text(render_letter(_letter(reference=reference)))
+        assert text.count("Kenmerk") == 1
+        assert "Kenmerk M-1A2B3C" in text.replace("\n", " ")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.text(min_size=1, max_size=160).filter(lambda s: s.split() != []),
+    street=st.text(min_size=1, max_size=160).filter(lambda s: s.split() != []),
+    city=st.text(max_size=60),
+)
+def test_any_name_and_street_print_inside_the_field(name: str, street: str, city: str) -> None:
+    """Whatever a claimant's name and street hold (any script, control characters, emoji, very
+    long words), the letter renders and every address line stays inside the field."""
+    recipient = Recipient(name=name, street=street, postcode="1011 AB", city=city)
+    refused = ""
+    try:
+        pdf = render_letter(_letter(recipient=recipient))
+    except LetterError as exc:
+        refused = str(exc)
+    if refused:
+        # Refused only for a BSN-like number or a name/street that prints as nothing.
+        assert "BSN" in refused or "name and a street" in refused
+        return
+    for run in _address_runs(pdf):
+        assert _inside(
+            run,
+            L.ADDRESS_FIELD_LEFT_MM,
+            L.ADDRESS_FIELD_TOP_MM,
+            L.ADDRESS_FIELD_RIGHT_MM,
+            L.ADDRESS_FIELD_BOTTOM_MM,
+        ), run
