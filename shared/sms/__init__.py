@@ -1,0 +1,4 @@
+"""SMS for the claimant: a provider protocol, GOV.UK Notify / NotifyNL, a file sink.
+
+Generic: nothing here imports a service.
+"""
