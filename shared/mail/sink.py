@@ -11,6 +11,7 @@ with a 4xx, be stopped and started again on the same port (a server that is down
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -143,7 +144,8 @@ class _Controller(Controller):
 
     def _trigger_server(self) -> None:
         if self.port == 0 and self.server is not None:
-            self.port = self.server.sockets[0].getsockname()[1]
+            server = cast(asyncio.Server, self.server)
+            self.port = server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
 

@@ -140,7 +140,9 @@ class SmtpSender:
                 context=self.tls_context(),
             )
         else:
-            conn = smtplib.SMTP(s.host, s.port, local_hostname=s.local_hostname, timeout=s.timeout_s)
+            conn = smtplib.SMTP(
+                s.host, s.port, local_hostname=s.local_hostname, timeout=s.timeout_s
+            )
         try:
             conn.ehlo()
             if s.security == "starttls":
@@ -188,7 +190,9 @@ class SmtpSender:
                     self._conn = self.connect()
             except smtplib.SMTPResponseException as exc:
                 self._drop()
-                return self._log(attempt, _outcome_of(_Reply("connect", exc.smtp_code, exc.smtp_error)))
+                return self._log(
+                    attempt, _outcome_of(_Reply("connect", exc.smtp_code, exc.smtp_error))
+                )
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 return self._log(attempt, SendOutcome.retry(f"connect: {type(exc).__name__}"))
