@@ -114,4 +114,5 @@ def text_part(msg: EmailMessage) -> str | None:
     if part is None:
         return None
     content = part.get_content()  # type: ignore[attr-defined]
-    return str(content)
+    # A message read back from the wire keeps its CRLF line ends.
+    return str(content).replace("\r\n", "\n")

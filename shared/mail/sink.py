@@ -49,6 +49,8 @@ class ReceivedMail:
     message_id: str | None
     path: Path
     received_at: dt.datetime
+    # What the sink answered "queued as" (the sender's provider message id).
+    queue_id: str | None = None
 
     def message(self) -> EmailMessage:
         """The message as received, parsed."""
@@ -90,6 +92,7 @@ def read_messages(directory: Path) -> list[ReceivedMail]:
                 message_id=meta.get("message_id"),
                 path=eml,
                 received_at=dt.datetime.fromisoformat(meta["received_at"]),
+                queue_id=meta.get("queue_id"),
             )
         )
     return found
@@ -126,7 +129,10 @@ class _Handler:
         with self.sink._rules.lock:
             for pattern, code in self.sink._rules.refuse:
                 if pattern.search(address):
-                    return f"{code} {_TEXTS.get(code, 'Refused')}"
+                    # As Postfix answers: the address echoed back (the sender must
+                    # not keep it in its delivery log).
+                    text = _TEXTS.get(code, "Refused")
+                    return f"{code} {text[:5]} <{address}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
