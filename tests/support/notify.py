@@ -113,7 +113,9 @@ class FakeNotify:
         if header.get("typ") != "JWT" or claims.get("iss") != self.service_id:
             return error(403, "AuthError", "Invalid token: iss field not provided")
         if abs(time.time() - float(claims.get("iat", 0))) > 30:
-            return error(403, "AuthError", "Error: Your system clock must be accurate to within 30 seconds")
+            return error(
+                403, "AuthError", "Error: Your system clock must be accurate to within 30 seconds"
+            )
         try:
             data = json.loads(raw)
         except ValueError:

@@ -57,9 +57,10 @@ def _round_trip(msg: EmailMessage) -> EmailMessage:
 def test_text_and_html_are_alternatives_and_the_ics_is_attached() -> None:
     msg = _round_trip(_compose())
     assert msg.get_content_type() == "multipart/mixed"
-    alternative, attachment = msg.get_payload()  # type: ignore[misc]
+    alternative, attachment = cast(list[EmailMessage], msg.get_payload())
     assert alternative.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in alternative.get_payload()] == [
+    parts = cast(list[EmailMessage], alternative.get_payload())
+    assert [p.get_content_type() for p in parts] == [
         "text/plain",
         "text/html",
     ]
@@ -116,11 +117,11 @@ def test_no_reply_to_when_none_is_given() -> None:
 
 def test_non_ascii_subject_and_names_survive_the_wire() -> None:
     msg = _round_trip(
-        _compose(to="Zoë Çelik <zoe@example.nl>", subject="Uw afspraak is verzet – nieuwe tijd")
+        _compose(to="Zoë Çelik <zoe@example.nl>", subject="Uw afspraak is verzet: nieuwe tijd")
     )
-    assert msg["Subject"] == "Uw afspraak is verzet – nieuwe tijd"
+    assert msg["Subject"] == "Uw afspraak is verzet: nieuwe tijd"
     assert msg["To"].addresses[0].display_name == "Zoë Çelik"
-    raw = _compose(subject="Uw afspraak – é").as_bytes(policy=email.policy.SMTP)
+    raw = _compose(subject="Uw afspraak é").as_bytes(policy=email.policy.SMTP)
     assert raw.isascii()  # encoded words: no 8-bit headers for an old relay
 
 
