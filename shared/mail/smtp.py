@@ -40,6 +40,11 @@ _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 _QUEUE_ID = re.compile(r"queued as ([A-Za-z0-9._-]+)|\bid=([A-Za-z0-9._-]+)", re.IGNORECASE)
 
 
+# none: plain (a local sink only); starttls: upgrade on the submission port (587);
+# tls: implicit TLS from the first byte (port 465).
+SmtpSecurity = Literal["none", "starttls", "tls"]
+
+
 class SmtpSettings(BaseModel):
     """Where and how to reach the SMTP server (the relay that delivers our e-mail)."""
 
@@ -47,9 +52,7 @@ class SmtpSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(8025, ge=1, le=65535)
-    # none: plain (a local sink only); starttls: upgrade on the submission port (587);
-    # tls: implicit TLS from the first byte (port 465).
-    security: Literal["none", "starttls", "tls"] = "none"
+    security: SmtpSecurity = "none"
     username: str | None = None
     password: SecretStr | None = None
     timeout_s: float = Field(30.0, gt=0)

@@ -2,3 +2,7 @@
 
 Generic: nothing here imports a service.
 """
+
+from shared.sms.provider import SmsProvider
+
+__all__ = ["SmsProvider"]

@@ -60,7 +60,7 @@ class NotifySmsSender:
         )
 
     def send(
-        self, *, phone_number: str, body: str, reference: str, attempt: Attempt | None = None
+        self, *, phone: str, body: str, reference: str, attempt: Attempt | None = None
     ) -> SendOutcome:
         """Send one SMS; never raises for a failed delivery."""
         if attempt is not None:
@@ -68,7 +68,7 @@ class NotifySmsSender:
             attempt.handing_over()
         try:
             response: Any = self._client.send_sms_notification(
-                phone_number=phone_number,
+                phone_number=phone,
                 template_id=self.template_id,
                 personalisation={"body": body},
                 reference=reference,

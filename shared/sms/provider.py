@@ -16,5 +16,5 @@ class SmsProvider(Protocol):
     it returns `retry` (try again later) or `bounced` (never again)."""
 
     def send(
-        self, *, phone_number: str, body: str, reference: str, attempt: Attempt | None = None
+        self, *, phone: str, body: str, reference: str, attempt: Attempt | None = None
     ) -> SendOutcome: ...

@@ -45,7 +45,7 @@ class FileSmsSink:
         self.directory = directory
 
     def send(
-        self, *, phone_number: str, body: str, reference: str, attempt: Attempt | None = None
+        self, *, phone: str, body: str, reference: str, attempt: Attempt | None = None
     ) -> SendOutcome:
         """Store the text; `sent` with the file's id."""
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -53,7 +53,7 @@ class FileSmsSink:
         sms_id = str(uuid.uuid4())
         record = {
             "id": sms_id,
-            "phone_number": phone_number,
+            "phone_number": phone,
             "body": body,
             "reference": reference,
             "sent_at": now.isoformat(),

@@ -42,7 +42,7 @@ def test_an_sms_is_sent_through_the_generic_template_with_our_reference(
 ) -> None:
     attempt = FakeAttempt()
     outcome = _sender(fake_notify).send(
-        phone_number="+31612345678",
+        phone="+31612345678",
         body="Herinnering: uw intakegesprek is woensdag 9 december om 09:30.",
         reference="delivery-1",
         attempt=attempt,  # type: ignore[arg-type]
@@ -59,7 +59,7 @@ def test_an_sms_is_sent_through_the_generic_template_with_our_reference(
 
 
 def test_an_invalid_number_bounces_and_the_number_is_not_kept(fake_notify: FakeNotify) -> None:
-    outcome = _sender(fake_notify).send(phone_number="0612", body="x", reference="d")
+    outcome = _sender(fake_notify).send(phone="0612", body="x", reference="d")
     assert (outcome.outcome, outcome.status_code) == ("bounced", 400)
     assert outcome.error == "notify 400: phone_number Not enough digits"
 
@@ -67,7 +67,7 @@ def test_an_invalid_number_bounces_and_the_number_is_not_kept(fake_notify: FakeN
 def test_a_key_with_the_wrong_secret_bounces_with_403(fake_notify: FakeNotify) -> None:
     wrong = f"ww_test-{fake_notify.service_id}-{uuid.uuid4()}"
     outcome = _sender(fake_notify, api_key=SecretStr(wrong)).send(
-        phone_number="+31612345678", body="x", reference="d"
+        phone="+31612345678", body="x", reference="d"
     )
     assert (outcome.outcome, outcome.status_code) == ("bounced", 403)
     assert fake_notify.received == []
@@ -75,7 +75,7 @@ def test_a_key_with_the_wrong_secret_bounces_with_403(fake_notify: FakeNotify) -
 
 def test_an_unknown_template_bounces(fake_notify: FakeNotify) -> None:
     outcome = _sender(fake_notify, template_id=str(uuid.uuid4())).send(
-        phone_number="+31612345678", body="x", reference="d"
+        phone="+31612345678", body="x", reference="d"
     )
     assert (outcome.outcome, outcome.status_code) == ("bounced", 400)
 
@@ -84,15 +84,15 @@ def test_rate_limits_and_server_errors_are_retried(fake_notify: FakeNotify) -> N
     sender = _sender(fake_notify)
     for status in (429, 500, 503):
         fake_notify.fail_next(status)
-        outcome = sender.send(phone_number="+31612345678", body="x", reference="d")
+        outcome = sender.send(phone="+31612345678", body="x", reference="d")
         assert (outcome.outcome, outcome.status_code) == ("retry", status)
-    assert sender.send(phone_number="+31612345678", body="x", reference="d").outcome == "sent"
+    assert sender.send(phone="+31612345678", body="x", reference="d").outcome == "sent"
 
 
 def test_no_answer_is_retried(fake_notify: FakeNotify) -> None:
     fake_notify.delay_s = 1.5
     outcome = _sender(fake_notify, timeout_s=0.3).send(
-        phone_number="+31612345678", body="x", reference="d"
+        phone="+31612345678", body="x", reference="d"
     )
     # The client reports a timeout (no response) as 503.
     assert (outcome.outcome, outcome.status_code) == ("retry", 503)
@@ -101,7 +101,7 @@ def test_no_answer_is_retried(fake_notify: FakeNotify) -> None:
 def test_a_provider_that_is_down_is_retried(fake_notify: FakeNotify) -> None:
     sender = _sender(fake_notify)
     fake_notify.stop()
-    outcome = sender.send(phone_number="+31612345678", body="x", reference="d")
+    outcome = sender.send(phone="+31612345678", body="x", reference="d")
     assert outcome.outcome == "retry"
 
 
@@ -109,7 +109,7 @@ def test_the_file_sink_keeps_each_sms_for_ww_mail_sms(tmp_path: Path) -> None:
     sink: SmsProvider = FileSmsSink(tmp_path / "sms")
     attempt = FakeAttempt()
     outcome = sink.send(
-        phone_number="+31612345678",
+        phone="+31612345678",
         body="Uw afspraak is verzet.",
         reference="delivery-2",
         attempt=attempt,  # type: ignore[arg-type]
@@ -128,6 +128,5 @@ def test_the_file_sink_keeps_each_sms_for_ww_mail_sms(tmp_path: Path) -> None:
 def test_both_providers_satisfy_the_protocol(fake_notify: FakeNotify, tmp_path: Path) -> None:
     providers: list[SmsProvider] = [_sender(fake_notify), FileSmsSink(tmp_path)]
     assert all(
-        p.send(phone_number="+31612345678", body="x", reference="r").outcome == "sent"
-        for p in providers
+        p.send(phone="+31612345678", body="x", reference="r").outcome == "sent" for p in providers
     )
