@@ -14,7 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="The local mail sink: list, show and serve e-mail (and dev SMS).")
+app = typer.Typer(
+    help="The local mail sink: list, show and serve e-mail (and dev SMS).", no_args_is_help=True
+)
 console = Console()
 
 StateDir = Annotated[
