@@ -292,6 +292,25 @@ def test_a_session_whose_connection_broke_reconnects_once(
     assert len(smtp_server.messages()) == 2
 
 
+def test_the_end_of_data_is_not_held_back_by_nagle(smtp_server: MailSink) -> None:
+    # The `.` line is a small write after the content; without TCP_NODELAY it waits for
+    # the server's delayed ACK (about 40 ms a message: a fifth of the bare throughput).
+    sender = SmtpSender(smtp_settings(smtp_server))
+    with sender.session():
+        assert _send(sender, _message()).outcome == "sent"
+        conn = sender._conn
+        assert conn is not None
+        assert conn.sock is not None
+        assert conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_an_address_with_non_ascii_characters_goes_by_smtputf8(smtp_server: MailSink) -> None:
+    outcome = _send(SmtpSender(smtp_settings(smtp_server)), _message("zoë@example.nl"))
+    assert outcome.outcome == "sent"
+    (got,) = smtp_server.messages()
+    assert got.rcpt_tos == ("zoë@example.nl",)
+
+
 # -- TLS and AUTH -----------------------------------------------------------------------
 
 
