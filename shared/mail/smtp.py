@@ -293,7 +293,8 @@ class SmtpSender:
     @staticmethod
     def _log(attempt: Attempt, outcome: SendOutcome) -> SendOutcome:
         # Never the address or the body: the delivery id and the reply code say enough.
-        log.info(
+        # A success is in the delivery log already; only failures are worth a log line.
+        (log.debug if outcome.outcome == "sent" else log.info)(
             "smtp.attempt",
             delivery_id=str(attempt.row_id),
             attempt=attempt.number,
