@@ -11,6 +11,9 @@ import pytest
 from tests.support.pg import PgDatabases
 from tests.support.tokens import Tokens
 
+# Real SMTP server (`smtp_server`) and the fake Notify API (`fake_notify`) for any suite.
+pytest_plugins = ["tests.support.smtp", "tests.support.notify"]
+
 
 @pytest.fixture
 def state_dir(tmp_path: Path) -> Path:

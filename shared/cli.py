@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from shared.mail.cli import app as mail_app
 from shared.services import SERVICE_NAMES
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ jobs_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(mail_app, name="mail")
 
 
 def _job_container(service: str) -> ServiceContainer:

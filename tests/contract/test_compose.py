@@ -346,6 +346,20 @@ def test_kafka_is_a_single_kraft_node_that_advertises_what_services_use() -> Non
     assert bootstraps <= advertised, f"{bootstraps} not advertised: {advertised}"
 
 
+def test_intake_sends_its_email_to_the_mail_catcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every e-mail in containers mode lands in mailpit (its SMTP port, plain, no login)."""
+    mailpit = SERVICES["mailpit"]
+    assert mailpit["image"].startswith("axllent/mailpit:")
+    assert "readyz" in " ".join(mailpit["healthcheck"]["test"])
+    for name, (role, service) in WW_CONTAINERS.items():
+        if service != "intake" or role == "migrate":
+            continue
+        settings = _resolved_settings(monkeypatch, "intake", _env(SERVICES[name]))
+        assert isinstance(settings, IntakeSettings)
+        assert (settings.smtp_host, settings.smtp_port) == ("mailpit", 1025), name
+        assert settings.smtp_security == "none", name
+
+
 def test_postgres_init_creates_every_service_database() -> None:
     mounts = [str(v) for v in SERVICES["postgres"].get("volumes", [])]
     init = [m for m in mounts if "/docker-entrypoint-initdb.d/" in m]

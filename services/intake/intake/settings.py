@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from shared.mail.smtp import SmtpSecurity
 from shared.settings import ServiceSettings
 
 
@@ -127,6 +128,44 @@ class IntakeSettings(ServiceSettings):
         default=True,
         description="Among feasible slots at the nearest office, prefer a coach the claimant "
         "has met in an earlier held intake",
+    )
+    # E-mail (SMTP) and SMS (GOV.UK Notify / NotifyNL) for messages to the claimant;
+    # docs/messages.md. Defaults reach the local sink `make run` starts (plain SMTP).
+    smtp_host: str = Field(default="127.0.0.1", min_length=1, description="SMTP relay host")
+    smtp_port: int = Field(
+        default=8025, ge=1, le=65535, description="SMTP port (587 for starttls, 465 for tls)"
+    )
+    smtp_security: SmtpSecurity = Field(
+        default="none",
+        description="none (a local sink only), starttls (upgrade, port 587) or tls (implicit "
+        "TLS, port 465); with TLS the server certificate and host name are checked",
+    )
+    smtp_username: str | None = Field(
+        default=None, max_length=200, description="SMTP AUTH user; unset: no login"
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP AUTH password (from a Secret in production)"
+    )
+    smtp_timeout_s: float = Field(
+        default=30, gt=0, le=300, description="Timeout of one SMTP connection step"
+    )
+    smtp_ca_file: str | None = Field(
+        default=None, description="A private CA bundle (PEM) for the relay's certificate"
+    )
+    notify_api_key: SecretStr | None = Field(
+        default=None,
+        description="NotifyNL / GOV.UK Notify API key (`<name>-<service id>-<secret>`), from "
+        "a Secret; needed when sms_provider=notify",
+    )
+    notify_base_url: str = Field(
+        default="https://api.notifications.service.gov.uk",
+        min_length=1,
+        description="The Notify API; NotifyNL gives its own address",
+    )
+    notify_sms_template_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The id of the one generic Notify SMS template whose content is ((body))",
     )
     # Week-one KPIs and capacity planning
     kpi_metrics_cache_seconds: float = Field(
