@@ -24,12 +24,14 @@ DEMO_COACHES = [
     ("Lotte Visser", "UTR", ["over_55"], 28.0),
     ("Daan Smit", "UTR", [], 36.0),
 ]
+# postcode, year of birth, names, the postal address and how they want to hear from us
+# (e-mail to the local mail sink, or paper: a letter PDF in the state directory).
 DEMO_CLAIMS = [
-    ("1011 AB", 1968, "Ingrid", "de Jong"),
-    ("3011 CD", 1999, "Mohamed", "Bouzid"),
-    ("3511 EF", 1985, "Lotte", "van Dijk"),
-    ("1055 GH", 1975, "Wim", "Mulder"),
-    ("3072 JK", 1990, "Priya", "Ramdin"),
+    ("1011 AB", 1968, "Ingrid", "de Jong", "Nieuwmarkt", "4", "Amsterdam", "email", "nl"),
+    ("3011 CD", 1999, "Mohamed", "Bouzid", "Hoogstraat", "110", "Rotterdam", "email", "en"),
+    ("3511 EF", 1985, "Lotte", "van Dijk", "Oudegracht", "27a", "Utrecht", "post", "nl"),
+    ("1055 GH", 1975, "Wim", "Mulder", "Hoofdweg", "52", "Amsterdam", "email", "nl"),
+    ("3072 JK", 1990, "Priya", "Ramdin", "Maashaven", "8", "Rotterdam", "email", "nl"),
 ]
 
 
@@ -71,13 +73,19 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
             coach_ids.append((r.json()["id"], office))
         _demo_agendas(client, urls["intake"], coach_ids)
         claim_ids = []
-        for postcode, year, given, family in DEMO_CLAIMS:
+        for postcode, year, given, family, street, number, city, prefers, lang in DEMO_CLAIMS:
             r = client.post(
                 f"{urls['intake']}/v1/claims",
                 json={
                     "bsn": synthetic_bsn(rng),
                     "given_name": given,
                     "family_name": family,
+                    "email": f"{given.lower()}.{family.lower().replace(' ', '')}@example.org",
+                    "street": street,
+                    "house_number": number,
+                    "city": city,
+                    "contact_preference": prefers,
+                    "preferred_language": lang,
                     "first_ww_day": (
                         local_today() - dt.timedelta(days=rng.randint(0, 5))
                     ).isoformat(),

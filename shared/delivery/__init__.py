@@ -37,8 +37,8 @@ __all__ = [
     "SendOutcome",
     "Sender",
     "attempt_log_columns",
-    "delivery_indexes",
     "deliver_due",
     "delivery_columns",
+    "delivery_indexes",
     "recover_in_doubt",
 ]

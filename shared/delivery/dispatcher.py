@@ -39,7 +39,7 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-Outcome = Literal["sent", "retry", "bounced", "suppressed"]
+Outcome = Literal["sent", "retry", "bounced", "suppressed", "unconfirmed"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ class SendOutcome:
     sent: accepted (with the provider's id). retry: a transient failure (no answer, a 4xx
     SMTP reply, an HTTP 5xx): tried again after the backoff. bounced: refused for good
     (unknown mailbox, invalid number): never tried again. suppressed: no longer wanted.
+    unconfirmed: handed over, but the answer was lost (it may have arrived).
     """
 
     outcome: Outcome
@@ -94,6 +95,12 @@ class SendOutcome:
     @classmethod
     def suppressed(cls, reason: str) -> SendOutcome:
         return cls("suppressed", error=reason[:500])
+
+    @classmethod
+    def unconfirmed(cls, error: str) -> SendOutcome:
+        """The provider got the whole message but its answer was lost: it may have it, so
+        it is not sent again by itself (never twice)."""
+        return cls("unconfirmed", error=error[:500])
 
 
 class Attempt:
@@ -331,6 +338,8 @@ def deliver_due(
             run.failed += 1
         elif final == DeliveryStatus.SUPPRESSED:
             run.suppressed += 1
+        elif final == DeliveryStatus.UNCONFIRMED:
+            run.unconfirmed += 1
     return run
 
 
@@ -369,6 +378,10 @@ def _record(
             row.last_error = result.error
         elif result.outcome == "suppressed":
             row.status = DeliveryStatus.SUPPRESSED
+            row.next_attempt_at = None
+            row.last_error = result.error
+        elif result.outcome == "unconfirmed":
+            row.status = DeliveryStatus.UNCONFIRMED
             row.next_attempt_at = None
             row.last_error = result.error
         elif row.attempts >= policy.max_attempts:

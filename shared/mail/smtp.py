@@ -30,6 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from shared import faults
 from shared.delivery import Attempt, SendOutcome
 from shared.logging import get_logger
 from shared.mail.compose import envelope_address
@@ -263,6 +264,7 @@ class SmtpSender:
                 return SendOutcome.retry(f"could not record the hand-over: {type(exc).__name__}")
             handed_over = True
             conn.send(b".\r\n")
+            faults.point("smtp.after_end_of_data")
             code, text = conn.getreply()
             if code != 250:
                 raise _Reply("message", code, text)
@@ -275,10 +277,11 @@ class SmtpSender:
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             if not handed_over:
                 raise _Dropped(type(exc).__name__) from exc
-            # The server may or may not have queued it (RFC 5321 §6.1: the client
-            # treats a lost reply as a temporary failure).
+            # The server may or may not have queued it. RFC 5321 §6.1 lets a client
+            # retry (a possible duplicate); we never send twice (ADR 0028): the
+            # delivery is unconfirmed and staff decide.
             self._drop()
-            return SendOutcome.retry(
+            return SendOutcome.unconfirmed(
                 f"connection lost after the end of data, outcome unknown: {type(exc).__name__}"
             )
         found = _QUEUE_ID.search(text.decode("utf-8", "replace"))

@@ -155,6 +155,23 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "POST", "/v1/appointments/{appointment_id}/complete"): Access(
         frozenset({"coach", "team_lead", "admin"})
     ),
+    # Messages (ADR 0028). Row-level: the claim's need-to-know readers; the text and the
+    # letter only for the claimant, coaches, team leads and benefits officers.
+    ("intake", "GET", "/v1/claims/{claim_id}/messages"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/messages/{message_id}"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "GET", "/v1/messages/{message_id}/attempts"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/messages/{message_id}/letter.pdf"): Access(
+        frozenset({"claimant", "coach", "team_lead", "benefits_officer"})
+    ),
+    ("intake", "POST", "/v1/messages/{message_id}/resend"): Access(
+        frozenset({"coach", "team_lead", "benefits_officer"})
+    ),
+    ("intake", "GET", "/v1/message-templates/{kind}/preview"): Access(STAFF_READ),
+    ("intake", "GET", "/v1/offices/{office_code}/contact"): Access(STAFF_READ | {"claimant"}),
+    ("intake", "PUT", "/v1/offices/{office_code}/contact"): Access(frozenset({"admin"})),
+    ("intake", "POST", "/v1/admin/messages/run"): Access(frozenset({"admin"})),
+    ("intake", "POST", "/v1/admin/print-batches/run"): Access(frozenset({"admin"})),
+    ("intake", "GET", "/v1/admin/print-batches"): Access(frozenset({"admin"})),
     # Row-level: team leads and coaches get the national figures and their own office's.
     ("intake", "GET", "/v1/kpis/week-one"): Access(
         frozenset({"coach", "team_lead", "benefits_officer", "admin"})

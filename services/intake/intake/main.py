@@ -37,6 +37,7 @@ MIGRATIONS_DIR = (
     _HERE / "migrations" if (_HERE / "migrations").exists() else _HERE.parent / "migrations"
 )
 
+
 def _init(container: ServiceContainer) -> None:
     install_kpi_metrics(container)
     install_metrics(container)

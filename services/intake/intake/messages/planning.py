@@ -10,17 +10,19 @@ same event by another path).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intake.appointments import ics
 from intake.appointments.models import ACTIVE_STATUSES, Appointment
 from intake.claims.models import Claim
-from intake.coaches.models import Coach
+from intake.coaches.models import RosterCoach
 from intake.messages import letters, render
 from intake.messages.kinds import (
     ALWAYS_LETTER_KINDS,
@@ -110,7 +112,7 @@ def office_address(office: OfficeContact | None) -> str:
 def _coach_first_name(uow: UnitOfWork, coach_id: uuid.UUID | None) -> str | None:
     if coach_id is None:
         return None
-    coach = uow.session.get(Coach, coach_id)
+    coach = uow.session.get(RosterCoach, coach_id)
     if coach is None or not coach.display_name:
         return None
     return coach.display_name.split()[0]
@@ -262,38 +264,47 @@ def calendar_file(plan: Plan, *, now: dt.datetime) -> str | None:
     )
 
 
-def letter_pdf(plan: Plan, rendered: render.Rendered, *, reference: str, today: dt.date) -> bytes | None:
-    """The letter as PDF, or None when the claim has no postal address."""
+def letter_pdf(
+    plan: Plan, rendered: render.Rendered, *, reference: str, today: dt.date
+) -> tuple[bytes, int] | None:
+    """The letter as PDF with its page count, or None when the claim has no postal
+    address (or one the letter cannot carry)."""
     claim = plan.claim
-    if not (claim.street and claim.house_number and claim.postcode and claim.city):
-        return None
     office = plan.office
+    if office is None or not (claim.street and claim.house_number and claim.city):
+        return None
     name = " ".join(p for p in (claim.given_name, claim.family_name) if p) or (
         "The occupant" if plan.language == "en" else "De bewoner"
     )
-    return letters.render_letter(
-        letters.Letter(
-            sender=letters.Sender(
-                name=office.name if office else "UWV",
-                street=f"{office.street} {office.house_number}" if office else "",
-                postcode=office.postcode if office else "",
-                city=office.city if office else "",
-                phone=office.phone if office else "",
-                email=office.email if office else "",
-            ),
-            recipient=letters.Recipient(
-                name=name,
-                street=f"{claim.street} {claim.house_number}",
-                postcode=claim.postcode,
-                city=claim.city,
-            ),
-            date=today,
-            reference=reference,
-            subject=rendered.subject,
-            body=rendered.text,
-            language=plan.language,
+    try:
+        pdf = letters.render_letter(
+            letters.Letter(
+                sender=letters.Sender(
+                    office_name=office.name,
+                    street=office.street,
+                    house_number=office.house_number,
+                    postcode=office.postcode,
+                    city=office.city,
+                    phone=office.phone,
+                    email=office.email,
+                ),
+                recipient=letters.Recipient(
+                    name=name,
+                    street=f"{claim.street} {claim.house_number}",
+                    postcode=claim.postcode,
+                    city=claim.city,
+                ),
+                date=today,
+                reference=reference,
+                subject=rendered.subject,
+                body=rendered.letter,
+                language="en" if plan.language == "en" else "nl",
+            )
         )
-    )
+    except letters.LetterError as exc:
+        log.warning("message.letter_refused", claim_id=str(claim.id), error=type(exc).__name__)
+        return None
+    return pdf, len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def reference_of(message_id: uuid.UUID) -> str:
@@ -409,18 +420,18 @@ def _message(
         message.body_text = rendered.sms
     else:
         message.recipient = None
-        pdf = letter_pdf(
+        made = letter_pdf(
             plan,
             rendered,
             reference=reference_of(message_id),
             today=now.astimezone(LOCAL_TZ).date(),
         )
-        if pdf is None:
+        if made is None:
             # No postal address: nothing can go out on paper. Recorded, so staff see it.
             message.status = DeliveryStatus.BOUNCED
             message.next_attempt_at = None
             message.finished_at = now
             message.last_error = "no postal address on the claim"
         else:
-            message.letter_pdf = pdf
+            message.letter_pdf, message.letter_pages = made
     return message

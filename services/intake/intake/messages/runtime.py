@@ -26,6 +26,7 @@ def smtp_settings(settings: IntakeSettings) -> SmtpSettings:
         username=settings.smtp_username,
         password=settings.smtp_password,
         timeout_s=settings.smtp_timeout_s,
+        ca_file=settings.smtp_ca_file,
     )
 
 
@@ -128,7 +129,9 @@ def install_metrics(container: ServiceContainer) -> None:
     class _Messages(Collector):
         def collect(self):  # type: ignore[no-untyped-def]
             family = GaugeMetricFamily(
-                "ww_messages", "Messages to claimants by channel and status", labels=["channel", "status"]
+                "ww_messages",
+                "Messages to claimants by channel and status",
+                labels=["channel", "status"],
             )
             try:
                 with container.uow() as uow:

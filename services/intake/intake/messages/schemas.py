@@ -100,11 +100,15 @@ class OfficeContactUpdate(RequestModel):
 
     name: _Line
     street: _Line
-    house_number: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,4}(?:[ \-]?[A-Za-z0-9]{1,4})?$")]
+    house_number: Annotated[
+        str, StringConstraints(pattern=r"^[1-9][0-9]{0,4}(?:[ \-]?[A-Za-z0-9]{1,4})?$")
+    ]
     postcode: Annotated[str, StringConstraints(max_length=8)]
     city: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     phone: Annotated[str, StringConstraints(min_length=3, max_length=20, pattern=r"^[0-9 +()\-]+$")]
-    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+    email: Annotated[
+        str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    ]
     route_nl: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     route_en: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     opening_hours_nl: Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -121,7 +121,9 @@ class Channels:
     def _sms(self, row: Message, attempt: Attempt) -> SendOutcome:
         with self.uows() as uow:
             body_text, _, _ = _bodies(uow, row.id)
-        return self.sms.send(phone=row.recipient or "", body=body_text, reference=str(row.id))
+        return self.sms.send(
+            phone=row.recipient or "", body=body_text, reference=str(row.id), attempt=attempt
+        )
 
     def _letter(self, row: Message, attempt: Attempt) -> SendOutcome:
         """Into today's print spool (the daily print batch joins it); the PDF was made when

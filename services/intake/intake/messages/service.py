@@ -15,7 +15,13 @@ from intake.claims import service as claims_service
 from intake.claims.models import Claim
 from intake.messages import planning, print_batch, render, samples
 from intake.messages.kinds import Channel, Kind
-from intake.messages.models import Message, MessageAttempt, MessageTrigger, OfficeContact, PrintBatch
+from intake.messages.models import (
+    Message,
+    MessageAttempt,
+    MessageTrigger,
+    OfficeContact,
+    PrintBatch,
+)
 from intake.messages.sending import Channels
 from intake.settings import IntakeSettings
 from shared.clock import LOCAL_TZ
@@ -272,7 +278,9 @@ def run_print_batch(
     return batch
 
 
-def list_print_batches(uow: UnitOfWork, *, limit: int, offset: int) -> tuple[Sequence[PrintBatch], int]:
+def list_print_batches(
+    uow: UnitOfWork, *, limit: int, offset: int
+) -> tuple[Sequence[PrintBatch], int]:
     """Print batches, newest first."""
     total = uow.session.scalar(select(func.count()).select_from(PrintBatch)) or 0
     rows = uow.session.scalars(

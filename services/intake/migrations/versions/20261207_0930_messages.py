@@ -113,9 +113,7 @@ def _seed_rows() -> list[dict[str, object]]:
         )["offices"]
     }
     data = json.loads(
-        resources.files("intake.messages")
-        .joinpath("data/office_contacts.json")
-        .read_text("utf-8")
+        resources.files("intake.messages").joinpath("data/office_contacts.json").read_text("utf-8")
     )
     now = dt.datetime.now(dt.UTC)
     rows: list[dict[str, object]] = []
