@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
@@ -147,14 +148,19 @@ class DeliveryCounters:
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None) -> DeliveryCounters:
-        key = id(registry)
+        # Keyed by the registry itself, held weakly: keyed by `id()`, a registry created
+        # after another was collected could get its id and find counters registered in
+        # the dead one (its own /metrics would then never show them).
+        key = REGISTRY if registry is None else registry
         found = _COUNTERS.get(key)
         if found is None:
             found = _COUNTERS[key] = cls(registry)
         return found
 
 
-_COUNTERS: dict[int, DeliveryCounters] = {}
+_COUNTERS: weakref.WeakKeyDictionary[CollectorRegistry, DeliveryCounters] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass
