@@ -289,7 +289,13 @@ def run_webhooks(
         container.uow,
         limit=limit,
         allow_local_http=container.settings.environment != "prod",
+        registry=container.metrics.registry,
     )
+    # `failed` counts every delivery that ended undelivered in this run: given up after the
+    # last retry or bounced (no endpoint), as this endpoint always has.
     return DeliveryRunRead(
-        attempted=run.attempted, delivered=run.delivered, retrying=run.retrying, failed=run.failed
+        attempted=run.attempted,
+        delivered=run.delivered,
+        retrying=run.retrying,
+        failed=run.failed + run.bounced,
     )
