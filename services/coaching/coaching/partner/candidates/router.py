@@ -25,6 +25,8 @@ from coaching.partner.candidates.service import DailyCapReached
 from coaching.partner.webhooks import service as webhooks
 from coaching.partner.webhooks.schemas import (
     DeliveryRunRead,
+    WebhookAttemptRead,
+    WebhookAttemptsRead,
     WebhookDeliveryRead,
     WebhookRead,
     WebhookRegistered,
@@ -271,6 +273,27 @@ def list_webhook_deliveries(
         )
         items = [WebhookDeliveryRead.model_validate(r) for r in rows]
     return Page[WebhookDeliveryRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/partner/v1/webhook-deliveries/{delivery_id}/attempts",
+    response_model=WebhookAttemptsRead,
+    tags=[TAG_PARTNER],
+    summary="Every attempt of one of the client's webhook deliveries (the attempts log)",
+)
+def list_webhook_attempts(
+    delivery_id: uuid.UUID,
+    principal: Principal = Depends(_partner),
+    container: ServiceContainer = Depends(get_container),
+) -> WebhookAttemptsRead:
+    """One entry per attempt with its outcome, your endpoint's status code or the error;
+    404 when the delivery is not yours."""
+    with container.uow() as uow:
+        rows = webhooks.list_attempts(
+            uow=uow, client_id=_client(principal), delivery_id=delivery_id
+        )
+        items = [WebhookAttemptRead.model_validate(r) for r in rows]
+    return WebhookAttemptsRead(delivery_id=delivery_id, items=items)
 
 
 @router.post(

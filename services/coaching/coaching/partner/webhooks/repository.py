@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,9 +38,14 @@ def add_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(WebhookDelivery).values(list(rows))
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return int(cast(CursorResult[Any], result).rowcount or 0)
+    stmt = (
+        insert(WebhookDelivery)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # The ids of the rows added (a rowcount is not reported for a multi-row insert).
+        .returning(WebhookDelivery.id)
+    )
+    return len(session.execute(stmt).all())
 
 
 def deliveries_of(

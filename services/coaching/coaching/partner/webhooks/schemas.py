@@ -105,6 +105,13 @@ class WebhookAttemptRead(BaseModel):
     at: dt.datetime
 
 
+class WebhookAttemptsRead(BaseModel):
+    """Every attempt of one delivery, first attempt first."""
+
+    delivery_id: uuid.UUID
+    items: list[WebhookAttemptRead]
+
+
 class DeliveryRunRead(BaseModel):
     """What one dispatcher run did."""
 
