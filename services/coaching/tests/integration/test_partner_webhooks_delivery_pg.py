@@ -258,7 +258,5 @@ def test_attempts_are_counted_in_the_coaching_metrics(desk: Office, receiver: Re
     assert desk.client.post(RUN, headers=desk.as_("admin")).json()["delivered"] == 1
     text = desk.client.get("/metrics").text
     for outcome in ("pending", "sent"):
-        line = (
-            f'ww_delivery_attempts_total{{channel="webhook",kind="webhook",outcome="{outcome}"}}'
-        )
+        line = f'ww_delivery_attempts_total{{channel="webhook",kind="webhook",outcome="{outcome}"}}'
         assert f"{line} 1.0" in text, text

@@ -64,9 +64,7 @@ def deliveries_of(
     return rows, total
 
 
-def delivery_of(
-    session: Session, client_id: str, delivery_id: uuid.UUID
-) -> WebhookDelivery | None:
+def delivery_of(session: Session, client_id: str, delivery_id: uuid.UUID) -> WebhookDelivery | None:
     """One of the client's deliveries (None when it is another client's or unknown)."""
     return session.scalars(
         select(WebhookDelivery).where(
