@@ -87,8 +87,8 @@ def test_old_deliveries_survive_the_move_to_shared_delivery(url: str) -> None:
         columns = {c["name"]: c for c in inspector.get_columns("webhook_deliveries")}
         assert columns["dedupe_key"]["nullable"] is False
         assert columns["channel"]["nullable"] is False
+    key = rows[0][2]
     with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
-        key = rows[0][2]
         conn.execute(
             sa.text(
                 "INSERT INTO webhook_deliveries (id, dedupe_key, channel, client_id, event_type, "
