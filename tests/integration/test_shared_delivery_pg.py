@@ -163,7 +163,9 @@ def test_retries_back_off_and_give_up_after_the_last_attempt(db: Db) -> None:
     for n in range(1, POLICY.max_attempts + 1):
         # Nothing before the next attempt is due.
         assert db.run({"post": send}, now=now - dt.timedelta(seconds=1)).attempted == 0
-        run = db.run({"post": send}, now=now, on_final=lambda uow, r: final.append((r.status, n)))
+        run = db.run(
+            {"post": send}, now=now, on_final=lambda uow, r: final.append((r.status, r.attempts))
+        )
         assert run.attempted == 1
         row = db.row(row_id)
         if n < POLICY.max_attempts:
@@ -213,12 +215,18 @@ def test_bounced_and_suppressed_end_at_once(db: Db) -> None:
 
 def test_on_final_runs_once_in_the_final_transaction(db: Db) -> None:
     first, second = db.add(2)
-    answers = {first: [SendOutcome.retry("busy"), ok], second: [ok]}
+
+    def busy(row: Parcel, a: Attempt) -> SendOutcome:
+        return SendOutcome.retry("busy")
+
+    answers: dict[uuid.UUID, list[Callable[[Parcel, Attempt], SendOutcome]]] = {
+        first: [busy, ok],
+        second: [ok],
+    }
     seen: list[tuple[uuid.UUID, str, dt.datetime | None]] = []
 
     def outcome(row: Parcel, a: Attempt) -> SendOutcome:
-        answer = answers.get(row.id, [ok]).pop(0)
-        return answer(row, a) if callable(answer) else answer
+        return answers.get(row.id, [ok]).pop(0)(row, a)
 
     def on_final(uow: UnitOfWork, row: Parcel) -> None:
         seen.append((row.id, row.status, row.finished_at))
@@ -373,7 +381,7 @@ def test_each_metrics_registry_counts_its_own_attempts(db: Db) -> None:
     (and perhaps at its address) still gets its own counters."""
     for _ in range(20):
         registry = CollectorRegistry()
-        (row_id,) = db.add()
+        db.add()
         db.run({"post": db.sender(ok)}, registry=registry)
         text = generate_latest(registry).decode()
         line = 'ww_delivery_attempts_total{channel="post",kind="test",outcome="sent"} 1.0'
