@@ -36,7 +36,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, problem_response
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc, problem_response
 from shared.web.validation import Day
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -98,6 +98,9 @@ def get_partner_profile(
 
 @router.put(
     "/v1/cases/{claim_id}/partner-profile",
+    responses=conflict_doc(
+        "the case is closed: a profile is shown (anonymous, named) only while open"
+    ),
     response_model=PartnerProfileRead,
     tags=["cases"],
     summary="Set the consent (none, anonymous, named) and the profile temp agencies see",
