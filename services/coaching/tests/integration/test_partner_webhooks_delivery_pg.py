@@ -5,7 +5,8 @@ its record is picked up by the next run after the lease and delivers once; kille
 the POST, the retry carries the same event id (at least once, as documented). The same
 event queued twice for a client is one delivery (`dedupe_key`); the attempts log has one
 row per attempt with the endpoint's status code; giving up after 8 attempts ends the
-delivery (`finished_at`); attempts are counted in the coaching service's metrics.
+delivery (`finished_at`); attempts are counted in the coaching service's metrics. The
+same on SQLite (`make run`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from coaching.partner.candidates.models import PartnerProfileView
 from coaching.partner.webhooks import service
-from coaching.partner.webhooks.models import CONSENT_WITHDRAWN
+from coaching.partner.webhooks.models import (
+    CONSENT_WITHDRAWN,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from shared.db.types import utcnow
+from shared.messaging.embedded import EmbeddedBroker
 from tests.support.coaching import Office, office
+from tests.support.system import container as build_container
 from tests.support.system import service_env
 
 from .test_partner_candidates_pg import agency, claimant_case, consent, desk, refs, search
@@ -260,3 +269,64 @@ def test_attempts_are_counted_in_the_coaching_metrics(desk: Office, receiver: Re
     for outcome in ("pending", "sent"):
         line = f'ww_delivery_attempts_total{{channel="webhook",kind="webhook",outcome="{outcome}"}}'
         assert f"{line} 1.0" in text, text
+
+
+def test_the_job_reports_its_run(desk: Office, receiver: Receiver, state_dir: Path) -> None:
+    h = agency(desk, "agency-job")
+    register(desk, h, receiver.url)
+    withdrawn(desk, h)
+    done = job(desk, state_dir, "")
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stderr.decode()  # the CLI reports on stderr
+    assert "webhooks attempted: 1, delivered: 1, retrying: 0, failed: 0" in out, out
+    assert len(receiver.received) == 1
+
+
+def test_webhooks_on_sqlite(state_dir: Path, receiver: Receiver) -> None:
+    """`make run` keeps coaching on SQLite: queueing (with its dedupe) and delivering."""
+    c = build_container(
+        "coaching",
+        database_url=f"sqlite:///{state_dir / 'coaching.db'}",
+        transport="embedded",
+        broker=EmbeddedBroker(),
+        state_dir=state_dir,
+        log_level="WARNING",
+    )
+    try:
+        c.migrate()
+        ref, at, event_id = uuid.uuid4(), utcnow(), uuid.uuid4()
+        with c.uow() as uow:
+            uow.session.add(
+                WebhookEndpoint(
+                    client_id="agency-lite", url=receiver.url, secret="whsec_x", created_at=at
+                )
+            )
+            uow.session.add(
+                PartnerProfileView(
+                    client_id="agency-lite", day=at.date(), candidate_ref=ref, first_seen_at=at
+                )
+            )
+            uow.commit()
+        for expected in (1, 0):
+            with c.uow() as uow:
+                queued = service.notify_viewers(
+                    uow=uow,
+                    candidate_ref=ref,
+                    event_type=CONSENT_WITHDRAWN,
+                    occurred_at=at,
+                    event_id=event_id,
+                )
+                uow.commit()
+            assert queued == expected
+        receiver.statuses = [503]
+        assert service.deliver_due(c.uow, now=at, allow_local_http=True).retrying == 1
+        later = at + dt.timedelta(seconds=30)
+        assert service.deliver_due(c.uow, now=later, allow_local_http=True).delivered == 1
+        with c.uow() as uow:
+            (row,) = uow.session.query(WebhookDelivery).all()
+            assert (row.status, row.attempts, row.finished_at) == ("sent", 2, later)
+            codes = [a.status_code for a in uow.session.query(WebhookAttempt).order_by("attempt")]
+        assert codes == [503, 200]
+        assert len(receiver.received) == 2
+    finally:
+        c.stop()
