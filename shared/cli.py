@@ -165,12 +165,14 @@ def job_webhooks(
             container.uow,
             limit=limit,
             allow_local_http=container.settings.environment != "prod",
+            registry=container.metrics.registry,
         )
     finally:
         container.stop()
+    # failed: ended undelivered (given up, or bounced because the endpoint was removed).
     console.print(
         f"webhooks attempted: {run.attempted}, delivered: {run.delivered}, "
-        f"retrying: {run.retrying}, failed: {run.failed}"
+        f"retrying: {run.retrying}, failed: {run.failed + run.bounced}"
     )
 
 

@@ -17,17 +17,21 @@ the start of every `deliver_due`) returns an expired `sending` row to `pending`:
 provider never had the whole message (an SMTP server drops a transaction without its
 end-of-data), so sending it again cannot duplicate it. An expired `handed_over` row
 becomes `unconfirmed`: the provider may have it, so it is never sent again by itself.
+An expired `sending` row whose attempts are used up (its sender died on every attempt)
+is `failed` instead of pending. A sender that outlives its lease finds its attempt
+superseded by the next one: its outcome is logged, the delivery keeps the newer one's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
@@ -154,14 +158,19 @@ class DeliveryCounters:
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None) -> DeliveryCounters:
-        key = id(registry)
+        # Keyed by the registry itself, held weakly: keyed by `id()`, a registry created
+        # after another was collected could get its id and find counters registered in
+        # the dead one (its own /metrics would then never show them).
+        key = REGISTRY if registry is None else registry
         found = _COUNTERS.get(key)
         if found is None:
             found = _COUNTERS[key] = cls(registry)
         return found
 
 
-_COUNTERS: dict[int, DeliveryCounters] = {}
+_COUNTERS: weakref.WeakKeyDictionary[CollectorRegistry, DeliveryCounters] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass
@@ -194,7 +203,61 @@ def recover_in_doubt(
     """Settle attempts whose sender died (lease expired): `sending` -> `pending` (safe to
     send again), `handed_over` -> `unconfirmed` (may have arrived; never sent twice).
     Returns (returned to pending, unconfirmed)."""
+    back, doubt, _ = _recover(uows, model, now=now)
+    return back, doubt
+
+
+_STOPPED_LAST = "the sender stopped during the last attempt; given up"
+
+
+def _recover(
+    uows: Callable[[], UnitOfWork],
+    model: type[Any],
+    *,
+    now: dt.datetime,
+    policy: RetryPolicy | None = None,
+    log_model: type[Any] | None = None,
+    on_final: Callable[[UnitOfWork, Any], None] | None = None,
+) -> tuple[int, int, int]:
+    """`recover_in_doubt`, and with a `policy`: an expired `sending` row whose attempts
+    are used up is `failed` (logged, `on_final` in the same transaction) instead of
+    pending. A delivery that kills its sender every time (a poison message) would
+    otherwise be claimed, and kill the run, forever: `_record`, where the give-up is
+    decided, is never reached. Returns (pending, unconfirmed, given up)."""
+    given_up = 0
     with uows() as uow:
+        if policy is not None:
+            exhausted = uow.session.scalars(
+                select(model)
+                .where(
+                    model.status == DeliveryStatus.SENDING,
+                    model.lease_until < now,
+                    model.attempts >= policy.max_attempts,
+                )
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in exhausted:
+                row.status = DeliveryStatus.FAILED
+                row.lease_until = None
+                row.next_attempt_at = None
+                row.finished_at = now
+                row.last_error = _STOPPED_LAST
+                if log_model is not None:
+                    uow.session.add(
+                        log_model(
+                            id=uuid.uuid4(),
+                            delivery_id=row.id,
+                            attempt=row.attempts,
+                            channel=row.channel,
+                            outcome=DeliveryStatus.FAILED.value,
+                            error=_STOPPED_LAST,
+                            at=now,
+                        )
+                    )
+                if on_final is not None:
+                    on_final(uow, row)
+            uow.session.flush()  # before the bulk updates below, which skip them now
+            given_up = len(exhausted)
         back = _rowcount(
             uow.session.execute(
                 update(model)
@@ -216,11 +279,15 @@ def recover_in_doubt(
             )
         )
         uow.commit()
-    if back or doubt:
+    if back or doubt or given_up:
         log.warning(
-            "delivery.recovered", table=model.__tablename__, pending=back, unconfirmed=doubt
+            "delivery.recovered",
+            table=model.__tablename__,
+            pending=back,
+            unconfirmed=doubt,
+            given_up=given_up,
         )
-    return back, doubt
+    return back, doubt, given_up
 
 
 def _due_ids(session: Session, model: type[Any], now: dt.datetime, limit: int) -> list[uuid.UUID]:
@@ -286,7 +353,9 @@ def deliver_due(
     due_at = now or clock()
     counters = DeliveryCounters.for_registry(registry)
     run = DeliveryRun()
-    run.recovered, run.unconfirmed = recover_in_doubt(uows, model, now=due_at)
+    run.recovered, run.unconfirmed, run.failed = _recover(
+        uows, model, now=due_at, policy=policy, log_model=log_model, on_final=on_final
+    )
     with uows() as uow:
         ids = _due_ids(uow.session, model, due_at, limit)
     for row_id in ids:
@@ -327,7 +396,7 @@ def deliver_due(
         )
         run.attempted += 1
         run.by_channel[row.channel] = run.by_channel.get(row.channel, 0) + 1
-        counters.attempts.labels(kind, row.channel, final).inc()
+        counters.attempts.labels(kind, row.channel, final or "superseded").inc()
         if final == DeliveryStatus.SENT:
             run.sent += 1
         elif final == DeliveryStatus.PENDING:
@@ -354,15 +423,39 @@ def _record(
     at: dt.datetime,
     policy: RetryPolicy,
     on_final: Callable[[UnitOfWork, Any], None] | None,
-) -> str:
+) -> str | None:
+    """Write the attempt's outcome; returns the delivery's status, or None when the
+    attempt was superseded (its lease expired and another attempt took over)."""
     with uows() as uow:
         row = uow.session.scalars(select(model).where(model.id == row_id).with_for_update()).one()
         if (
             row.status not in (DeliveryStatus.SENDING, DeliveryStatus.HANDED_OVER)
             or row.attempts != number
         ):
-            # Another sender settled it meanwhile (our lease expired): theirs stands.
-            return str(row.status)
+            # Another sender settled it meanwhile (our lease expired): theirs stands. The
+            # provider was still called, so the attempt goes into the log (a duplicate sent
+            # this way must be visible there), but the delivery is left as it is.
+            uow.session.add(
+                log_model(
+                    id=uuid.uuid4(),
+                    delivery_id=row.id,
+                    attempt=number,
+                    channel=row.channel,
+                    outcome=result.outcome,
+                    status_code=result.status_code,
+                    provider_message_id=result.provider_message_id,
+                    error=result.error,
+                    at=at,
+                )
+            )
+            uow.commit()
+            log.warning(
+                "delivery.superseded",
+                table=model.__tablename__,
+                delivery_id=str(row_id),
+                attempt=number,
+            )
+            return None
         row.lease_until = None
         row.last_status_code = result.status_code
         if result.provider_message_id:

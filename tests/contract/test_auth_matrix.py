@@ -307,6 +307,9 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("coaching", "GET", "/partner/v1/webhook"): Access(NO_ROLES, CANDIDATES),
     ("coaching", "DELETE", "/partner/v1/webhook"): Access(NO_ROLES, CANDIDATES),
     ("coaching", "GET", "/partner/v1/webhook-deliveries"): Access(NO_ROLES, CANDIDATES),
+    ("coaching", "GET", "/partner/v1/webhook-deliveries/{delivery_id}/attempts"): Access(
+        NO_ROLES, CANDIDATES
+    ),
     ("coaching", "POST", "/v1/admin/partner-webhooks/run"): Access(frozenset({"admin"})),
     ("coaching", "POST", "/partner/v1/placements"): Access(NO_ROLES, PLACEMENTS),
     ("coaching", "GET", "/partner/v1/placements"): Access(NO_ROLES, PLACEMENTS),

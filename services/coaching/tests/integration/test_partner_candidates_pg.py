@@ -405,6 +405,7 @@ MY_TABLES = {
     "partner_profile_views",
     "webhook_endpoints",
     "webhook_deliveries",
+    "webhook_attempts",
 }
 
 

@@ -25,6 +25,8 @@ from coaching.partner.candidates.service import DailyCapReached
 from coaching.partner.webhooks import service as webhooks
 from coaching.partner.webhooks.schemas import (
     DeliveryRunRead,
+    WebhookAttemptRead,
+    WebhookAttemptsRead,
     WebhookDeliveryRead,
     WebhookRead,
     WebhookRegistered,
@@ -34,7 +36,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, problem_response
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc, problem_response
 from shared.web.validation import Day
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -96,6 +98,9 @@ def get_partner_profile(
 
 @router.put(
     "/v1/cases/{claim_id}/partner-profile",
+    responses=conflict_doc(
+        "the case is closed: a profile is shown (anonymous, named) only while open"
+    ),
     response_model=PartnerProfileRead,
     tags=["cases"],
     summary="Set the consent (none, anonymous, named) and the profile temp agencies see",
@@ -273,6 +278,27 @@ def list_webhook_deliveries(
     return Page[WebhookDeliveryRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
+@router.get(
+    "/partner/v1/webhook-deliveries/{delivery_id}/attempts",
+    response_model=WebhookAttemptsRead,
+    tags=[TAG_PARTNER],
+    summary="Every attempt of one of the client's webhook deliveries (the attempts log)",
+)
+def list_webhook_attempts(
+    delivery_id: uuid.UUID,
+    principal: Principal = Depends(_partner),
+    container: ServiceContainer = Depends(get_container),
+) -> WebhookAttemptsRead:
+    """One entry per attempt with its outcome, your endpoint's status code or the error;
+    404 when the delivery is not yours."""
+    with container.uow() as uow:
+        rows = webhooks.list_attempts(
+            uow=uow, client_id=_client(principal), delivery_id=delivery_id
+        )
+        items = [WebhookAttemptRead.model_validate(r) for r in rows]
+    return WebhookAttemptsRead(delivery_id=delivery_id, items=items)
+
+
 @router.post(
     "/v1/admin/partner-webhooks/run",
     response_model=DeliveryRunRead,
@@ -289,7 +315,13 @@ def run_webhooks(
         container.uow,
         limit=limit,
         allow_local_http=container.settings.environment != "prod",
+        registry=container.metrics.registry,
     )
+    # `failed` counts every delivery that ended undelivered in this run: given up after the
+    # last retry or bounced (no endpoint), as this endpoint always has.
     return DeliveryRunRead(
-        attempted=run.attempted, delivered=run.delivered, retrying=run.retrying, failed=run.failed
+        attempted=run.attempted,
+        delivered=run.delivered,
+        retrying=run.retrying,
+        failed=run.failed + run.bounced,
     )

@@ -1,20 +1,31 @@
-"""Partner webhook endpoints and the delivery outbox."""
+"""Partner webhook endpoints and their deliveries on the shared delivery mechanism.
+
+A webhook delivery is a `shared.delivery` row (ADR 0028): the same claim, send and record
+steps, retries, give-up state and delivery log as the claimant messages, on coaching's
+own tables `webhook_deliveries` and `webhook_attempts`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Uuid
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coaching.db import Base
 from shared.db.types import JSONType, UTCDateTime, utcnow
+from shared.delivery import DeliveryAttemptMixin, DeliveryMixin, DeliveryStatus
 
-PENDING = "pending"
-DELIVERED = "delivered"
-FAILED = "failed"
+# The delivery statuses stored (shared.delivery); the partner API shows them as
+# pending / delivered / failed (`schemas.partner_status`).
+PENDING = DeliveryStatus.PENDING.value
+SENT = DeliveryStatus.SENT.value
+FAILED = DeliveryStatus.FAILED.value
+BOUNCED = DeliveryStatus.BOUNCED.value
+
+# The channel of every webhook delivery (the key of its sender in `deliver_due`).
+CHANNEL = "webhook"
 
 CONSENT_WITHDRAWN = "consent.withdrawn"
 CANDIDATE_UNAVAILABLE = "candidate.unavailable"
@@ -36,11 +47,15 @@ class WebhookEndpoint(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(DeliveryMixin, Base):
     """One event for one client: written in the transaction of the change (outbox style),
-    sent by `service.deliver_due`, retried with backoff until delivered or failed."""
+    sent by `service.deliver_due` through `shared.delivery`.
+
+    `dedupe_key` is `"{event id}:{client_id}"`: the same event queued twice for a client
+    adds nothing."""
 
     __tablename__ = "webhook_deliveries"
+    # Replaces the mixin's table args (its one index is repeated here) to add the log's.
     __table_args__ = (
         # The dispatcher's due rows.
         Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
@@ -48,15 +63,12 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_client_created", "client_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     client_id: Mapped[str] = mapped_column(String(100))
     event_type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(12), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookAttempt(DeliveryAttemptMixin, Base):
+    """The delivery log: one row per attempt of a webhook delivery (append-only)."""
+
+    __tablename__ = "webhook_attempts"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coaching.partner.candidates.models import PartnerProfileView
-from coaching.partner.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
+from coaching.partner.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def endpoint(session: Session, client_id: str) -> WebhookEndpoint | None:
@@ -30,30 +31,21 @@ def viewers_with_endpoint(session: Session, candidate_ref: uuid.UUID) -> list[st
     return list(session.scalars(stmt))
 
 
-def due_ids(session: Session, now: dt.datetime, limit: int) -> list[uuid.UUID]:
-    """Pending deliveries whose next attempt is due, oldest due first."""
+def add_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert delivery rows, skipping any whose `dedupe_key` is already queued (the same
+    event for the same client); returns how many were added."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+        insert(WebhookDelivery)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # The ids of the rows added (a rowcount is not reported for a multi-row insert).
+        .returning(WebhookDelivery.id)
     )
-    return list(session.scalars(stmt))
-
-
-def lock_due(session: Session, delivery_id: uuid.UUID, now: dt.datetime) -> WebhookDelivery | None:
-    """The delivery, locked, if still pending and due (a concurrent dispatcher holding it
-    is skipped on PostgreSQL, so no event goes out twice from two runs)."""
-    stmt = (
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .with_for_update(skip_locked=True)
-    )
-    return session.scalars(stmt).one_or_none()
+    return len(session.execute(stmt).all())
 
 
 def deliveries_of(
@@ -70,3 +62,21 @@ def deliveries_of(
         .offset(offset)
     ).all()
     return rows, total
+
+
+def delivery_of(session: Session, client_id: str, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+    """One of the client's deliveries (None when it is another client's or unknown)."""
+    return session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.client_id == client_id
+        )
+    ).one_or_none()
+
+
+def attempts_of(session: Session, delivery_id: uuid.UUID) -> Sequence[WebhookAttempt]:
+    """The attempts log of one delivery, first attempt first."""
+    return session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.attempt, WebhookAttempt.at)
+    ).all()

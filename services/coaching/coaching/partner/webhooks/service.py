@@ -1,9 +1,11 @@
-"""Partner webhooks: endpoints, the delivery outbox and the dispatcher.
+"""Partner webhooks: endpoints, the delivery outbox and its sender.
 
 Events are rows in `webhook_deliveries`, added in the transaction of the change that
 caused them (a consent withdrawn, a case closed), so an event exists if and only if the
-change was committed. `deliver_due` sends them (signed), retrying with exponential
-backoff: 30 s x 2^(n-1) after the n-th failed attempt, failed after 8 attempts.
+change was committed. They are sent by the shared outbound-delivery mechanism
+(`shared.delivery`, ADR 0028) with `WebhookSender` as the channel `webhook`: signed,
+retried with exponential backoff (30 s x 2^(n-1) after the n-th failed attempt), failed
+after 8 attempts, every attempt in `webhook_attempts`.
 """
 
 from __future__ import annotations
@@ -21,19 +23,22 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+from prometheus_client import CollectorRegistry
 
 from coaching.partner.webhooks import repository
 from coaching.partner.webhooks.models import (
-    DELIVERED,
-    FAILED,
+    CHANNEL,
     PENDING,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from coaching.partner.webhooks.signing import HEADER, canonical_body, signature
+from shared import delivery
 from shared.db.audit import Actor
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
+from shared.delivery import Attempt, DeliveryRun, RetryPolicy, SendOutcome
 from shared.logging import get_logger
 from shared.web.problems import InvalidField, NotFound
 
@@ -41,6 +46,10 @@ log = get_logger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(seconds=30)
+# The numbers the partner documentation promises (docs/partner-webhooks.md): 30 s, 1, 2, 4,
+# 8, 16 and 32 minutes, failed after the 8th attempt (the 6 h cap is never reached).
+POLICY = RetryPolicy(max_attempts=MAX_ATTEMPTS, base=BACKOFF_BASE, factor=2.0)
+KIND = "webhook"
 TIMEOUT_S = 5.0
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -300,33 +309,45 @@ def remove(*, uow: UnitOfWork, client_id: str, actor: Actor) -> None:
 
 
 def notify_viewers(
-    *, uow: UnitOfWork, candidate_ref: uuid.UUID, event_type: str, occurred_at: dt.datetime
+    *,
+    uow: UnitOfWork,
+    candidate_ref: uuid.UUID,
+    event_type: str,
+    occurred_at: dt.datetime,
+    event_id: uuid.UUID | None = None,
 ) -> int:
     """Queue `event_type` for every client that was shown the candidate and has an
     endpoint (in the caller's transaction); returns how many deliveries were queued.
 
-    The payload carries no personal data: the event id, type, candidate_ref and time."""
+    One delivery per event and client (`dedupe_key` `"{event id}:{client_id}"`): queueing
+    the same `event_id` again adds nothing. The payload carries no personal data: the
+    event id, type, candidate_ref and time."""
     clients = repository.viewers_with_endpoint(uow.session, candidate_ref)
-    event_id = uuid.uuid4()
-    for client_id in clients:
-        uow.session.add(
-            WebhookDelivery(
-                id=uuid.uuid4(),
-                client_id=client_id,
-                event_type=event_type,
-                payload={
-                    "id": str(event_id),
-                    "type": event_type,
-                    "candidate_ref": str(candidate_ref),
-                    "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
-                },
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=occurred_at,
-                created_at=occurred_at,
-            )
-        )
-    return len(clients)
+    event_id = event_id or uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": event_type,
+        "candidate_ref": str(candidate_ref),
+        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
+    }
+    return repository.add_deliveries(
+        uow.session,
+        [
+            {
+                "id": uuid.uuid4(),
+                "dedupe_key": f"{event_id}:{client_id}",
+                "channel": CHANNEL,
+                "client_id": client_id,
+                "event_type": event_type,
+                "payload": payload,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": occurred_at,
+                "created_at": occurred_at,
+            }
+            for client_id in clients
+        ],
+    )
 
 
 def list_deliveries(
@@ -336,19 +357,85 @@ def list_deliveries(
     return repository.deliveries_of(uow.session, client_id, limit=limit, offset=offset)
 
 
-@dataclass(frozen=True)
-class DeliveryRun:
-    """Counts of one dispatcher run."""
-
-    attempted: int = 0
-    delivered: int = 0
-    retrying: int = 0
-    failed: int = 0
+def list_attempts(
+    *, uow: UnitOfWork, client_id: str, delivery_id: uuid.UUID
+) -> Sequence[WebhookAttempt]:
+    """Every attempt of one of the client's deliveries, first first; 404 when the delivery
+    is unknown or another client's (the same answer, so ids of others cannot be probed)."""
+    if repository.delivery_of(uow.session, client_id, delivery_id) is None:
+        raise NotFound("no such webhook delivery")
+    return repository.attempts_of(uow.session, delivery_id)
 
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s, ..."""
-    return BACKOFF_BASE * (2 ** (attempts - 1))
+    return POLICY.backoff(attempts)
+
+
+@dataclass(frozen=True)
+class WebhookSender:
+    """The `webhook` channel of `shared.delivery`: one signed POST of one delivery.
+
+    The endpoint is looked up at each attempt (a rotated secret or a new URL applies to
+    retries; a removed endpoint bounces the delivery). The URL is checked again and its
+    host resolved once (`resolve_public`); the request connects to the checked address
+    only (`http_post`, by default `pinned_post`). A 2xx answer is sent; a refused
+    address, no answer, another status or any error of the HTTP client is a retry. It
+    never raises for a failure of the delivery itself.
+
+    Webhooks never call `attempt.handing_over()`: an HTTP client cannot tell when the
+    receiver holds the whole request, so a sender that dies mid-request leaves `sending`,
+    which the next run sends again (at least once; receivers drop repeated event ids).
+    """
+
+    uows: Callable[[], UnitOfWork]
+    http_post: HttpPost = pinned_post
+    clock: Callable[[], float] = time.time
+    allow_local_http: bool = False
+    resolve: Resolve = getaddrinfo_resolve
+    allow_networks: Networks = ()
+
+    def __call__(self, row: WebhookDelivery, attempt: Attempt, /) -> SendOutcome:
+        with self.uows() as uow:
+            endpoint = repository.endpoint(uow.session, row.client_id)
+            found = None if endpoint is None else (endpoint.url, endpoint.secret)
+        if found is None:
+            return SendOutcome.bounced("no webhook endpoint registered")
+        url, secret = found
+        body = canonical_body(row.payload)
+        headers = {
+            "Content-Type": "application/json",
+            # The moment of sending, not the due time: receivers check it against their clock.
+            HEADER: signature(secret, body, int(self.clock())),
+            "X-WW-Event-Id": str(row.payload.get("id", "")),
+            "X-WW-Event-Type": row.event_type,
+            "X-WW-Delivery-Id": str(row.id),
+            "User-Agent": "ww-coaching-webhooks/1",
+        }
+        try:
+            target = resolve_public(
+                url,
+                allow_local_http=self.allow_local_http,
+                resolve=self.resolve,
+                allow_networks=self.allow_networks,
+            )
+        except Exception as exc:  # recorded on the delivery, never raised
+            return SendOutcome.retry(f"refused: {exc}")
+        try:
+            status = self.http_post(target, body, headers)
+        except httpx.HTTPError as exc:
+            return SendOutcome.retry(f"{type(exc).__name__}: no response")
+        except Exception as exc:  # one bad row must not block the others
+            log.warning(
+                "webhook.send_error",
+                client_id=row.client_id,
+                delivery_id=str(row.id),
+                error=type(exc).__name__,
+            )
+            return SendOutcome.retry(f"{type(exc).__name__}: {exc}")
+        if 200 <= status < 300:
+            return SendOutcome.sent(status_code=status)
+        return SendOutcome.retry(f"HTTP {status}", status_code=status)
 
 
 def deliver_due(
@@ -361,119 +448,35 @@ def deliver_due(
     allow_local_http: bool = False,
     resolve: Resolve = getaddrinfo_resolve,
     allow_networks: Networks = (),
+    registry: CollectorRegistry | None = None,
 ) -> DeliveryRun:
-    """Send the deliveries due at `now` (at most `limit`), one transaction each.
+    """Send the webhook deliveries due at `now` (at most `limit`) with `shared.delivery`.
 
-    Each delivery is locked while it is sent, so two dispatchers never send it twice; a
-    2xx answer is delivered, anything else (or no answer) is retried with backoff. The
-    signature's timestamp is the moment of sending (`clock`), not `now`.
-
-    Before sending, the URL is checked again and its host resolved, once: an address that
-    is not global (private, loopback, link-local, ...) fails the attempt unsent, except
-    127.0.0.1/localhost when `allow_local_http` (pass `environment != "prod"`). The request
-    then connects to the address that was checked (`pinned_post`), never resolving the name
-    again, so a DNS answer that changes between the check and the connection (rebinding)
-    cannot redirect it into our network. Any error of
-    one delivery (a bad URL, DNS, the HTTP client) is a failed attempt of that delivery
-    only: it never stops the others.
+    Each attempt is claimed (committed, `FOR UPDATE SKIP LOCKED`) before the POST, so two
+    dispatchers never send a row at once, and recorded after it with a row in
+    `webhook_attempts`; a dispatcher that died mid-attempt leaves `sending`, which a run
+    after the lease (5 min) sends again. `now` fixes the due moment and the attempt time
+    (tests); the signature's timestamp is the moment of sending (`clock`). See
+    `WebhookSender` for the checks before sending (pass `allow_local_http` as
+    `environment != "prod"`). `registry` is the service's metrics registry
+    (`ww_delivery_attempts{kind="webhook"}`). The run's `delivered` is its `sent`.
     """
-    now = now or utcnow()
-    with uows() as uow:
-        ids = repository.due_ids(uow.session, now, limit)
-    attempted = delivered = retrying = failed = 0
-    for delivery_id in ids:
-        with uows() as uow:
-            row = repository.lock_due(uow.session, delivery_id, now)
-            if row is None:
-                continue
-            outcome = _attempt(
-                uow,
-                row,
-                now=now,
-                http_post=http_post,
-                clock=clock,
-                allow_local_http=allow_local_http,
-                resolve=resolve,
-                allow_networks=allow_networks,
-            )
-            uow.commit()
-        attempted += 1
-        delivered += outcome == DELIVERED
-        retrying += outcome == PENDING
-        failed += outcome == FAILED
-    return DeliveryRun(attempted, delivered, retrying, failed)
-
-
-def _attempt(
-    uow: UnitOfWork,
-    row: WebhookDelivery,
-    *,
-    now: dt.datetime,
-    http_post: HttpPost,
-    clock: Callable[[], float],
-    allow_local_http: bool,
-    resolve: Resolve,
-    allow_networks: Networks,
-) -> str:
-    endpoint = repository.endpoint(uow.session, row.client_id)
-    row.attempts += 1
-    row.last_attempt_at = now
-    if endpoint is None:
-        row.status = FAILED
-        row.next_attempt_at = None
-        row.last_status_code = None
-        row.last_error = "no webhook endpoint registered"
-        return FAILED
-    body = canonical_body(row.payload)
-    headers = {
-        "Content-Type": "application/json",
-        HEADER: signature(endpoint.secret, body, int(clock())),
-        "X-WW-Event-Id": str(row.payload.get("id", "")),
-        "X-WW-Event-Type": row.event_type,
-        "X-WW-Delivery-Id": str(row.id),
-        "User-Agent": "ww-coaching-webhooks/1",
-    }
-    status: int | None = None
-    error: str | None = None
-    try:
-        target = resolve_public(
-            endpoint.url,
-            allow_local_http=allow_local_http,
-            resolve=resolve,
-            allow_networks=allow_networks,
-        )
-    except Exception as exc:  # recorded on the delivery, never raised
-        error = f"refused: {exc}"[:500]
-    else:
-        try:
-            status = http_post(target, body, headers)
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: no response"
-        except Exception as exc:  # one bad row must not block the others
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            log.warning(
-                "webhook.send_error",
-                client_id=row.client_id,
-                delivery_id=str(row.id),
-                error=type(exc).__name__,
-            )
-    row.last_status_code = status
-    if status is not None and 200 <= status < 300:
-        row.status = DELIVERED
-        row.delivered_at = now
-        row.next_attempt_at = None
-        row.last_error = None
-        return DELIVERED
-    row.last_error = error or f"HTTP {status}"
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = FAILED
-        row.next_attempt_at = None
-        log.warning(
-            "webhook.failed",
-            client_id=row.client_id,
-            delivery_id=str(row.id),
-            attempts=row.attempts,
-        )
-        return FAILED
-    row.next_attempt_at = now + backoff(row.attempts)
-    return PENDING
+    sender = WebhookSender(
+        uows=uows,
+        http_post=http_post,
+        clock=clock,
+        allow_local_http=allow_local_http,
+        resolve=resolve,
+        allow_networks=allow_networks,
+    )
+    return delivery.deliver_due(
+        uows,
+        WebhookDelivery,
+        WebhookAttempt,
+        {CHANNEL: sender},
+        kind=KIND,
+        policy=POLICY,
+        now=now,
+        limit=limit,
+        registry=registry,
+    )
