@@ -94,6 +94,27 @@ def run_service(name: str, *, api: bool, relay: bool, consumer: bool) -> None:
     container.stop()
 
 
+def _start_mail_sink(settings: ServiceSettings) -> Any:
+    """Embedded mode's local SMTP server (a real one, aiosmtpd) where intake's e-mail to
+    claimants lands, when intake sends to this machine; None when it sends elsewhere."""
+    host = getattr(settings, "smtp_host", None)
+    if host not in ("127.0.0.1", "localhost"):
+        return None
+    from shared.mail.sink import MailSink, mail_dir
+
+    sink = MailSink(
+        directory=mail_dir(settings.state_dir),
+        host="127.0.0.1",
+        port=getattr(settings, "smtp_port", 8025),
+    )
+    try:
+        return sink.start()
+    except OSError as exc:
+        log.warning("runner.mail_sink_unavailable", error=str(exc))
+        print(f"  mail sink not started: port {sink.port} is in use", flush=True)
+        return None
+
+
 def run_embedded(
     *, demo: bool, host: str = "127.0.0.1", on_ready: Callable[[dict[str, str]], None] | None = None
 ) -> None:
@@ -105,6 +126,7 @@ def run_embedded(
         containers[name] = ServiceContainer(load_spec(name), settings, broker=broker)
     first = next(iter(containers.values())).settings
     configure_logging(level=first.log_level, json=first.log_json)
+    sink = _start_mail_sink(containers["intake"].settings)
     for c in containers.values():
         c.migrate()
     # Every consumer subscribes before any relay starts, so no event finds an empty topic.
@@ -136,6 +158,12 @@ def run_embedded(
         else:
             for name, url in urls.items():
                 print(f"  {name:<9} {url}   (docs: {url}/docs)", flush=True)
+            if sink is not None:
+                print(
+                    f"  mail sink smtp://{sink.host}:{sink.port}  (messages to claimants: "
+                    "`.venv/bin/ww mail list`; letters: var/letters/)",
+                    flush=True,
+                )
             if demo:
                 from shared.demo import load_demo_data
 
@@ -150,4 +178,6 @@ def run_embedded(
     finally:
         for c in containers.values():
             c.stop()
+        if sink is not None:
+            sink.stop()
         print("Stopped.", flush=True)

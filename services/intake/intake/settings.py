@@ -243,3 +243,11 @@ class IntakeSettings(ServiceSettings):
         description="A running intake service sends its messages itself (a thread); off when "
         "a separate `ww jobs messages --loop` process or a CronJob sends them",
     )
+    messages_reminder_min_gap_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 14,
+        description="No reminder when the claimant was told this appointment's time less than "
+        "this many hours before (an intake booked tomorrow gets its invitation, not also a "
+        "reminder a minute later); 0: always remind",
+    )

@@ -333,6 +333,12 @@ def plan_messages(
     plan = build_plan(uow, trigger, settings)
     if plan is None:
         return []
+    if (
+        plan.kind is Kind.REMINDER
+        and resend_of is None
+        and _told_recently(uow, plan, settings, now)
+    ):
+        return []
     rendered = render.render(str(plan.kind), plan.language, plan.context)
     wanted = channels if channels is not None else channels_for(plan.claim, plan.kind)
     out: list[Message] = []
@@ -360,6 +366,26 @@ def plan_messages(
             continue
         out.append(message)
     return out
+
+
+def _told_recently(uow: UnitOfWork, plan: Plan, settings: IntakeSettings, now: dt.datetime) -> bool:
+    """The claimant was told this appointment's time less than the minimum gap ago."""
+    if plan.announced is None or settings.messages_reminder_min_gap_hours <= 0:
+        return False
+    since = now - dt.timedelta(hours=settings.messages_reminder_min_gap_hours)
+    return (
+        uow.session.scalar(
+            select(Message.id)
+            .where(
+                Message.announced_appointment_id == plan.announced.id,
+                Message.appointment_starts_at == plan.announced.starts_at,
+                Message.kind != str(Kind.REMINDER),
+                Message.created_at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _already_announced(uow: UnitOfWork, appointment_id: uuid.UUID, channel: Channel) -> bool:

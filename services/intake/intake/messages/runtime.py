@@ -110,7 +110,10 @@ def reminder_loop(container: ServiceContainer, stop: threading.Event) -> None:
 
     settings = container.settings
     assert isinstance(settings, IntakeSettings)
-    while not stop.wait(settings.reminder_poll_interval_s):
+    # A first run soon after start (the service may have been down at a due moment).
+    wait = min(5.0, settings.reminder_poll_interval_s)
+    while not stop.wait(wait):
+        wait = settings.reminder_poll_interval_s
         try:
             with container.uow() as uow:
                 appointments.emit_due_reminders(uow=uow, now=utcnow())

@@ -161,6 +161,9 @@ def intake(pg: PgDatabases, state_dir: Path, smtp_server: MailSink) -> Iterator[
         smtp_host=smtp_server.host,
         smtp_port=smtp_server.port,
         messages_retry_base_s=60,
+        # The tests move the clock of the reminder job, not of the planner: remind always
+        # (the gap rule has its own test below).
+        messages_reminder_min_gap_hours=0,
     )
     c.migrate()
     c.subscribe_embedded()
@@ -544,3 +547,16 @@ def test_no_bsn_in_any_message(intake: Intake) -> None:
     assert len(blobs) >= 4
     assert bsn_scan.scan(blobs, needles) == []
     assert claim
+
+
+def test_no_reminder_right_after_the_invitation(intake: Intake) -> None:
+    """An intake booked within 2 working days is due for its reminder at once; the
+    claimant was just told the time, so the gap rule (24 h by default) sends none."""
+    intake.container.settings.messages_reminder_min_gap_hours = 24  # type: ignore[attr-defined]
+    claim = intake.register(email="fenna@example.org", sms_notifications=False)
+    with intake.container.uow() as uow:
+        assert appointments.emit_due_reminders(uow=uow, now=dt.datetime.now(dt.UTC)) == 1
+    intake.pump()
+    intake.send()
+    assert [m["kind"] for m in intake.messages(claim["id"])] == ["invitation"]
+    assert len(intake.smtp.messages()) == 1
