@@ -251,3 +251,8 @@ class IntakeSettings(ServiceSettings):
         "this many hours before (an intake booked tomorrow gets its invitation, not also a "
         "reminder a minute later); 0: always remind",
     )
+    reminders_in_process: bool = Field(
+        default=True,
+        description="A running intake service emits due reminders itself (a thread); off when "
+        "the `ww jobs reminders` CronJob or `POST /v1/admin/reminders/run` does it",
+    )

@@ -110,6 +110,8 @@ def reminder_loop(container: ServiceContainer, stop: threading.Event) -> None:
 
     settings = container.settings
     assert isinstance(settings, IntakeSettings)
+    if not settings.reminders_in_process:
+        return
     # A first run soon after start (the service may have been down at a due moment).
     wait = min(5.0, settings.reminder_poll_interval_s)
     while not stop.wait(wait):
