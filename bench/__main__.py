@@ -27,6 +27,11 @@
    flatness) vs a bare SELECT endpoint on partner_profiles on the same databases;
    placement reporting (POST /partner/v1/placements) placements/s vs a bare insert of a
    placement-like row (bench/partner.py).
+7. Messages (`messages`): e-mails sent per second by `intake.messages.sending.send_due`
+   (the shared delivery mechanism: claim, hand-over and record commits per message) to a
+   local aiosmtpd sink in its own process, vs a bare smtplib loop sending the same
+   composed messages over one connection to the same server; every message checked to
+   arrive exactly once (bench/messages.py).
 
 Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
 writes var/bench/results.json. Nothing here asserts on timing.
@@ -57,6 +62,9 @@ from bench.coaching import CoachingConfig, run_coaching
 from bench.e2e import E2EConfig, run_e2e
 from bench.events import EventsConfig, run_events
 from bench.infra import BenchRun
+from bench.messages import MessagesConfig, run_messages
+from bench.messages import details as messages_details
+from bench.messages import summary as messages_summary
 from bench.partner import MIXES, PartnerConfig, run_partner
 from bench.registration import RegistrationConfig, run_registration
 from bench.starters import StartersConfig, run_starters
@@ -72,6 +80,7 @@ PHASES = (
     "coaching",
     "starters",
     "partner",
+    "messages",
 )
 console = Console()
 
@@ -240,6 +249,9 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     pa = phases.get("partner")
     if isinstance(pa, dict):
         partner_summary(pa, add)
+    ms = phases.get("messages")
+    if isinstance(ms, dict) and "ratio" in ms:
+        messages_summary(ms, add)
     st = phases.get("starters")
     if isinstance(st, dict) and "ratio" in st:
         add(
@@ -747,6 +759,9 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     pa = phases.get("partner")
     if isinstance(pa, dict):
         out.extend(partner_details(pa))
+    ms = phases.get("messages")
+    if isinstance(ms, dict) and "system" in ms:
+        out.extend(messages_details(ms))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -898,7 +913,8 @@ def print_report(results: dict[str, Any]) -> None:
         "produce->consume.  ratio = system / baseline.  Booking flatness rows: system = the "
         "largest size, baseline = the smallest.  Coaching: caseload vs a bare SELECT endpoint "
         "on the same database; assignment vs the pure rules on the same cases.  Partner: "
-        "search and placements vs a bare SELECT / INSERT endpoint on the same database"
+        "search and placements vs a bare SELECT / INSERT endpoint on the same database.  "
+        "Messages: send_due vs a bare smtplib loop to the same SMTP sink"
     )
     details = Table(title="details", show_header=False)
     details.add_column("what")
@@ -976,6 +992,11 @@ def main() -> int:
         type=int,
         help="partner: consenting claimants of the largest database; one tenth of it is "
         "seeded too, for flatness (default 500000; --quick 50000)",
+    )
+    parser.add_argument(
+        "--messages",
+        type=int,
+        help="messages: e-mails planned and sent per side (default 2000; --quick 300)",
     )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
@@ -1072,6 +1093,9 @@ def main() -> int:
             segments=args.segments,
             settle_s=args.settle,
         ),
+        "messages": MessagesConfig(
+            messages=args.messages or (300 if args.quick else 2000), seed=args.seed
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -1090,6 +1114,7 @@ def main() -> int:
         "coaching": run_coaching,
         "starters": run_starters,
         "partner": run_partner,
+        "messages": run_messages,
     }
     failed = False
     problems: list[str] = []
