@@ -577,3 +577,63 @@ def test_the_sink_serves_connections_from_several_threads(smtp_server: MailSink)
     for t in threads:
         t.join()
     assert len(smtp_server.messages()) == 5
+
+
+class _DropAfterEndOfData:
+    """A TCP proxy in front of the real sink that forwards everything, but closes both
+    connections as soon as the client's end-of-data line has gone through, before the
+    server's reply can come back: a network failure at the worst moment."""
+
+    def __init__(self, target: MailSink) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        server = socket.create_connection((self.target.host, self.target.port))
+        in_data = threading.Event()
+        done = threading.Event()
+
+        def server_to_client() -> None:
+            while not done.is_set():
+                try:
+                    chunk = server.recv(65536)
+                except OSError:
+                    return
+                if not chunk or done.is_set():
+                    return
+                if chunk.startswith(b"354"):
+                    in_data.set()
+                client.sendall(chunk)
+
+        threading.Thread(target=server_to_client, daemon=True).start()
+        seen = b""
+        while True:
+            chunk = client.recv(65536)
+            if not chunk:
+                break
+            seen = (seen + chunk)[-5:]
+            if in_data.is_set() and seen.endswith(b"\r\n.\r\n"):
+                done.set()  # before forwarding: no reply may slip through
+                server.sendall(chunk)
+                client.close()
+                time.sleep(0.5)  # the server stores the message; its reply goes nowhere
+                server.close()
+                break
+            server.sendall(chunk)
+        self.listener.close()
+
+
+def test_a_reply_lost_after_the_end_of_data_is_unconfirmed_never_retried(
+    smtp_server: MailSink,
+) -> None:
+    proxy = _DropAfterEndOfData(smtp_server)
+    sender = SmtpSender(SmtpSettings(host="127.0.0.1", port=proxy.port, timeout_s=5))
+    attempt = FakeAttempt()
+    outcome = _send(sender, _message(), attempt)
+    assert outcome.outcome == "unconfirmed", outcome
+    assert attempt.handed_over
+    # The server did get it: a retry would have been a second copy.
+    assert len(wait_for_mail(smtp_server, 1)) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -227,10 +227,11 @@ class IntakeSettings(ServiceSettings):
         le=3600,
         description="How often the sender loop (embedded mode, `ww jobs messages --loop`) runs",
     )
-    sms_provider: Literal["file", "notify"] = Field(
+    sms_provider: Literal["file", "notify", "none"] = Field(
         default="file",
-        description="`notify`: NotifyNL / GOV.UK Notify (needs notify_api_key); `file`: SMS "
-        "land as files in the state directory (development)",
+        description="`notify`: NotifyNL / GOV.UK Notify (needs notify_api_key and "
+        "notify_sms_template_id); `none`: no SMS notices; `file`: SMS land as files in the "
+        "state directory (development only: production refuses it)",
     )
     reminder_poll_interval_s: float = Field(
         default=60,
@@ -256,3 +257,15 @@ class IntakeSettings(ServiceSettings):
         description="A running intake service emits due reminders itself (a thread); off when "
         "the `ww jobs reminders` CronJob or `POST /v1/admin/reminders/run` does it",
     )
+
+    def model_post_init(self, __context: Any) -> None:
+        super().model_post_init(__context)
+        if self.environment == "prod":
+            if self.sms_provider == "file":
+                raise ValueError("production requires sms_provider=notify or none, not file")
+            if self.sms_provider == "notify" and (
+                self.notify_api_key is None or not self.notify_sms_template_id
+            ):
+                raise ValueError(
+                    "sms_provider=notify requires notify_api_key and notify_sms_template_id"
+                )

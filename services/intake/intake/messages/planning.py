@@ -341,6 +341,8 @@ def plan_messages(
         return []
     rendered = render.render(str(plan.kind), plan.language, plan.context)
     wanted = channels if channels is not None else channels_for(plan.claim, plan.kind)
+    if settings.sms_provider == "none":
+        wanted = [c for c in wanted if c is not Channel.SMS]
     out: list[Message] = []
     for channel in wanted:
         key = dedupe_key(trigger.event_id, plan.kind, channel)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from intake.messages.sending import Channels, send_due
 from intake.settings import IntakeSettings
+from shared.delivery import SendOutcome
 from shared.logging import get_logger
 from shared.mail.smtp import SmtpSender, SmtpSettings
 from shared.runtime import ServiceContainer
 from shared.sms import SmsProvider
 from shared.sms.notify import NotifySmsSender
-from shared.sms.sink import FileSmsSink
+from shared.sms.sink import FileSmsSink, sms_dir
 
 log = get_logger(__name__)
 
@@ -40,7 +41,17 @@ def sms_provider(settings: IntakeSettings) -> SmsProvider:
             base_url=settings.notify_base_url,
             template_id=settings.notify_sms_template_id,
         )
-    return FileSmsSink(settings.state_dir / "sms")
+    if settings.sms_provider == "none":
+        return _NoSms()
+    return FileSmsSink(sms_dir(settings.state_dir))
+
+
+class _NoSms:
+    """sms_provider=none: nothing is planned on the SMS channel; a row from before the
+    setting changed is suppressed, never sent."""
+
+    def send(self, *, phone: str, body: str, reference: str, attempt: object = None) -> SendOutcome:
+        return SendOutcome.suppressed("SMS notices are turned off (sms_provider=none)")
 
 
 def letter_dir(settings: IntakeSettings) -> Path:
