@@ -13,7 +13,6 @@ and an "internal service" on 127.0.0.1 that records every connection it gets.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import http.server
 import ipaddress
@@ -24,17 +23,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from coaching.partner.webhooks import service
 from tests.support.coaching import Office, office
+from tests.support.tls import Pki, make_pki
 
 from .test_partner_candidates_pg import agency, claimant_case, consent, desk, refs, search
 from .test_partner_webhooks_pg import doc_verify
@@ -48,63 +43,9 @@ EVIL = "127.0.0.1"  # the internal service a rebinding answer points at
 STAND_IN = [ipaddress.IPv4Network(f"{GOOD}/32")]
 
 
-@dataclass
-class Pki:
-    """A test CA, a client context trusting it and server certificates it issued."""
-
-    ca_key: ec.EllipticCurvePrivateKey
-    ca: x509.Certificate
-    dir: Path
-
-    def client_context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(
-            cadata=self.ca.public_bytes(serialization.Encoding.PEM).decode()
-        )
-        return ctx
-
-    def server_files(self, name: str) -> tuple[Path, Path]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(self.ca.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .sign(self.ca_key, hashes.SHA256())
-        )
-        cert_path, key_path = self.dir / f"{name}.crt", self.dir / f"{name}.key"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return cert_path, key_path
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ww test CA")])
-    now = dt.datetime.now(dt.UTC)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return Pki(ca_key=key, ca=ca, dir=tmp_path_factory.mktemp("pki"))
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @dataclass
