@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from intake.claims.models import Claim
 from intake.messages import planning
-from intake.messages.kinds import EVENT_KINDS, Kind
-from intake.messages.models import MessageTrigger
+from intake.messages.kinds import EVENT_KINDS, Channel, Kind
+from intake.messages.models import Message, MessageTrigger
 from intake.settings import IntakeSettings
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
+from shared.delivery.models import DeliveryStatus
 from shared.events.envelope import Event
 from shared.messaging.consumer import Handler
 
@@ -57,7 +61,33 @@ def message_handler(settings: IntakeSettings) -> Handler:
     return handle
 
 
+def handle_claim_updated(event: Event[Any], uow: UnitOfWork) -> None:
+    """claim.updated: messages still waiting go to the claimant's new address or number;
+    with the address or number removed they are suppressed (never to the old one)."""
+    changed = set(event.data.changed_fields)
+    claim = uow.session.get(Claim, event.data.claim_id)
+    if claim is None:
+        return
+    for field, channel in (("email", Channel.EMAIL), ("phone", Channel.SMS)):
+        if field not in changed:
+            continue
+        waiting = select(Message).where(
+            Message.claim_id == claim.id,
+            Message.channel == str(channel),
+            Message.status == DeliveryStatus.PENDING,
+        )
+        current = getattr(claim, field)
+        for message in uow.session.scalars(waiting.with_for_update()):
+            if current:
+                message.recipient = current
+            else:
+                message.status = DeliveryStatus.SUPPRESSED
+                message.next_attempt_at = None
+                message.finished_at = utcnow()
+                message.last_error = f"the claimant's {field} was removed"
+
+
 def message_handlers(settings: IntakeSettings) -> dict[str, Handler]:
-    """One handler per event type that makes a message."""
+    """One handler per event type that makes a message, and claim.updated."""
     handler = message_handler(settings)
-    return dict.fromkeys(EVENT_KINDS, handler)
+    return {**dict.fromkeys(EVENT_KINDS, handler), "claim.updated": handle_claim_updated}

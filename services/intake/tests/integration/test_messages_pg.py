@@ -560,3 +560,26 @@ def test_no_reminder_right_after_the_invitation(intake: Intake) -> None:
     intake.send()
     assert [m["kind"] for m in intake.messages(claim["id"])] == ["invitation"]
     assert len(intake.smtp.messages()) == 1
+
+
+def test_a_waiting_message_follows_a_changed_address_and_stops_when_it_is_removed(
+    intake: Intake,
+) -> None:
+    intake.smtp.stop()  # nothing goes out yet: the invitations wait
+    first = intake.register(email="old@example.org", sms_notifications=False)
+    second = intake.register(email="gone@example.org", sms_notifications=False)
+    intake.send()
+    for claim, email in ((first, "new@example.org"), (second, None)):
+        r = intake.client.patch(
+            f"/v1/claims/{claim['id']}", json={"email": email}, headers=intake.me
+        )
+        assert r.status_code == 200, r.text
+    intake.pump()
+    rows = intake.sql("SELECT claim_id, recipient, status FROM messages WHERE channel = 'email'")
+    by_claim = {str(c): (rcpt, status) for c, rcpt, status in rows}
+    assert by_claim[first["id"]] == ("new@example.org", "pending")
+    assert by_claim[second["id"]][1] == "suppressed"
+    intake.smtp.start()
+    intake.send(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    (mail,) = wait_for_mail(intake.smtp, 1)
+    assert mail.rcpt_tos == ("new@example.org",)
