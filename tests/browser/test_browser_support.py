@@ -5,6 +5,8 @@ driver comes from the machine, never from Selenium Manager."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import struct
 import threading
 import urllib.parse
@@ -176,16 +178,18 @@ def test_each_test_starts_without_the_previous_tests_cookies(browser: Any, site:
     assert browser.execute_script("return localStorage.getItem('k')") is None
 
 
-def test_driver_is_the_machines_and_selenium_manager_never_runs(
+def test_driver_is_the_machines_selenium_manager_never_runs_and_only_loopback_is_reached(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, site: str
 ) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.selenium_manager import SeleniumManager
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("Selenium Manager ran (it would download a driver)")
 
     monkeypatch.setattr(SeleniumManager, "binary_paths", refuse)
-    driver = b.start_chromium(b.find_tools(), tmp_path / "profile")
+    net_log = tmp_path / "net.json"
+    driver = b.start_chromium(b.find_tools(), tmp_path / "profile", net_log=net_log)
     try:
         caps = driver.capabilities
         assert caps["browserName"] in {"chrome", "chromium"}
@@ -193,8 +197,24 @@ def test_driver_is_the_machines_and_selenium_manager_never_runs(
         assert caps["chrome"]["chromedriverVersion"].startswith(major + ".")
         driver.get(f"{site}/good")
         assert driver.title == "Accessible page"
+        # A page asking for something off this machine gets nothing (no look-up, no socket).
+        # Any other host name is refused before a look-up. The machine's own name resolves
+        # for Python (here /etc/hosts maps it to 127.0.0.1, where `site` listens), so only
+        # the resolver rule can make Chromium call it unresolvable.
+        port = site.rsplit(":", 1)[1]
+        names = ["example.org"]
+        with contextlib.suppress(OSError):
+            socket.getaddrinfo(socket.gethostname(), int(port))
+            names.append(socket.gethostname())
+        for name in names:
+            with pytest.raises(WebDriverException, match="ERR_NAME_NOT_RESOLVED"):
+                driver.get(f"http://{name}:{port}/good")
     finally:
         driver.quit()
+    # The browser's own background traffic included: it only ever connected to loopback.
+    addresses = b.tcp_connect_addresses(net_log)
+    assert f"127.0.0.1:{port}" in addresses
+    assert {a for a in addresses if not a.startswith(("127.", "[::1]"))} == set()
 
 
 def test_missing_chromium_fails_and_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ SE_OFFLINE is set as well, in case a later Selenium consults it anyway.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -58,6 +59,11 @@ CHROMIUM_FLAGS = (
     "--no-default-browser-check",
     "--password-store=basic",
     "--use-mock-keychain",
+    # Even with the flags above, Debian's Chromium still tries update.googleapis.com,
+    # clients2.google.com, accounts.google.com and its start page (seen in a net log):
+    # no host name but these resolves, so no such connection is ever attempted, and a page
+    # that needs a CDN or a remote font fails here rather than in production behind a proxy.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 )
 
 # The impacts axe ranks that fail a page (WCAG 2.1 AA bar of issue 15).
@@ -126,8 +132,15 @@ def screenshot_dir() -> Path:
     return d
 
 
-def start_chromium(tools: BrowserTools, profile_dir: Path, *, log_path: Path | None = None) -> Any:
-    """A new headless Chromium under chromedriver with an empty profile in `profile_dir`."""
+def start_chromium(
+    tools: BrowserTools,
+    profile_dir: Path,
+    *,
+    log_path: Path | None = None,
+    net_log: Path | None = None,
+) -> Any:
+    """A new headless Chromium under chromedriver with an empty profile in `profile_dir`;
+    `net_log` makes Chromium write its NetLog there (see `tcp_connect_addresses`)."""
     # Imported here so that a missing selenium fails only the browser tests, readably.
     try:
         from selenium import webdriver
@@ -142,6 +155,8 @@ def start_chromium(tools: BrowserTools, profile_dir: Path, *, log_path: Path | N
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile_dir}")
     options.add_argument(f"--window-size={DESKTOP[0]},{DESKTOP[1]}")
+    if net_log is not None:
+        options.add_argument(f"--log-net-log={net_log}")
     # Dutch is the application's default language; the tests pick English explicitly.
     options.add_experimental_option("prefs", {"intl.accept_languages": "nl-NL,nl,en"})
     service = Service(
@@ -155,6 +170,21 @@ def start_chromium(tools: BrowserTools, profile_dir: Path, *, log_path: Path | N
     driver.set_script_timeout(30)
     set_viewport(driver, *DESKTOP)
     return driver
+
+
+def tcp_connect_addresses(net_log: Path) -> set[str]:
+    """Every address Chromium tried a TCP connection to, from a NetLog it wrote (read it
+    after `quit()`; a log cut short by a crash is closed here so it still parses)."""
+    text = net_log.read_text(encoding="utf-8").rstrip()
+    if not text.endswith("}"):
+        text = text.rstrip(",") + "]}"
+    log = json.loads(text)
+    names = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    return {
+        str(e["params"]["address"])
+        for e in log["events"]
+        if names.get(e["type"]) == "TCP_CONNECT_ATTEMPT" and "address" in e.get("params", {})
+    }
 
 
 def set_viewport(driver: Any, width: int, height: int) -> None:
