@@ -125,7 +125,7 @@ def find_tools() -> BrowserTools:
 
 def screenshot_dir() -> Path:
     """<state dir>/screenshots: var/screenshots unless WW_STATE_DIR says otherwise (var/ is
-    git-ignored; CI keeps it as the run's artefacts)."""
+    git-ignored; issue 15 wants the screenshots kept as CI artefacts from there)."""
     state = Path(os.environ.get("WW_STATE_DIR") or REPO_ROOT / "var")
     d = state / "screenshots"
     d.mkdir(parents=True, exist_ok=True)
