@@ -40,16 +40,22 @@ ensure_browser() {
 
 ensure_axe() {
   have_axe && return 0
-  command -v npm >/dev/null 2>&1 || ww_die "npm not found (needed once to fetch axe-core $AXE_VERSION): apt-get install -y npm"
+  if ! command -v npm >/dev/null 2>&1; then
+    ww_is_root || ww_die "npm not found (needed once to fetch axe-core $AXE_VERSION): apt-get install -y npm"
+    ww_log "browser: installing Debian's npm (needed once to fetch axe-core) ..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends npm >&2
+  fi
   local tmp tgz got
   mkdir -p "$WW_CACHE_DIR_RESOLVED"
   tmp="$(mktemp -d "$WW_CACHE_DIR_RESOLVED/.axe.XXXXXX")"
   ww_log "browser: fetching axe-core@$AXE_VERSION from the npm registry ..."
   (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
   tgz="$tmp/axe-core-$AXE_VERSION.tgz"
-  [ -s "$tgz" ] || ww_die "npm pack did not produce $tgz"
+  [ -s "$tgz" ] || { rm -rf "$tmp"; ww_die "npm pack did not produce $tgz"; }
   got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-  [ "$got" = "$AXE_INTEGRITY" ] || ww_die "axe-core tarball integrity mismatch: $got"
+  [ "$got" = "$AXE_INTEGRITY" ] || { rm -rf "$tmp"; ww_die "axe-core tarball integrity mismatch: $got"; }
   tar -xzf "$tgz" -C "$tmp" package/axe.min.js package/LICENSE
   mkdir -p "$AXE_DIR"
   mv "$tmp/package/LICENSE" "$AXE_DIR/LICENSE"
