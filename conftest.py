@@ -11,8 +11,9 @@ import pytest
 from tests.support.pg import PgDatabases
 from tests.support.tokens import Tokens
 
-# Real SMTP server (`smtp_server`) and the fake Notify API (`fake_notify`) for any suite.
-pytest_plugins = ["tests.support.smtp", "tests.support.notify"]
+# Real SMTP server (`smtp_server`), the fake Notify API (`fake_notify`) and a real headless
+# Chromium (`browser`, with axe-core and screenshots) for any suite.
+pytest_plugins = ["tests.support.smtp", "tests.support.notify", "tests.support.browser"]
 
 
 @pytest.fixture

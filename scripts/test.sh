@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Full test run: starts PostgreSQL and Kafka through deploy/local unless WW_TEST_PG_URL and
-# WW_TEST_KAFKA name running ones, runs ruff, mypy and pytest, and stops what it started.
+# WW_TEST_KAFKA name running ones, installs the browser-test tooling (deploy/local/browser.sh),
+# runs ruff, mypy and pytest, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -24,6 +25,11 @@ if [ -z "${WW_TEST_KAFKA:-}" ]; then
   export WW_KAFKA_CONTROL="deploy-local"
 fi
 export WW_TEST_PG_URL WW_TEST_KAFKA
+# Browser tests (tests/browser): Debian's chromium + chromium-driver and a pinned axe-core,
+# installed on first use like PostgreSQL (apt as root) and cached afterwards (~0.1 s).
+bash deploy/local/browser.sh up
+eval "$(bash deploy/local/browser.sh env)"
+export WW_CHROMIUM WW_CHROMEDRIVER WW_AXE_JS
 
 echo "== ruff"
 $BIN/ruff check .
