@@ -407,7 +407,8 @@ def create_app(
     async def my_intakes(request: Request) -> Response:
         session = require_signed_in(request, "coach")
         today = dt.datetime.now(TZ).date()
-        week_end = today + dt.timedelta(days=6 - today.weekday())
+        # "This week" is the coming seven days: on a Friday the next intakes are on Monday.
+        week_end = today + dt.timedelta(days=7)
         # intake has no "appointments of a coach" route yet: the open claims of the
         # coach's office, then each one's appointments at once (issue 15 item 6 asks for
         # one round trip per backend: a coach-appointments route in intake is left to do).
