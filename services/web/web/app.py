@@ -204,8 +204,8 @@ def create_app(
             return RedirectResponse("/my-intakes", status_code=303)
         return render(request, "home.html")
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
+    @app.get("/health")
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.post("/language")
