@@ -437,3 +437,17 @@ def test_the_web_front_end_uses_real_settings_and_the_api_containers() -> None:
         api = _container("api", service)
         assert url.hostname == api
         assert str(url.port) == _env(SERVICES[api])[f"{service.upper()}_PORT"]
+
+
+def test_the_web_manifest_uses_real_settings_and_production_refusals() -> None:
+    from web.settings import WebSettings
+
+    docs = list(yaml.safe_load_all((K8S_DIR / "web.yaml").read_text(encoding="utf-8")))
+    names = [n for doc in docs for n in _k8s_env_names(doc)]
+    for name in names:
+        assert name.startswith("WEB_"), name
+        assert name[4:].lower() in WebSettings.model_fields, name
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    assert config["WEB_DEV_SIGN_IN"] == "false"  # production refuses the dev sign-in
+    # With the Secret's session key the manifest's settings start in production.
+    WebSettings(**{k[4:].lower(): v for k, v in config.items()}, session_secret="s" * 32)
