@@ -305,6 +305,14 @@ def embedded(demo: Annotated[bool, typer.Option(help="load demo data")] = True) 
 
 
 @app.command()
+def web() -> None:
+    """Run the web front end (WEB_* settings; the services at WEB_<SERVICE>_URL)."""
+    from web.runner import run_web
+
+    run_web()
+
+
+@app.command()
 def migrate(
     service: Annotated[str, typer.Argument(help="a service name or 'all'")] = "all",
 ) -> None:

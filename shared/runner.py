@@ -115,6 +115,20 @@ def _start_mail_sink(settings: ServiceSettings) -> Any:
         return None
 
 
+def _embedded_web(urls: dict[str, str], state_dir: Any) -> tuple[_QuietServer | None, Any, str]:
+    """The web front end beside the services (WEB_PORT, 8000), or None when its port is
+    taken: the services run without it rather than not at all."""
+    from web.runner import bind, web_config
+    from web.settings import WebSettings
+
+    settings = WebSettings(state_dir=state_dir)
+    url = f"http://{settings.host}:{settings.port}"
+    sock = bind(settings)
+    if sock is None:
+        return None, None, url
+    return _QuietServer(web_config(settings, urls)), sock, url
+
+
 def run_embedded(
     *, demo: bool, host: str = "127.0.0.1", on_ready: Callable[[dict[str, str]], None] | None = None
 ) -> None:
@@ -141,15 +155,18 @@ def run_embedded(
         for c in containers.values()
     ]
     urls = {name: f"http://{c.settings.host}:{c.settings.port}" for name, c in containers.items()}
+    web, web_socket, web_url = _embedded_web(urls, first.state_dir)
 
     def stop_all() -> None:
-        for s in servers:
+        for s in [*servers, *([web] if web else [])]:
             s.should_exit = True
 
     _install_stop_handlers(stop_all)
 
     async def main() -> None:
         tasks = [asyncio.create_task(s.serve()) for s in servers]
+        if web is not None and web_socket is not None:
+            tasks.append(asyncio.create_task(web.serve(sockets=[web_socket])))
         while not all(s.started for s in servers):
             if any(t.done() for t in tasks):
                 stop_all()
@@ -158,6 +175,10 @@ def run_embedded(
         else:
             for name, url in urls.items():
                 print(f"  {name:<9} {url}   (docs: {url}/docs)", flush=True)
+            if web is not None:
+                print(f"  web       {web_url}   (sign in: {web_url}/dev/sign-in)", flush=True)
+            else:
+                print(f"  web not started: {web_url} is in use", flush=True)
             if sink is not None:
                 print(
                     f"  mail sink smtp://{sink.host}:{sink.port}  (messages to claimants: "

@@ -69,6 +69,8 @@ def _ww_role(svc: dict[str, Any]) -> tuple[str, str] | None:
     if svc.get("build") is None:
         return None
     command = svc.get("command")
+    if command == ["web"]:  # the web front end: no service of its own (ADR 0029)
+        return None
     assert isinstance(command, list), 'use the exec form: command: ["serve", "intake"]'
     assert len(command) == 2, f"expected `ww <command> <service>`, got {command}"
     verb, service = command
@@ -419,3 +421,33 @@ def test_k8s_manifests_use_real_settings() -> None:
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             problems += _settings_problems(list(_k8s_env_names(doc)), f"deploy/k8s/{path.name}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_web_front_end_uses_real_settings_and_the_api_containers() -> None:
+    from web.settings import WebSettings
+
+    env = _env(SERVICES["web"])
+    for name in env:
+        prefix, _, field = name.partition("_")
+        fields = WebSettings.model_fields
+        assert prefix in ("WEB", "WW"), name
+        assert field.lower() in fields, f"web: {name} is not a setting of WebSettings"
+    for service in SERVICE_NAMES:
+        url = urlsplit(env[f"WEB_{service.upper()}_URL"])
+        api = _container("api", service)
+        assert url.hostname == api
+        assert str(url.port) == _env(SERVICES[api])[f"{service.upper()}_PORT"]
+
+
+def test_the_web_manifest_uses_real_settings_and_production_refusals() -> None:
+    from web.settings import WebSettings
+
+    docs = list(yaml.safe_load_all((K8S_DIR / "web.yaml").read_text(encoding="utf-8")))
+    names = [n for doc in docs for n in _k8s_env_names(doc)]
+    for name in names:
+        assert name.startswith("WEB_"), name
+        assert name[4:].lower() in WebSettings.model_fields, name
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    assert config["WEB_DEV_SIGN_IN"] == "false"  # production refuses the dev sign-in
+    # With the Secret's session key the manifest's settings start in production.
+    WebSettings(**{k[4:].lower(): v for k, v in config.items()}, session_secret="s" * 32)

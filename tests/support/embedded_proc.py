@@ -20,7 +20,7 @@ from shared.services import SERVICE_NAMES
 from tests.support.system import REPO, free_port
 from tests.support.tokens import Tokens
 
-_SERVICE_ENV_PREFIXES = (*(f"{s.upper()}_" for s in SERVICE_NAMES), "WW_")
+_SERVICE_ENV_PREFIXES = (*(f"{s.upper()}_" for s in SERVICE_NAMES), "WW_", "WEB_")
 
 
 def embedded_env(state_dir: Path, ports: dict[str, int], log_level: str = "INFO") -> dict[str, str]:
@@ -35,6 +35,7 @@ def embedded_env(state_dir: Path, ports: dict[str, int], log_level: str = "INFO"
     )
     for service, port in ports.items():
         env[f"{service.upper()}_PORT"] = str(port)
+    env["WEB_PORT"] = str(free_port())  # the web front end beside them, never on 8000
     return env
 
 
