@@ -36,6 +36,7 @@ def embedded_env(state_dir: Path, ports: dict[str, int], log_level: str = "INFO"
     for service, port in ports.items():
         env[f"{service.upper()}_PORT"] = str(port)
     env["WEB_PORT"] = str(free_port())  # the web front end beside them, never on 8000
+    env["INTAKE_SMTP_PORT"] = str(free_port())  # its own mail sink, never on 8025
     return env
 
 
