@@ -128,6 +128,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("intake", "DELETE", "/v1/coaches/{coach_id}/agenda/exceptions/{exception_id}"): Access(
         frozenset({"team_lead", "admin"})
     ),
+    # Row-level: the coach themself, a team lead of the coach's office (others 403).
+    ("intake", "GET", "/v1/coaches/{coach_id}/appointments"): Access(
+        frozenset({"coach", "team_lead", "benefits_officer", "admin"})
+    ),
     ("intake", "GET", "/v1/offices/{office_code}/capacity"): Access(STAFF_READ),
     ("intake", "GET", "/v1/offices/{office_code}/unplanned"): Access(STAFF_READ),
     ("intake", "GET", "/v1/claims/{claim_id}/appointments"): Access(STAFF_READ | {"claimant"}),
@@ -1023,6 +1027,7 @@ PERSONAL_DATA: list[tuple[str, str, str]] = [
     ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"),
     ("intake", "GET", "/v1/offices/{office_code}/unplanned"),
     ("intake", "GET", "/v1/coaches/{coach_id}/agenda"),
+    ("intake", "GET", "/v1/coaches/{coach_id}/appointments"),
     ("triage", "GET", "/v1/claims/{claim_id}/scores"),
     ("triage", "GET", "/v1/claims/{claim_id}/explanation"),
     ("triage", "GET", "/v1/claims/{claim_id}/overrides"),

@@ -150,3 +150,34 @@ def coaches_met(session: Session, bsn_hash: str) -> set[uuid.UUID]:
 def add_shortfall(session: Session, row: CapacityShortfall) -> None:
     """Log a capacity shortfall (kept after the claim is booked: the KPIs count them)."""
     session.add(row)
+
+
+def of_coach(
+    session: Session,
+    coach_id: uuid.UUID,
+    *,
+    after: dt.datetime,
+    before: dt.datetime,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[tuple[Appointment, Claim]], int]:
+    """A coach's appointments starting in [after, before) with their claims, earliest first;
+    one query for the page and one for the total (the agenda needs the claimant's name)."""
+    where = [
+        Appointment.coach_id == coach_id,
+        Appointment.starts_at >= after,
+        Appointment.starts_at < before,
+    ]
+    if status is not None:
+        where.append(Appointment.status == status)
+    total = session.scalar(select(func.count()).select_from(Appointment).where(*where)) or 0
+    rows = session.execute(
+        select(Appointment, Claim)
+        .join(Claim, Claim.id == Appointment.claim_id)
+        .where(*where)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(a, c) for a, c in rows], total

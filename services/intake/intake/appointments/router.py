@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from intake.access import service as access
+from intake.agendas.rules import local_day
 from intake.appointments import service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
     AlternativeRead,
     AppointmentRead,
+    AppointmentStatus,
     CancellationRead,
     ClaimantCancelCreate,
+    CoachAppointmentRead,
     CompletionCreate,
     NoShowRead,
     PartOfDay,
@@ -192,6 +196,68 @@ def get_appointment(
         return to_read(
             service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
         )
+
+
+# Row-level in the service: the coach themself, their office's team lead, national staff.
+COACH_AGENDA_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.ADMIN)
+
+
+@router.get(
+    "/v1/coaches/{coach_id}/appointments",
+    response_model=Page[CoachAppointmentRead],
+    summary="A coach's intake appointments in a period, with the claimants' names",
+)
+def coach_appointments(
+    coach_id: uuid.UUID,
+    start: Annotated[
+        Day | None, Query(alias="from", description="First local day (inclusive; default today)")
+    ] = None,
+    end: Annotated[
+        Day | None,
+        Query(
+            alias="to",
+            description="Last local day (inclusive; default today + 7; at most 31 days)",
+        ),
+    ] = None,
+    appointment_status: Annotated[
+        AppointmentStatus | None, Query(alias="status", description="Only this status")
+    ] = None,
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires(roles=COACH_AGENDA_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> Page[CoachAppointmentRead]:
+    """The coach's agenda in one call (earliest first); each claim on the page is audited."""
+    today = local_day(_now())
+    first = start if start is not None else today
+    last = end if end is not None else first + dt.timedelta(days=7)
+    with container.uow() as uow:
+        rows, total = service.list_for_coach(
+            uow=uow,
+            coach_id=coach_id,
+            principal=principal,
+            start=first,
+            end=last,
+            status=appointment_status.value if appointment_status is not None else None,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        items = [
+            CoachAppointmentRead(
+                id=a.id,
+                claim_id=a.claim_id,
+                office_code=a.office_code,
+                starts_at=a.starts_at,
+                ends_at=a.ends_at,
+                status=a.status,
+                summoned=a.summoned,
+                given_name=c.given_name,
+                family_name=c.family_name,
+            )
+            for a, c in rows
+        ]
+    return Page[CoachAppointmentRead](
+        items=items, total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get(

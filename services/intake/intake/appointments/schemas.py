@@ -33,6 +33,31 @@ class AppointmentRead(BaseModel):
     )
 
 
+class CoachAppointmentRead(BaseModel):
+    """An appointment in a coach's agenda, with the claimant's name (one call per page)."""
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    office_code: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    summoned: bool
+    given_name: str | None
+    family_name: str | None
+
+
+class AppointmentStatus(StrEnum):
+    """The statuses an appointment can have."""
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED_BY_CLAIMANT = "cancelled_by_claimant"
+    CANCELLED_BY_SERVICE = "cancelled_by_service"
+
+
 class UnplannedClaimRead(BaseModel):
     """A claim waiting for an intake slot."""
 

@@ -41,6 +41,7 @@ from intake.calendar.service import WorkingDayCalendar, intake_deadline
 from intake.claims import repository as claims_repository
 from intake.claims.answers import refuse_unfit_answers
 from intake.claims.models import Claim
+from intake.coaches.models import RosterCoach
 from intake.planning import deferral
 from intake.settings import IntakeSettings
 from shared.db.audit import Actor
@@ -690,6 +691,63 @@ def appointment_ics(
         ),
         now=now,
     )
+
+
+# The agenda of one coach: a month at most, so a page's audit rows and the query stay small.
+MAX_COACH_AGENDA_DAYS = 31
+
+
+def list_for_coach(
+    *,
+    uow: UnitOfWork,
+    coach_id: uuid.UUID,
+    principal: Principal,
+    start: dt.date,
+    end: dt.date,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[tuple[Appointment, Claim]], int]:
+    """A coach's appointments starting on the local days `start`..`end`, with their claims.
+
+    Readers: the coach themself, a team lead of the coach's office, benefits officers and
+    admins; others 403. Every claim on the page is audited (`appointment.list`), so each
+    claimant's access log shows who saw their name in an agenda (ADR 0022)."""
+    if end < start:
+        raise InvalidField("to", "must not be before `from`")
+    if (end - start).days + 1 > MAX_COACH_AGENDA_DAYS:
+        raise InvalidField("to", f"the range may span at most {MAX_COACH_AGENDA_DAYS} days")
+    coach = uow.session.get(RosterCoach, coach_id)
+    if coach is None:  # roster ids are no personal data; 404 before the row-level check
+        raise NotFound("no such coach")
+    national = principal.has_role(Role.BENEFITS_OFFICER, Role.ADMIN)
+    own = principal.has_role(Role.COACH) and principal.subject == str(coach_id)
+    lead = principal.has_role(Role.TEAM_LEAD) and principal.office == coach.office_code
+    if not (national or own or lead):
+        raise Forbidden("only the coach, their office's team lead or national staff")
+    rows, total = repository.of_coach(
+        uow.session,
+        coach_id,
+        after=local_to_utc(start, dt.time(0)),
+        before=local_to_utc(end + dt.timedelta(days=1), dt.time(0)),
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    actor = principal.as_actor()
+    uow.audit(
+        actor=actor,
+        action="coach.appointments.list",
+        resource_type="coach",
+        resource_id=coach_id,
+        new={"from": start.isoformat(), "to": end.isoformat(), "offset": offset},
+    )
+    for claim_id in dict.fromkeys(c.id for _, c in rows):
+        uow.audit(
+            actor=actor, action="appointment.list", resource_type="claim", resource_id=claim_id
+        )
+    uow.commit()
+    return rows, total
 
 
 # Reminders ----------------------------------------------------------------------------------
