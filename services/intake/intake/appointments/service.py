@@ -714,9 +714,11 @@ def list_for_coach(
     admins; others 403. Every claim on the page is audited (`appointment.list`), so each
     claimant's access log shows who saw their name in an agenda (ADR 0022)."""
     if end < start:
-        raise InvalidField("to", "must not be before `from`")
+        raise InvalidField("to", "must not be before `from`", location="query")
     if (end - start).days + 1 > MAX_COACH_AGENDA_DAYS:
-        raise InvalidField("to", f"the range may span at most {MAX_COACH_AGENDA_DAYS} days")
+        raise InvalidField(
+            "to", f"the range may span at most {MAX_COACH_AGENDA_DAYS} days", location="query"
+        )
     coach = uow.session.get(RosterCoach, coach_id)
     if coach is None:  # roster ids are no personal data; 404 before the row-level check
         raise NotFound("no such coach")
