@@ -137,6 +137,32 @@ def test_coach_sees_the_booked_intake_and_opens_the_claimant_page(world: World) 
         assert "Verstuurde berichten" in page.text
 
 
+class _Recording(httpx.AsyncBaseTransport):
+    """Passes requests on and remembers their paths (to count round trips)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+def test_my_intakes_is_one_round_trip_to_intake(world: World) -> None:
+    recording = _Recording(
+        httpx.ASGITransport(app=build_app(world.containers["intake"], manage_lifecycle=False))
+    )
+    backends = {**world.backends, "intake": Backend("http://intake.test", recording)}
+    with TestClient(create_app(world.settings, backends=backends)) as web:
+        _sign_in_as_coach(web, world.coach_ams)
+        recording.paths.clear()
+        page = web.get("/my-intakes")
+    assert page.status_code == 200, page.text
+    assert "Fatima El Amrani" in page.text
+    assert recording.paths == [f"/v1/coaches/{world.coach_ams}/appointments"]
+
+
 def test_a_coach_of_another_office_gets_the_refusal_page(world: World) -> None:
     with world.web() as web:
         _sign_in_as_coach(web, world.coach_rtm)
