@@ -21,9 +21,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from intake.appointments.models import ACTIVE_STATUSES, Appointment
-from intake.messages import planning
+from intake.messages import planning, repository
 from intake.messages.kinds import APPOINTMENT_KINDS, Channel, Kind
-from intake.messages.models import Message, MessageAttempt
+from intake.messages.models import Message, MessageAttempt, MessageTrigger, OfficeContact
 from intake.settings import IntakeSettings
 from shared.clock import LOCAL_TZ
 from shared.db.uow import UnitOfWork
@@ -96,11 +96,9 @@ class Channels:
         return None
 
     def _email(self, row: Message, attempt: Attempt) -> SendOutcome:
-        from intake.messages.models import OfficeContact
-
         with self.uows() as uow:
             office = uow.session.get(OfficeContact, row.office_code)
-            body_text, body_html, ics_text = _bodies(uow, row.id)
+            body_text, body_html, ics_text = repository.bodies(uow.session, row.id)
         sender = self.settings.messages_from_address or (
             f'"{office.name}" <{office.email}>' if office else "UWV <noreply@uwv.nl>"
         )
@@ -120,7 +118,7 @@ class Channels:
 
     def _sms(self, row: Message, attempt: Attempt) -> SendOutcome:
         with self.uows() as uow:
-            body_text, _, _ = _bodies(uow, row.id)
+            body_text, _, _ = repository.bodies(uow.session, row.id)
         return self.sms.send(
             phone=row.recipient or "", body=body_text, reference=str(row.id), attempt=attempt
         )
@@ -129,27 +127,13 @@ class Channels:
         """Into today's print spool (the daily print batch joins it); the PDF was made when
         the letter was planned."""
         with self.uows() as uow:
-            pdf = uow.session.scalar(
-                Message.__table__.select()
-                .with_only_columns(Message.__table__.c.letter_pdf)
-                .where(Message.__table__.c.id == row.id)
-            )
+            pdf = repository.letter_pdf(uow.session, row.id)
         if not pdf:
             return SendOutcome.bounced("no letter PDF (no postal address)")
         day = dt.datetime.now(LOCAL_TZ).date()
         spool = self.letter_dir / "spool" / day.isoformat()
         _write_atomic(spool / f"{row.id}.pdf", pdf)
         return SendOutcome.sent(provider_message_id=f"print:{day.isoformat()}")
-
-
-def _bodies(uow: UnitOfWork, message_id: uuid.UUID) -> tuple[str, str | None, str | None]:
-    t = Message.__table__.c
-    row = uow.session.execute(
-        Message.__table__.select()
-        .with_only_columns(t.body_text, t.body_html, t.ics)
-        .where(t.id == message_id)
-    ).one()
-    return row[0], row[1], row[2]
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -197,8 +181,6 @@ def fallback_hook(settings: IntakeSettings) -> Callable[[UnitOfWork, Any], None]
 
 def _trigger_data(uow: UnitOfWork, row: Message) -> dict[str, Any] | None:
     """The event facts a fallback letter needs again, from the processed event when kept."""
-    from intake.messages.models import MessageTrigger
-
     found = uow.session.get(MessageTrigger, row.source_event_id)
     return dict(found.data) if found is not None and found.data else None
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from intake.access import service as access
 from intake.claims import service as claims_service
 from intake.claims.models import Claim
-from intake.messages import planning, print_batch, render, samples
+from intake.messages import planning, print_batch, render, repository, samples
 from intake.messages.kinds import Channel, Kind
 from intake.messages.models import (
     Message,
@@ -22,11 +22,10 @@ from intake.messages.models import (
     OfficeContact,
     PrintBatch,
 )
-from intake.messages.sending import Channels
 from intake.settings import IntakeSettings
 from shared.clock import LOCAL_TZ
 from shared.db.uow import UnitOfWork
-from shared.delivery.models import FINAL_STATUSES, DeliveryStatus
+from shared.delivery.models import FINAL_STATUSES
 from shared.web.auth import Principal, Role
 from shared.web.problems import Conflict, InvalidField, NotFound
 
@@ -102,26 +101,18 @@ def attempts_of(uow: UnitOfWork, message_id: uuid.UUID) -> Sequence[MessageAttem
 
 def body_of(uow: UnitOfWork, message_id: uuid.UUID) -> tuple[str, str | None]:
     """The text and html body of a message."""
-    t = Message.__table__.c
-    row = uow.session.execute(
-        Message.__table__.select()
-        .with_only_columns(t.body_text, t.body_html)
-        .where(t.id == message_id)
-    ).one()
-    return row[0], row[1]
+    text, html, _ = repository.bodies(uow.session, message_id)
+    return text, html
 
 
 def letter_of(uow: UnitOfWork, message: Message) -> bytes:
     """A letter's PDF, or 404 for a message that is no letter (or has none)."""
     if message.channel != Channel.LETTER:
         raise NotFound("this message is not a letter")
-    t = Message.__table__.c
-    pdf = uow.session.scalar(
-        Message.__table__.select().with_only_columns(t.letter_pdf).where(t.id == message.id)
-    )
-    if not pdf:
+    pdf = repository.letter_pdf(uow.session, message.id)
+    if pdf is None:
         raise NotFound("this letter has no PDF (the claim has no postal address)")
-    return bytes(pdf)
+    return pdf
 
 
 def resend(
@@ -297,11 +288,3 @@ def status_counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
         )
     ).all()
     return {(str(c), str(s)): int(n) for c, s, n in rows}
-
-
-__all__ = [
-    "BODY_ROLES",
-    "RESEND_ROLES",
-    "Channels",
-    "DeliveryStatus",
-]
