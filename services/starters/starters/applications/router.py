@@ -175,6 +175,9 @@ def list_decisions(
     status_code=status.HTTP_201_CREATED,
     response_model=IncomeStatementRead,
     summary="The monthly income statement of the start period",
+    responses=conflict_doc(
+        "the application is not in its start period, or the month's statement was already submitted"
+    ),
 )
 def add_income_statement(
     application_id: uuid.UUID,
