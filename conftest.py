@@ -13,7 +13,12 @@ from tests.support.tokens import Tokens
 
 # Real SMTP server (`smtp_server`), the fake Notify API (`fake_notify`) and a real headless
 # Chromium (`browser`, with axe-core and screenshots) for any suite.
-pytest_plugins = ["tests.support.smtp", "tests.support.notify", "tests.support.browser"]
+pytest_plugins = [
+    "tests.support.smtp",
+    "tests.support.notify",
+    "tests.support.browser",
+    "tests.support.live_web",
+]
 
 
 @pytest.fixture

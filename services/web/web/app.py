@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI, Form, Request
@@ -20,33 +17,18 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.context import sanitize_correlation_id
+from web import claimant, coach, team_lead
 from web.auth import Oidc, OidcClient, OidcError, mint_dev_token
 from web.backend import Backend, BackendClient, BackendProblem, BackendUnavailable
-from web.i18n import LANGUAGES, translate
+from web.i18n import LANGUAGES
+from web.pages import PageError, Pages
 from web.session import Session, SessionCodec
 from web.settings import SERVICES, WebSettings
 
 HERE = Path(__file__).parent
-TZ = ZoneInfo("Europe/Amsterdam")
 PENDING_COOKIE = "ww_oidc"
-
-
-class PageError(Exception):
-    """Render the error page with this status (403, 404, 503...)."""
-
-    def __init__(self, status: int, message_key: str | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.message_key = message_key
-
-
-def _bar(contributions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Contributions with their bar geometry (percent of the largest magnitude)."""
-    biggest = max((abs(float(c["contribution"])) for c in contributions), default=0.0) or 1.0
-    return [
-        {**c, "pct": round(abs(float(c["contribution"])) / biggest * 50, 1)}
-        for c in sorted(contributions, key=lambda c: -abs(float(c["contribution"])))
-    ]
+# Where each role starts after signing in (the first role that matches).
+HOME_OF_ROLE = (("coach", "/my-intakes"), ("team_lead", "/office"), ("claimant", "/me"))
 
 
 def create_app(
@@ -79,6 +61,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.backend = client
+    pages = Pages(settings, templates, client)
+    app.state.pages = pages
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     # -- sessions -------------------------------------------------------------------------
@@ -117,54 +101,10 @@ def create_app(
         )
         return response
 
-    def session_of(request: Request) -> Session:
-        return request.state.session  # type: ignore[no-any-return]
-
-    def replace_session(request: Request, session: Session) -> None:
-        request.state.session = session
-        request.state.session_new = True  # re-issue the cookie
-
-    def require_csrf(request: Request, token: str | None) -> None:
-        if not session_of(request).check_csrf(token):
-            raise PageError(403, "error_csrf")
-
-    def render(request: Request, name: str, http_status: int = 200, **ctx: Any) -> HTMLResponse:
-        session = session_of(request)
-        lang = session.lang if session.lang in LANGUAGES else settings.default_language
-
-        def t(key: str) -> str:
-            return translate(key, lang)
-
-        return templates.TemplateResponse(
-            request,
-            name,
-            {
-                "t": t,
-                "lang": lang,
-                "session": session,
-                "dev_sign_in": settings.dev_sign_in,
-                **ctx,
-            },
-            status_code=http_status,
-        )
-
-    async def call(request: Request, service: str, path: str, **kwargs: Any) -> Any:
-        session = session_of(request)
-        return await client.get(
-            service,
-            path,
-            token=session.access_token if session.signed_in else None,
-            correlation_id=request.state.correlation_id,
-            **kwargs,
-        )
-
-    def require_signed_in(request: Request, *roles: str) -> Session:
-        session = session_of(request)
-        if not session.signed_in:
-            raise PageError(401)
-        if roles and not session.has_role(*roles):
-            raise PageError(403)
-        return session
+    session_of = pages.session
+    replace_session = pages.replace_session
+    require_csrf = pages.require_csrf
+    render = pages.render
 
     # -- error pages ----------------------------------------------------------------------
 
@@ -200,8 +140,9 @@ def create_app(
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> Response:
         session = session_of(request)
-        if session.has_role("coach"):
-            return RedirectResponse("/my-intakes", status_code=303)
+        for role, start in HOME_OF_ROLE:
+            if session.has_role(role):
+                return RedirectResponse(start, status_code=303)
         return render(request, "home.html")
 
     @app.get("/health")
@@ -401,75 +342,9 @@ def create_app(
     async def claimant_sign_in_callback(request: Request, code: str, state: str) -> Response:
         return await oidc_finish(request, "claimant", code, state)
 
-    # -- coach ----------------------------------------------------------------------------
-
-    @app.get("/my-intakes", response_class=HTMLResponse)
-    async def my_intakes(request: Request) -> Response:
-        session = require_signed_in(request, "coach")
-        today = dt.datetime.now(TZ).date()
-        # "This week" is the coming seven days: on a Friday the next intakes are on Monday.
-        week_end = today + dt.timedelta(days=7)
-        # One round trip to intake (issue 15): the coach's appointments of these days with
-        # the claimants' names. Seven days are at most a few dozen intakes, well within a page.
-        page = await call(
-            request,
-            "intake",
-            f"/v1/coaches/{session.subject}/appointments",
-            params={"from": today.isoformat(), "to": week_end.isoformat(), "limit": 200},
-        )
-        rows = []
-        for a in page["items"]:
-            starts = dt.datetime.fromisoformat(a["starts_at"]).astimezone(TZ)
-            rows.append(
-                {
-                    "appointment": a,
-                    "starts": starts,
-                    "claim_id": a["claim_id"],
-                    "name": " ".join(p for p in (a.get("given_name"), a.get("family_name")) if p),
-                }
-            )
-        rows.sort(key=lambda r: r["starts"])
-        return render(
-            request,
-            "my_intakes.html",
-            today_rows=[r for r in rows if r["starts"].date() == today],
-            week_rows=[r for r in rows if r["starts"].date() != today],
-        )
-
-    # -- claimant page for staff ----------------------------------------------------------
-
-    @app.get("/claims/{claim_id}", response_class=HTMLResponse)
-    async def claim_page(request: Request, claim_id: uuid.UUID) -> Response:
-        session = require_signed_in(request, "coach", "team_lead", "admin")
-        cid = str(claim_id)
-        # The claim first: its 403/404 decides the page before anything else is shown.
-        claim = await call(request, "intake", f"/v1/claims/{cid}")
-
-        async def optional(service: str, path: str, **kw: Any) -> Any:
-            try:
-                return await call(request, service, path, **kw)
-            except BackendProblem as exc:
-                if exc.status in (403, 404):
-                    return None  # not scored yet, or not for this role
-                raise
-
-        appointments, explanation, messages = await asyncio.gather(
-            call(request, "intake", f"/v1/claims/{cid}/appointments"),
-            optional("triage", f"/v1/claims/{cid}/explanation", params={"lang": session.lang}),
-            optional("intake", f"/v1/claims/{cid}/messages", params={"limit": 50}),
-        )
-        for a in appointments:
-            a["starts"] = dt.datetime.fromisoformat(a["starts_at"]).astimezone(TZ)
-        bars = _bar(explanation["contributions"]) if explanation else []
-        return render(
-            request,
-            "claim.html",
-            claim=claim,
-            appointments=appointments,
-            explanation=explanation,
-            bars=bars,
-            messages=(messages or {}).get("items", []),
-        )
+    app.include_router(coach.router)
+    app.include_router(team_lead.router)
+    app.include_router(claimant.router)
 
     return app
 

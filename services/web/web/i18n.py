@@ -62,6 +62,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "back_home": "Naar de startpagina",
         "welcome": "Welkom",
         "welcome_text": "Log in om verder te gaan.",
+        "nav_caseload": "Mijn caseload",
+        "nav_dashboard": "Dashboard",
+        "nav_unplanned": "Ongepland",
+        "nav_agendas": "Agenda's en sluitingen",
+        "nav_balance": "Caseloadbalans",
+        "nav_capacity": "Capaciteit",
+        "nav_my_intake": "Mijn afspraak",
+        "nav_questionnaire": "Mijn vragenlijst",
+        "nav_work_plan": "Mijn werkplan",
+        "nav_messages": "Mijn berichten",
+        "back": "Terug",
+        "save": "Opslaan",
+        "previous_page": "Vorige",
+        "next_page": "Volgende",
     },
     "en": {
         "app_name": "WW Workbench",
@@ -120,8 +134,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "back_home": "Back to the start page",
         "welcome": "Welcome",
         "welcome_text": "Sign in to continue.",
+        "nav_caseload": "My caseload",
+        "nav_dashboard": "Dashboard",
+        "nav_unplanned": "Unplanned",
+        "nav_agendas": "Agendas and closures",
+        "nav_balance": "Caseload balance",
+        "nav_capacity": "Capacity",
+        "nav_my_intake": "My appointment",
+        "nav_questionnaire": "My questionnaire",
+        "nav_work_plan": "My work plan",
+        "nav_messages": "My messages",
+        "back": "Back",
+        "save": "Save",
+        "previous_page": "Previous",
+        "next_page": "Next",
     },
 }
+
+
+def register(texts: dict[str, dict[str, str]]) -> None:
+    """Add a page module's texts to the catalogue (each module keeps its own, so areas do
+    not edit one file). Both languages must have the same keys, and no key may be taken."""
+    if set(texts) != set(LANGUAGES):
+        raise ValueError(f"texts must have exactly the languages {LANGUAGES}")
+    keys = set(texts["nl"])
+    if set(texts["en"]) != keys:
+        raise ValueError(f"nl/en keys differ: {sorted(keys ^ set(texts['en']))}")
+    taken = keys & set(CATALOGUE["nl"])
+    if taken:
+        raise ValueError(f"texts already in the catalogue: {sorted(taken)}")
+    for lang in LANGUAGES:
+        CATALOGUE[lang].update(texts[lang])
 
 
 def translate(key: str, lang: str) -> str:

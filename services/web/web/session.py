@@ -17,6 +17,15 @@ def new_csrf_token() -> str:
 
 
 @dataclass
+class Notice:
+    """A one-time message shown on the next page (after a form's redirect)."""
+
+    kind: str  # "ok" or "error"
+    text: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Session:
     """Who is signed in (nobody when `subject` is None), their backend token and language."""
 
@@ -29,6 +38,9 @@ class Session:
     access_token: str | None = None
     # Unix seconds; the session (and its access token) is void after it.
     expires_at: float | None = None
+    notice: Notice | None = None
+    # OIDC only: renews the access token before it expires (never leaves the cookie).
+    refresh_token: str | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -73,6 +85,8 @@ class SessionCodec:
                 value.encode(), ttl=self.ttl_s, current_time=int(now)
             )
             data = json.loads(raw)
+            if isinstance(data.get("notice"), dict):
+                data["notice"] = Notice(**data["notice"])
             session = Session(**data)
         except (InvalidToken, ValueError, TypeError):
             return None

@@ -1,0 +1,11 @@
+"""The team lead's pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.i18n import register
+
+router = APIRouter()
+
+register({"nl": {}, "en": {}})

@@ -1,0 +1,38 @@
+"""The live system for the browser acceptance tests starts and serves a signed-in coach
+the intake a registration booked over Kafka (the harness the area tests build on)."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
+
+from tests.support.browser import assert_accessible, wait_visible
+from tests.support.live_web import LiveWeb
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in_as_coach(browser: WebDriver, live: LiveWeb, coach_id: str) -> None:
+    """The dev sign-in page, as a person uses it: pick the coach, press the button."""
+    browser.get(live.url("/dev/sign-in"))
+    wait_visible(browser, "#coach_id")
+    Select(browser.find_element(By.ID, "coach_id")).select_by_value(coach_id)
+    browser.find_element(By.CSS_SELECTOR, "#coach_id ~ button[type=submit]").click()
+    wait_visible(browser, "main h1")
+
+
+def test_a_registration_shows_on_the_coachs_intakes(browser: WebDriver, live_web: LiveWeb) -> None:
+    coach = live_web.add_coach("ENS", "Smoke Coach")
+    claim = live_web.register_claim(postcode="7511 AB", given_name="Rook", family_name="Proef")
+    sign_in_as_coach(browser, live_web, coach)
+    assert browser.current_url.endswith("/my-intakes")
+
+    def listed() -> bool:
+        browser.refresh()
+        return claim["id"] in browser.page_source
+
+    live_web.wait_for(listed, what="the booked intake on Mijn intakes")
+    assert "Rook Proef" in browser.page_source
+    assert_accessible(browser, "live-my-intakes")
