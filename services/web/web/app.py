@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.context import sanitize_correlation_id
 from web import claimant, coach, team_lead
-from web.auth import Oidc, OidcClient, OidcError, mint_dev_token
+from web.auth import Oidc, OidcClient, OidcError, client_of, mint_dev_token
 from web.backend import Backend, BackendClient, BackendProblem, BackendUnavailable
 from web.i18n import LANGUAGES
 from web.pages import PageError, Pages
@@ -61,7 +61,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.backend = client
-    pages = Pages(settings, templates, client)
+    pages = Pages(settings, templates, client, oidc)
     app.state.pages = pages
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -111,7 +111,9 @@ def create_app(
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> Response:
         if exc.status == 401:
-            target = "/dev/sign-in" if settings.dev_sign_in else "/sign-in"
+            claimant_page = request.url.path == "/me" or request.url.path.startswith("/me/")
+            staff_or_claimant = "/claimant/sign-in" if claimant_page else "/sign-in"
+            target = "/dev/sign-in" if settings.dev_sign_in else staff_or_claimant
             return RedirectResponse(target, status_code=303)
         return render(request, "error.html", exc.status, status=exc.status, key=exc.message_key)
 
@@ -264,20 +266,10 @@ def create_app(
     # -- OIDC (staff and claimants) -------------------------------------------------------
 
     def oidc_client(kind: str) -> OidcClient:
-        if kind == "claimant":
-            cid = settings.oidc_claimant_client_id or settings.oidc_client_id
-            secret = settings.oidc_claimant_client_secret or settings.oidc_client_secret
-            redirect = settings.oidc_claimant_redirect_uri or (
-                settings.public_url.rstrip("/") + "/claimant/sign-in/callback"
-            )
-        else:
-            cid, secret = settings.oidc_client_id, settings.oidc_client_secret
-            redirect = settings.oidc_redirect_uri or (
-                settings.public_url.rstrip("/") + "/sign-in/callback"
-            )
-        if not settings.oidc_issuer or not cid:
+        c = client_of(settings, kind)
+        if c is None:
             raise PageError(404)
-        return OidcClient(cid, secret.get_secret_value() if secret else None, redirect)
+        return c
 
     async def oidc_start(kind: str) -> Response:
         c = oidc_client(kind)
@@ -320,6 +312,9 @@ def create_app(
                 display_name=who.display_name,
                 access_token=who.access_token,
                 expires_at=who.expires_at,
+                token_expires_at=who.token_expires_at,
+                refresh_token=who.refresh_token,
+                oidc_kind=kind,
             ),
         )
         response = RedirectResponse("/", status_code=303)

@@ -45,6 +45,24 @@ def mint_dev_token(
     )
 
 
+def client_of(settings: WebSettings, kind: str) -> OidcClient | None:
+    """The OIDC client of a sign-in kind ("staff" or "claimant"); None when not configured."""
+    if kind == "claimant":
+        cid = settings.oidc_claimant_client_id or settings.oidc_client_id
+        secret = settings.oidc_claimant_client_secret or settings.oidc_client_secret
+        redirect = settings.oidc_claimant_redirect_uri or (
+            settings.public_url.rstrip("/") + "/claimant/sign-in/callback"
+        )
+    else:
+        cid, secret = settings.oidc_client_id, settings.oidc_client_secret
+        redirect = settings.oidc_redirect_uri or (
+            settings.public_url.rstrip("/") + "/sign-in/callback"
+        )
+    if not settings.oidc_issuer or not cid:
+        return None
+    return OidcClient(cid, secret.get_secret_value() if secret else None, redirect)
+
+
 class OidcError(Exception):
     """The sign-in could not be completed (shown as a 403 page)."""
 
@@ -78,6 +96,17 @@ class SignedIn:
     display_name: str | None
     access_token: str
     expires_at: float
+    refresh_token: str | None = None
+    token_expires_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Renewed:
+    """A refreshed access token (and the refresh token to use next time)."""
+
+    access_token: str
+    token_expires_at: float
+    refresh_token: str | None
 
 
 class Oidc:
@@ -172,18 +201,52 @@ class Oidc:
         claims = self._verify(id_token, jwks, client_id=client.client_id, issuer=doc["issuer"])
         if not secrets.compare_digest(str(claims.get("nonce", "")), pending["nonce"]):
             raise OidcError("nonce mismatch")
-        expires_in = tokens.get("expires_in")
-        lifetime = min(
-            int(expires_in) if isinstance(expires_in, int) else self.settings.session_ttl_s,
-            self.settings.session_ttl_s,
-        )
+        now = time.time()
+        token_expires = now + self._lifetime(tokens)
+        refresh = _str_or_none(tokens.get("refresh_token"))
         return SignedIn(
             subject=str(claims["sub"]),
             roles=self.map_roles(claims, claimant=pending.get("kind") == "claimant"),
             office=_str_or_none(claims.get(self.settings.oidc_office_claim)),
             display_name=_str_or_none(claims.get("name")),
             access_token=access_token,
-            expires_at=time.time() + lifetime,
+            # With a refresh token the session lasts its own ttl and the access token is
+            # renewed under it; without one it ends with the access token.
+            expires_at=now + self.settings.session_ttl_s if refresh else token_expires,
+            refresh_token=refresh,
+            token_expires_at=token_expires,
+        )
+
+    def _lifetime(self, tokens: dict[str, Any]) -> int:
+        expires_in = tokens.get("expires_in")
+        return min(
+            int(expires_in) if isinstance(expires_in, int) else self.settings.session_ttl_s,
+            self.settings.session_ttl_s,
+        )
+
+    async def refresh(self, client: OidcClient, refresh_token: str) -> Renewed:
+        """A new access token for a refresh token (RFC 6749 section 6); OidcError when the
+        identity provider refuses (the person signs in again)."""
+        doc = await self.discovery()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client.client_id,
+        }
+        if client.client_secret:
+            form["client_secret"] = client.client_secret
+        r = await self._http.post(doc["token_endpoint"], data=form)
+        if r.status_code != 200:
+            raise OidcError(f"token endpoint answered {r.status_code} to a refresh")
+        tokens = r.json()
+        access_token = tokens.get("access_token")
+        if not isinstance(access_token, str):
+            raise OidcError("refresh response without access_token")
+        return Renewed(
+            access_token=access_token,
+            token_expires_at=time.time() + self._lifetime(tokens),
+            # Rotation: an identity provider may hand out a new refresh token each time.
+            refresh_token=_str_or_none(tokens.get("refresh_token")) or refresh_token,
         )
 
     @staticmethod

@@ -9,17 +9,20 @@ reschedule within the rules?) is the backend's, and its problem+json is what the
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from web.backend import BackendClient, BackendProblem
+from web.auth import Oidc, OidcError, client_of
+from web.backend import BackendClient, BackendProblem, BackendUnavailable
 from web.i18n import LANGUAGES, translate
 from web.session import Notice, Session
 from web.settings import WebSettings
@@ -61,6 +64,7 @@ class Pages:
     settings: WebSettings
     templates: Jinja2Templates
     backend: BackendClient
+    oidc: Oidc | None = None
 
     # -- the person ---------------------------------------------------------------------
 
@@ -162,8 +166,9 @@ class Pages:
 
     # -- backends -----------------------------------------------------------------------
 
-    def _identity(self, request: Request) -> dict[str, Any]:
+    async def _identity(self, request: Request) -> dict[str, Any]:
         session = self.session(request)
+        await self._renew_if_due(request, session)
         return {
             "token": session.access_token if session.signed_in else None,
             "correlation_id": request.state.correlation_id,
@@ -171,7 +176,7 @@ class Pages:
 
     async def get(self, request: Request, service: str, path: str, **kwargs: Any) -> Any:
         """GET a backend as the signed-in person (retried on transport errors)."""
-        return await self.backend.get(service, path, **self._identity(request), **kwargs)
+        return await self.backend.get(service, path, **(await self._identity(request)), **kwargs)
 
     async def optional(self, request: Request, service: str, path: str, **kwargs: Any) -> Any:
         """GET, or None when the backend says 403/404 (not there yet, or not for this role)."""
@@ -204,8 +209,29 @@ class Pages:
             json=json,
             params=params,
             headers=headers,
-            **self._identity(request),
+            **(await self._identity(request)),
         )
+
+    async def _renew_if_due(self, request: Request, session: Session) -> None:
+        """Refresh an OIDC access token that expires within a minute, once per request;
+        a refused refresh ends the session (the person signs in again)."""
+        due = session.token_expires_at is not None and session.token_expires_at - 60 < time.time()
+        if not (session.signed_in and session.refresh_token and due) or self.oidc is None:
+            return
+        client = client_of(self.settings, session.oidc_kind or "staff")
+        if client is None:
+            return
+        try:
+            renewed = await self.oidc.refresh(client, session.refresh_token)
+        except OidcError as exc:
+            request.state.session_clear = True
+            raise PageError(401) from exc
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable("identity provider") from exc
+        session.access_token = renewed.access_token
+        session.token_expires_at = renewed.token_expires_at
+        session.refresh_token = renewed.refresh_token
+        self.replace_session(request, session)
 
     @staticmethod
     def form_key() -> str:

@@ -39,8 +39,12 @@ class Session:
     # Unix seconds; the session (and its access token) is void after it.
     expires_at: float | None = None
     notice: Notice | None = None
-    # OIDC only: renews the access token before it expires (never leaves the cookie).
+    # OIDC only: the access token's own expiry, the refresh token that renews it before
+    # then (it never leaves the encrypted cookie), and which client signed in ("staff" or
+    # "claimant"). Without a refresh token the session ends with its access token.
+    token_expires_at: float | None = None
     refresh_token: str | None = None
+    oidc_kind: str | None = None
 
     @property
     def signed_in(self) -> bool:
