@@ -32,6 +32,9 @@
    local aiosmtpd sink in its own process, vs a bare smtplib loop sending the same
    composed messages over one connection to the same server; every message checked to
    arrive exactly once (bench/messages.py).
+8. Web (`web`): page render p50/p99 of the coach's caseload with 500 cases and of the
+   claimant page (the web as `ww web` runs it, the services on PostgreSQL and Kafka), vs
+   the sum of the backend calls each page makes, replayed directly (bench/web.py).
 
 Needs WW_TEST_PG_URL and WW_TEST_KAFKA (scripts/bench.sh sets them). Prints a table and
 writes var/bench/results.json. Nothing here asserts on timing.
@@ -69,6 +72,9 @@ from bench.partner import MIXES, PartnerConfig, run_partner
 from bench.registration import RegistrationConfig, run_registration
 from bench.starters import StartersConfig, run_starters
 from bench.triage import TriageConfig, run_triage
+from bench.web import WebConfig, run_web
+from bench.web import details as web_details
+from bench.web import summary as web_summary
 from tests.support.system import REPO
 
 PHASES = (
@@ -81,6 +87,7 @@ PHASES = (
     "starters",
     "partner",
     "messages",
+    "web",
 )
 console = Console()
 
@@ -252,6 +259,9 @@ def summary_rows(phases: dict[str, Any]) -> list[dict[str, Any]]:
     ms = phases.get("messages")
     if isinstance(ms, dict) and "ratio" in ms:
         messages_summary(ms, add)
+    wb = phases.get("web")
+    if isinstance(wb, dict) and "pages" in wb:
+        web_summary(wb, add)
     st = phases.get("starters")
     if isinstance(st, dict) and "ratio" in st:
         add(
@@ -762,6 +772,9 @@ def detail_rows(phases: dict[str, Any]) -> list[tuple[str, str]]:
     ms = phases.get("messages")
     if isinstance(ms, dict) and "system" in ms:
         out.extend(messages_details(ms))
+    wb = phases.get("web")
+    if isinstance(wb, dict) and "pages" in wb:
+        out.extend(web_details(wb))
     ev = phases.get("events", {})
     if "pipeline" in ev:
         p, b = ev["pipeline"], ev["baseline"]
@@ -998,6 +1011,11 @@ def main() -> int:
         type=int,
         help="messages: e-mails planned and sent per side (default 2000; --quick 300)",
     )
+    parser.add_argument(
+        "--web-cases",
+        type=int,
+        help="web: cases on the coach's caseload page (default 500; --quick 200)",
+    )
     parser.add_argument("--events", type=int, default=5000, help="events per side")
     parser.add_argument("--segments", type=int, default=2, help="interleaved segments per side")
     parser.add_argument("--rates", default="5,20", help="e2e rates in registrations/s")
@@ -1096,6 +1114,10 @@ def main() -> int:
         "messages": MessagesConfig(
             messages=args.messages or (300 if args.quick else 2000), seed=args.seed
         ),
+        "web": WebConfig(
+            cases=args.web_cases or (200 if args.quick else 500),
+            renders=100 if args.quick else 200,
+        ),
         "events": EventsConfig(events=args.events, segments=args.segments, settle_s=args.settle),
         "e2e": E2EConfig(rates=rates, duration_s=args.duration, settle_s=args.settle),
     }
@@ -1115,6 +1137,7 @@ def main() -> int:
         "starters": run_starters,
         "partner": run_partner,
         "messages": run_messages,
+        "web": run_web,
     }
     failed = False
     problems: list[str] = []
