@@ -35,6 +35,29 @@ DEMO_CLAIMS = [
 ]
 
 
+def demo_claimant_subject(given_name: str) -> str:
+    """The sign-in subject of a demo claimant (the web's dev sign-in offers these)."""
+    return f"demo-{given_name.lower()}"
+
+
+DEMO_CLAIMANTS = [(demo_claimant_subject(c[2]), f"{c[2]} {c[3]}") for c in DEMO_CLAIMS]
+
+
+def claimant_token(settings: ServiceSettings, subject: str, bsn: str) -> str:
+    """A claimant's token with the BSN of their sign-in, as the DigiD broker gives it."""
+    assert settings.auth_local_key_file is not None
+    key = load_or_create_local_key(settings.auth_local_key_file)
+    return mint_token(
+        key,
+        subject=subject,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        roles=["claimant"],
+        bsn=bsn,
+        ttl=dt.timedelta(minutes=10),
+    )
+
+
 def admin_token(settings: ServiceSettings) -> str:
     """A short-lived admin token signed with the local dev key."""
     assert settings.auth_local_key_file is not None
@@ -74,10 +97,15 @@ def load_demo_data(urls: dict[str, str], settings: ServiceSettings, *, seed: int
         _demo_agendas(client, urls["intake"], coach_ids)
         claim_ids = []
         for postcode, year, given, family, street, number, city, prefers, lang in DEMO_CLAIMS:
+            bsn = synthetic_bsn(rng)
+            # Each demo claimant registers their own claim (channel `claimant`), so they
+            # can sign in to the web's claimant pages and see it (need to know, ADR 0022).
+            as_claimant = claimant_token(settings, demo_claimant_subject(given), bsn)
             r = client.post(
                 f"{urls['intake']}/v1/claims",
+                headers={"Authorization": f"Bearer {as_claimant}"},
                 json={
-                    "bsn": synthetic_bsn(rng),
+                    "bsn": bsn,
                     "given_name": given,
                     "family_name": family,
                     "email": f"{given.lower()}.{family.lower().replace(' ', '')}@example.org",

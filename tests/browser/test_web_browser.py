@@ -31,6 +31,10 @@ def test_a_coach_signs_in_and_sees_the_intakes_and_every_page_is_accessible(
             lambda: "demo data loaded" in system.text(), timeout=90, what="the demo data"
         )
         web = found.group(1)
+        # The demo claimants registered their own claims (so they can sign in as claimants).
+        assert re.search(
+            r"demo data loaded: \d+ coaches with intake agendas, 5 claims", system.text()
+        )
         browser.get(f"{web}/dev/sign-in")
         wait_visible(browser, "form")
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.context import sanitize_correlation_id
+from shared.demo import DEMO_CLAIMANTS
 from web import claimant, coach, team_lead
 from web.auth import Oidc, OidcClient, OidcError, client_of, mint_dev_token
 from web.backend import Backend, BackendClient, BackendProblem, BackendUnavailable
@@ -189,7 +190,7 @@ def create_app(
             params={"limit": 200},
         )
         coaches = [c for c in page["items"] if c.get("active", True)]
-        return render(request, "dev_sign_in.html", coaches=coaches)
+        return render(request, "dev_sign_in.html", coaches=coaches, demo_claimants=DEMO_CLAIMANTS)
 
     @app.post("/dev/sign-in")
     async def dev_sign_in(
