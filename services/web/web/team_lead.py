@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from web.backend import BackendProblem
 from web.i18n import register
-from web.pages import TZ, PageError, Pages, PagesDep, local
+from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text
 from web.session import Notice
 
 router = APIRouter()
@@ -622,17 +622,17 @@ async def add_closure(
                 json={"date": day.isoformat(), "office_code": office, "reason": text},
             )
         except BackendProblem as exc:
-            if exc.status >= 500 or not done:
-                if exc.status >= 500:
-                    raise
+            if exc.status >= 500:
+                raise
+            if not done:
                 return pages.redirect(request, "/office/agendas", error=exc)
             # Part of the range is closed already: say which days, and why the rest failed.
             _notice(
                 request,
                 pages,
                 "error",
-                f"{', '.join(done)}: {t('tl_closure_added')}. "
-                f"{day.strftime('%d-%m-%Y')}: {exc.title}{': ' + exc.detail if exc.detail else ''}",
+                f"{t('tl_closure_added')} ({', '.join(done)}). "
+                f"{day.strftime('%d-%m-%Y')}: {problem_text(exc)}",
             )
             return pages.redirect(request, "/office/agendas")
         done.append(day.strftime("%d-%m-%Y"))

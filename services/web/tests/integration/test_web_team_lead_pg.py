@@ -518,3 +518,108 @@ def test_a_team_lead_of_another_office_sees_and_changes_only_their_own(world: Wo
             assert "Fatima" not in page.text
     finally:
         world.services["intake"].delete(f"/v1/calendar/closures/{closure_id}", headers=world.lead())
+
+
+def test_a_closure_of_several_days_skips_the_weekend_and_stops_at_a_refusal(
+    world: World,
+) -> None:
+    today = local_today()
+    monday = today + dt.timedelta(days=7 * 8 - today.weekday())  # eight weeks on: no holidays
+    wednesday = monday + dt.timedelta(days=2)
+    r = world.services["intake"].post(
+        "/v1/calendar/closures",
+        json={"date": wednesday.isoformat(), "office_code": OFFICE, "reason": "Training"},
+        headers=world.lead(),
+    )
+    assert r.status_code == 201, r.text
+    try:
+        with world.web() as web:
+            _sign_in_as_lead(web)
+            token = _csrf(web.get("/office/agendas").text)
+            form = {"reason": "Verhuizing", "csrf_token": token}
+            r = web.post(
+                "/office/agendas/closures",
+                data={
+                    **form,
+                    "date": monday.isoformat(),
+                    "end_date": (monday + dt.timedelta(days=6)).isoformat(),
+                },
+            )
+            shown = [monday, monday + dt.timedelta(days=1)]
+            assert _notice(r.text).startswith(
+                "error/alert: Sluiting toegevoegd ("
+                + ", ".join(d.strftime("%d-%m-%Y") for d in shown)
+                + f"). {wednesday.strftime('%d-%m-%Y')}: "
+            )
+            assert sorted(c["date"] for c in world.closures()) == sorted(
+                [d.isoformat() for d in shown] + [wednesday.isoformat()]
+            )
+            # A range of more than two weeks is refused before any call.
+            r = web.post(
+                "/office/agendas/closures",
+                data={
+                    **form,
+                    "date": monday.isoformat(),
+                    "end_date": (monday + dt.timedelta(days=20)).isoformat(),
+                },
+            )
+            assert _notice(r.text) == "error/alert: Controleer de ingevulde gegevens."
+            assert len(world.closures()) == 3
+    finally:
+        for c in world.closures():
+            world.services["intake"].delete(
+                f"/v1/calendar/closures/{c['id']}", headers=world.lead()
+            )
+
+
+def test_the_pages_in_english(world: World) -> None:
+    with world.web() as web:
+        page = _sign_in_as_lead(web)
+        r = web.post(
+            "/language",
+            data={"lang": "en", "csrf_token": _csrf(page)},
+            headers={"referer": "http://testserver/office"},
+        )
+        assert r.status_code == 200, r.text
+        assert "Office dashboard EMM" in r.text
+        assert "Within the deadline" in r.text
+        assert "Caseload balance EMM" in web.get("/office/caseload").text
+        assert "Office closures" in web.get("/office/agendas").text
+
+
+class _Recording(httpx.AsyncBaseTransport):
+    """Passes requests on and remembers their paths (to count round trips)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+def test_round_trips_per_backend(world: World) -> None:
+    recorders = {
+        n: _Recording(httpx.ASGITransport(app=build_app(c, manage_lifecycle=False)))
+        for n, c in world.containers.items()
+    }
+    backends = {n: Backend(f"http://{n}.test", r) for n, r in recorders.items()}
+
+    def calls(web: TestClient, path: str, **params: str) -> dict[str, int]:
+        for r in recorders.values():
+            r.paths.clear()
+        assert web.get(path, params=params).status_code == 200
+        return {n: len(r.paths) for n, r in recorders.items() if r.paths}
+
+    with TestClient(create_app(world.settings, backends=backends)) as web:
+        _sign_in_as_lead(web)
+        assert calls(web, "/office") == {"intake": 1}
+        assert calls(web, "/office/unplanned") == {"intake": 2}  # the list and the free slots
+        assert calls(web, "/office/caseload") == {"coaching": 3}  # balance, queue, cases
+        assert calls(web, "/office/capacity", per_day="2") == {"intake": 1}
+        assert calls(web, "/office/capacity") == {"intake": 2}  # the forecast from the KPIs
+        # intake has no office-wide agenda or appointment list: an agenda and the
+        # appointments per coach, plus the closures (reported as a missing endpoint).
+        n = len(world.coaches)
+        assert calls(web, "/office/agendas") == {"coaching": 1, "intake": 1 + 2 * n}
