@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import statistics
 import uuid
 from dataclasses import dataclass
@@ -383,6 +384,13 @@ def _notice(request: Request, pages: Pages, kind: str, text: str) -> None:
     pages.replace_session(request, session)
 
 
+def _reraise_unless_a_notice(exc: BackendProblem) -> None:
+    """A form's backend refusal (4xx) becomes a notice on the page it came from; an expired
+    sign-in (401) and a backend failure (5xx) go to the app's error pages."""
+    if exc.status == 401 or exc.status >= 500:
+        raise exc
+
+
 def _uuid(value: str | None) -> str:
     try:
         return str(uuid.UUID(value or ""))
@@ -498,10 +506,9 @@ async def plan_now(
     try:
         run = await pages.send(request, "POST", "intake", f"/v1/offices/{office}/planning/run")
     except BackendProblem as exc:
-        if exc.status >= 500:
-            raise
+        _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/unplanned", error=exc)
-    t = lambda key: pages.t(request, key)  # noqa: E731
+    t = functools.partial(pages.t, request)
     _notice(
         request,
         pages,
@@ -578,6 +585,20 @@ async def agendas(request: Request, pages: PagesDep) -> Response:
         for a in sorted(everyone, key=lambda a: a["starts"])
         if a["status"] == "cancelled_by_service" and a["starts"].date() in closure_days
     ]
+    # Rebooked beyond this office's coaches or these three weeks (a neighbouring office, or
+    # late): the claim's own appointments say where (a call only for such a claim).
+    lost = [r for r in replanned if r["new"] is None]
+    found = await asyncio.gather(
+        *(
+            pages.optional(request, "intake", f"/v1/claims/{r['old']['claim_id']}/appointments")
+            for r in lost
+        )
+    )
+    for r, appointments in zip(lost, found, strict=True):
+        for a in sorted(appointments or [], key=lambda a: a["starts_at"]):
+            if a["status"] in ACTIVE:
+                r["new"] = {**a, "starts": local(a["starts_at"]), "coach_name": a["office_code"]}
+                break
     return pages.render(
         request,
         "team_lead/agendas.html",
@@ -610,7 +631,7 @@ async def add_closure(
     # Saturday and Sunday are never working days (the backend would refuse them).
     days = [d for d in days if d.weekday() < 5] or [first]
     totals = {"appointments_cancelled": 0, "appointments_rebooked": 0, "appointments_unplanned": 0}
-    t = lambda key: pages.t(request, key)  # noqa: E731
+    t = functools.partial(pages.t, request)
     done: list[str] = []
     for day in days:
         try:
@@ -622,8 +643,7 @@ async def add_closure(
                 json={"date": day.isoformat(), "office_code": office, "reason": text},
             )
         except BackendProblem as exc:
-            if exc.status >= 500:
-                raise
+            _reraise_unless_a_notice(exc)
             if not done:
                 return pages.redirect(request, "/office/agendas", error=exc)
             # Part of the range is closed already: say which days, and why the rest failed.
@@ -660,8 +680,7 @@ async def remove_closure(
     try:
         await pages.send(request, "DELETE", "intake", f"/v1/calendar/closures/{cid}")
     except BackendProblem as exc:
-        if exc.status >= 500:
-            raise
+        _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/agendas", error=exc)
     return pages.redirect(request, "/office/agendas", ok="tl_closure_removed")
 
@@ -749,8 +768,7 @@ async def transfer(request: Request, pages: PagesDep) -> Response:
             },
         )
     except BackendProblem as exc:
-        if exc.status >= 500:
-            raise
+        _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
     _notice(request, pages, "ok", f"{pages.t(request, 'tl_transferred')}: {result['transferred']}")
     return pages.redirect(request, "/office/caseload")
@@ -779,8 +797,7 @@ async def set_cover(
             request, "PUT", "coaching", f"/v1/coaches/{absent}/cover", json=body
         )
     except BackendProblem as exc:
-        if exc.status >= 500:
-            raise
+        _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
     _notice(request, pages, "ok", f"{pages.t(request, 'tl_cover_set')}: {result['cases']}")
     return pages.redirect(request, "/office/caseload")
@@ -799,8 +816,7 @@ async def end_cover(
     try:
         result = await pages.send(request, "DELETE", "coaching", f"/v1/coaches/{absent}/cover")
     except BackendProblem as exc:
-        if exc.status >= 500:
-            raise
+        _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
     _notice(request, pages, "ok", f"{pages.t(request, 'tl_cover_ended')}: {result['cases']}")
     return pages.redirect(request, "/office/caseload")
