@@ -475,6 +475,7 @@ async def unplanned(request: Request, pages: PagesDep) -> Response:
     )
     for u in waiting["items"]:
         u["since_local"] = local(u["since"])
+        u["deadline_day"] = dt.date.fromisoformat(u["deadline"])
     days = capacity["days"]
     for d in days:
         d["day"] = dt.date.fromisoformat(d["date"])
@@ -571,6 +572,8 @@ async def agendas(request: Request, pages: PagesDep) -> Response:
                 "upcoming": [a for a in items if a["status"] in ACTIVE],
             }
         )
+    for c in closures["items"]:
+        c["day"] = dt.date.fromisoformat(c["date"])
     closure_days = {
         dt.date.fromisoformat(c["date"]): c for c in closures["items"] if c["office_code"]
     }
