@@ -143,6 +143,10 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ),
     ("intake", "POST", "/v1/admin/reminders/run"): Access(frozenset({"admin"})),
     ("intake", "POST", "/v1/admin/planning/run"): Access(frozenset({"admin"})),
+    # Row-level: a team lead runs their own office's planning only.
+    ("intake", "POST", "/v1/offices/{office_code}/planning/run"): Access(
+        frozenset({"team_lead", "admin"})
+    ),
     ("intake", "GET", "/v1/appointments/{appointment_id}/alternatives"): Access(
         frozenset({"claimant", "coach", "team_lead", "admin"})
     ),

@@ -21,6 +21,7 @@ from intake.appointments.schemas import (
     CoachAppointmentRead,
     CompletionCreate,
     NoShowRead,
+    OfficePlanningRunRead,
     PartOfDay,
     PlanningRunRead,
     ReminderRunRead,
@@ -178,6 +179,33 @@ def run_planning(
         slots_until=run.slots_until,
         booked=run.booked,
         still_unplanned=run.still_unplanned,
+    )
+
+
+@router.post(
+    "/v1/offices/{office_code}/planning/run",
+    response_model=OfficePlanningRunRead,
+    summary="Book the office's waiting claims now (its team lead, admin)",
+)
+def run_office_planning(
+    office_code: str,
+    principal: Principal = Depends(requires(roles=(Role.TEAM_LEAD, Role.ADMIN))),
+    container: ServiceContainer = Depends(get_container),
+) -> OfficePlanningRunRead:
+    """The team lead's "plan now": the claims on the office's unplanned list are booked into
+    free slots (overdue ones as soon as possible), as the periodic run does; idempotent. A
+    team lead runs only their own office's (403 otherwise)."""
+    with container.uow() as uow:
+        run = service.run_office_planning(
+            uow=uow,
+            office_code=office_code,
+            principal=principal,
+            offices=load_offices(),
+            settings=_settings(container),
+            now=_now(),
+        )
+    return OfficePlanningRunRead(
+        office_code=run.office_code, booked=run.booked, still_unplanned=run.still_unplanned
     )
 
 

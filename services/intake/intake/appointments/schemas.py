@@ -197,6 +197,14 @@ class NoShowRead(BaseModel):
     unplanned: bool = Field(description="No summons slot was free: the claim is on the list")
 
 
+class OfficePlanningRunRead(BaseModel):
+    """What one office's planning run did."""
+
+    office_code: str
+    booked: int = Field(description="Claims of the office's unplanned list booked now")
+    still_unplanned: int = Field(description="Claims still on the office's unplanned list")
+
+
 class PlanningRunRead(BaseModel):
     """What one planning run did."""
 

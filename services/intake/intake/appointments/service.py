@@ -489,9 +489,11 @@ def book_unplanned(
     now: dt.datetime,
     actor: Actor,
     late_until: dt.date | None = None,
+    claims_of: Sequence[str] | None = None,
 ) -> int:
     """Capacity appeared at these offices: book waiting claims that can reach them, in deadline
-    order (no commit). Returns how many were booked.
+    order (no commit). Returns how many were booked. `claims_of` narrows the claims to those
+    offices' unplanned lists (an office's own planning run).
 
     Claims whose deadline has already passed are booked only when `late_until` is given (the
     planning run): then the earliest slot up to that day, and the appointment keeps the missed
@@ -504,6 +506,8 @@ def book_unplanned(
         reachable_from |= set(
             search_offices(code, offices=offices, max_minutes=settings.intake_max_travel_minutes)
         )
+    if claims_of is not None:
+        reachable_from = set(claims_of)
     today = local_day(now)
     booked = 0
     for row in repository.unplanned_of(
@@ -594,6 +598,61 @@ def run_planning(
     )
     uow.commit()
     return PlanningRun(moved, until, booked, left)
+
+
+@dataclass(frozen=True)
+class OfficePlanningRun:
+    """What one office's planning run did."""
+
+    office_code: str
+    booked: int
+    still_unplanned: int
+
+
+def run_office_planning(
+    *,
+    uow: UnitOfWork,
+    office_code: str,
+    principal: Principal,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> OfficePlanningRun:
+    """One office's planning run, for its team lead (the "plan now" button): books the
+    claims on the office's unplanned list into free slots, overdue ones included (as soon as
+    possible, within one more deadline period), as the periodic run does for every office.
+    Slot horizons are the scheduler's (`run_planning`); this run only books."""
+    if offices.get(office_code) is None:
+        raise NotFound("no such office")
+    if not principal.has_role(Role.ADMIN) and not (
+        principal.has_role(Role.TEAM_LEAD) and principal.office == office_code
+    ):
+        raise Forbidden("a team lead runs the planning of their own office only")
+    session = uow.session
+    today = local_day(now)
+    calendar = WorkingDayCalendar(session)
+    late_until = calendar.add_working_days(today, settings.intake_deadline_working_days)
+    actor = principal.as_actor()
+    booked = book_unplanned(
+        uow=uow,
+        office_codes=[office_code],
+        offices=offices,
+        settings=settings,
+        now=now,
+        actor=actor,
+        late_until=late_until,
+        claims_of=[office_code],
+    )
+    _, left = repository.list_unplanned(session, office_code, limit=1, offset=0)
+    uow.audit(
+        actor=actor,
+        action="planning.run_office",
+        resource_type="office",
+        resource_id=office_code,
+        new={"booked": booked, "still_unplanned": left},
+    )
+    uow.commit()
+    return OfficePlanningRun(office_code, booked, left)
 
 
 # Reads --------------------------------------------------------------------------------------

@@ -525,6 +525,35 @@ def test_the_planning_run_rolls_horizons_forward_and_books_overdue_claims(
     assert len(intake.sql("SELECT 1 FROM audit_log WHERE action = 'planning.run'")) == 2
 
 
+def test_a_team_lead_runs_the_planning_of_their_own_office(intake: Intake) -> None:
+    waiting = intake.register()  # no agenda anywhere: on the AMS list
+    elsewhere = intake.register("1811 AA")  # on the ALK list
+    yesterday = TODAY - dt.timedelta(days=1)
+    intake.sql("UPDATE unplanned_claims SET deadline = :d", d=yesterday)
+    intake.put_agenda(intake.coach(), _block("09:00", "09:45"))
+    assert intake.appointments(waiting) == []  # overdue: the agenda change leaves it waiting
+
+    url = "/v1/offices/AMS/planning/run"
+    _problem(intake.client.post(url, headers=intake.lead("ALK")), 403)
+    _problem(intake.client.post(url, headers=intake.as_("coach", office="AMS")), 403)
+    _problem(intake.client.post("/v1/offices/XXX/planning/run", headers=intake.admin), 404)
+    assert intake.appointments(waiting) == []  # the refused calls changed nothing
+
+    r = intake.client.post(url, headers=intake.lead("AMS"))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"office_code": "AMS", "booked": 1, "still_unplanned": 0}
+    (a,) = intake.appointments(waiting)
+    assert a["deadline"] == yesterday.isoformat()  # booked late, the missed deadline kept
+    # Only the office's own list: the ALK claim waits for ALK's run (or the scheduler's).
+    assert intake.appointments(elsewhere) == []
+    listed = intake.client.get("/v1/offices/ALK/unplanned", headers=intake.lead("ALK")).json()
+    assert [i["claim_id"] for i in listed["items"]] == [elsewhere]
+    again = intake.client.post(url, headers=intake.lead("AMS")).json()
+    assert again == {"office_code": "AMS", "booked": 0, "still_unplanned": 0}
+    audit = intake.sql("SELECT actor FROM audit_log WHERE action = 'planning.run_office'")
+    assert [r[0] for r in audit] == ["lead-AMS", "lead-AMS"]
+
+
 def test_a_slot_freed_by_a_claimant_goes_to_a_waiting_claim(intake: Intake) -> None:
     intake.put_agenda(intake.coach(), _block("09:00", "09:45"))  # one slot
     me = intake.as_("claimant", sub="claimant-noor")
