@@ -351,7 +351,7 @@ async def caseload(request: Request, pages: PagesDep) -> Response:
         page = page_number(request.query_params)
     except BadQuery as exc:
         defaults = caseload_filters({})
-        return pages.render(
+        bad = pages.render(
             request,
             template,
             400,
@@ -361,6 +361,8 @@ async def caseload(request: Request, pages: PagesDep) -> Response:
             rows=[],
             paging=None,
         )
+        bad.headers["Vary"] = "HX-Request"
+        return bad
     # One call to coaching: the page of cases, with next actions and obligation status.
     result = await pages.get(
         request, "coaching", "/v1/cases", params=coaching_params(filters, page)
@@ -369,7 +371,7 @@ async def caseload(request: Request, pages: PagesDep) -> Response:
     # One call to intake: the names of this page's claimants.
     names = await names_of(request, pages, [str(c["claim_id"]) for c in items])
     today = dt.datetime.now(TZ).date()
-    return pages.render(
+    response = pages.render(
         request,
         template,
         filters=filters,
@@ -378,6 +380,9 @@ async def caseload(request: Request, pages: PagesDep) -> Response:
         rows=case_rows(items, names, today),
         paging=paging("/caseload", filters, page, int(result["total"])),
     )
+    # One URL, two bodies (the page, or htmx's fragment): caches must keep them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 def _options() -> dict[str, tuple[str, ...]]:

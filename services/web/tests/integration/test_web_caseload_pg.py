@@ -328,6 +328,7 @@ def test_htmx_gets_the_results_fragment_only(coach_web: TestClient) -> None:
     assert "<h1>" not in part.text
     assert len(_families(part.text)) == 5
     assert 'hx-target="#caseload-results"' in part.text  # the paging links stay in place
+    assert part.headers["vary"] == "HX-Request"  # a cache keeps the two bodies apart
 
 
 class _Recording(httpx.AsyncBaseTransport):
