@@ -99,14 +99,18 @@ class World:
 
 
 def _coach(w: World, name: str) -> str:
-    lead = Tokens.header(w.tokens.user("team_lead", sub="lead-lwd", office=OFFICE))
-    body = {"display_name": name, "office_code": OFFICE, "contract_hours": 36}
+    return _coach_in(w, OFFICE, name)
+
+
+def _coach_in(w: World, office: str, name: str) -> str:
+    lead = Tokens.header(w.tokens.user("team_lead", sub=f"lead-{office}", office=office))
+    body = {"display_name": name, "office_code": office, "contract_hours": 36}
     r = w.services["coaching"].post("/v1/coaches", json=body, headers=lead)
     assert r.status_code == 201, r.text
     w.drain_all()
     coach_id = str(r.json()["id"])
     blocks = [
-        {"weekday": d, "start_time": "08:00", "end_time": "17:00", "office_code": OFFICE}
+        {"weekday": d, "start_time": "08:00", "end_time": "17:00", "office_code": office}
         for d in range(5)
     ]
     r = w.services["intake"].put(
@@ -465,6 +469,36 @@ def test_another_coachs_task_and_cases_stay_theirs(world: World) -> None:
         assert _task_forms(tasks) == [theirs["id"]]
     finally:
         other.__exit__(None, None, None)
+
+
+def test_a_coach_of_another_office_sees_nothing_of_leeuwarden(world: World) -> None:
+    ams = _coach_in(world, "AMS", "Sanne de Boer")
+    (task,) = world.open_tasks(world.other_coach)
+    web = _coach_web(world, ams)
+    try:
+        page = web.get("/caseload", params={"status": ""})
+        assert page.status_code == 200
+        assert "0 zaken" in page.text
+        assert "Klant " not in page.text
+        tasks = web.get("/tasks")
+        assert "Geen open taken." in tasks.text
+        r = web.post(f"/tasks/{task['id']}/done", data={"csrf_token": _csrf(tasks.text)})
+        assert 'role="alert"' in r.text
+        assert world.open_tasks(world.other_coach) == [task]
+    finally:
+        web.__exit__(None, None, None)
+
+
+def test_the_task_list_pages_and_refuses_nonsense(coach_web: TestClient) -> None:
+    past = coach_web.get("/tasks", params={"page": "2"})
+    assert past.status_code == 200
+    assert "Deze pagina is leeg" in past.text
+    assert 'href="/tasks?page=1"' in past.text
+    for bad in ("0", "x", "10001"):
+        page = coach_web.get("/tasks", params={"page": bad})
+        assert page.status_code == 400, bad
+        assert "Deze filter- of paginawaarde bestaat niet" in page.text
+        assert "Traceback" not in page.text
 
 
 @pytest.mark.parametrize(
