@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.context import sanitize_correlation_id
 from shared.demo import DEMO_CLAIMANTS
-from web import claimant, coach, team_lead
+from web import caseload, claimant, coach, team_lead
 from web.auth import Oidc, OidcClient, OidcError, client_of, mint_dev_token
 from web.backend import Backend, BackendClient, BackendProblem, BackendUnavailable
 from web.i18n import LANGUAGES
@@ -339,6 +339,7 @@ def create_app(
         return await oidc_finish(request, "claimant", code, state)
 
     app.include_router(coach.router)
+    app.include_router(caseload.router)
     app.include_router(team_lead.router)
     app.include_router(claimant.router)
 

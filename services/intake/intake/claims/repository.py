@@ -86,6 +86,8 @@ def list_claims(
             if f.needs_attention
             else Claim.attention_reason.is_(None)
         )
+    if f.ids is not None:
+        conditions.append(Claim.id.in_(f.ids))
     if f.family_name:
         prefix = _escape_like(f.family_name.lower()) + "%"
         conditions.append(func.lower(Claim.family_name).like(prefix, escape="\\"))

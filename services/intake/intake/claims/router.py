@@ -28,7 +28,7 @@ from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
-from shared.web.pagination import Page, PageParams, page_params
+from shared.web.pagination import MAX_LIMIT, Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
 from shared.web.validation import Day, Moment
 
@@ -240,6 +240,13 @@ def list_claims(
     needs_attention: bool | None = Query(
         None, description="Only claims flagged for the coach (e.g. a repeated no-show), or not"
     ),
+    claim_ids: list[uuid.UUID] | None = Query(
+        None,
+        alias="id",
+        max_length=MAX_LIMIT,
+        description="Only these claims (repeat the parameter, at most 200): one call for the "
+        "names of a page of cases, e.g. the web's caseload",
+    ),
     sort: ClaimSort = "-registered_at",
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
@@ -258,6 +265,7 @@ def list_claims(
         channel=channel,
         family_name=family_name,
         needs_attention=needs_attention,
+        ids=claim_ids,
     )
     with container.uow() as uow:
         rows, total = service.list_claims(

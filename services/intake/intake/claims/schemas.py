@@ -378,6 +378,7 @@ class ClaimFilter(BaseModel):
     channel: RegistrationChannel | None = None
     family_name: str | None = None
     needs_attention: bool | None = None
+    ids: list[uuid.UUID] | None = None  # only these claims
 
 
 class ClaimSearch(RequestModel):

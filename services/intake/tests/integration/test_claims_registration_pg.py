@@ -695,6 +695,31 @@ def test_list_filters_and_sorting(listed: tuple[Intake, dict[str, str]]) -> None
     assert _names(combined) == ["Dijkstra", "de Vries", "De Jong"]
 
 
+def test_list_by_ids_is_one_call_for_a_page_of_names(
+    listed: tuple[Intake, dict[str, str]],
+) -> None:
+    """`id` (repeated) narrows the list to those claims, within the caller's scope: the web's
+    caseload gets the names of a page of cases in one call."""
+    intake, ids = listed
+    wanted = [ids["Jansen"], ids["de Vries"], str(uuid.uuid4())]  # an unknown id is no error
+    r = intake.client.get(
+        "/v1/claims", params={"id": wanted, "sort": "family_name"}, headers=intake.officer()
+    )
+    assert _names(r) == ["de Vries", "Jansen"]
+    assert r.json()["total"] == 2
+    # Need to know still applies: an AMS coach sees the AMS claim only.
+    coach = intake.user("coach", sub="coach-ids", office="AMS")
+    assert _names(intake.client.get("/v1/claims", params={"id": wanted}, headers=coach)) == [
+        "de Vries"
+    ]
+    too_many = [str(uuid.uuid4()) for _ in range(201)]
+    bad = intake.client.get("/v1/claims", params={"id": too_many}, headers=intake.officer())
+    assert bad.status_code == 422, bad.text
+    assert {e["field"] for e in bad.json()["errors"]} == {"id"}
+    bad = intake.client.get("/v1/claims", params={"id": "not-a-uuid"}, headers=intake.officer())
+    assert bad.status_code == 422, bad.text
+
+
 def test_list_audit_names_the_filters_but_not_their_values(
     listed: tuple[Intake, dict[str, str]],
 ) -> None:
