@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from intake.access import service as access
 from intake.agendas.rules import local_day
-from intake.appointments import service
+from intake.appointments import rules, service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
     AlternativeRead,
@@ -227,7 +227,9 @@ def coach_appointments(
     container: ServiceContainer = Depends(get_container),
 ) -> Page[CoachAppointmentRead]:
     """The coach's agenda in one call (earliest first); each claim on the page is audited."""
-    today = local_day(_now())
+    now = _now()
+    today = local_day(now)
+    cutoff = dt.timedelta(hours=_settings(container).reschedule_cutoff_hours)
     first = start if start is not None else today
     last = end if end is not None else first + dt.timedelta(days=7)
     with container.uow() as uow:
@@ -252,6 +254,9 @@ def coach_appointments(
                 summoned=a.summoned,
                 given_name=c.given_name,
                 family_name=c.family_name,
+                allowed_actions=rules.allowed_actions(
+                    status=a.status, starts_at=a.starts_at, now=now, staff=True, cutoff=cutoff
+                ),
             )
             for a, c in rows
         ]

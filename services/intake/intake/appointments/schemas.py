@@ -45,6 +45,10 @@ class CoachAppointmentRead(BaseModel):
     summoned: bool
     given_name: str | None
     family_name: str | None
+    allowed_actions: list[str] = Field(
+        description="What staff may do with it now: reschedule and cancel_by_service before "
+        "the start; cancel_by_service, no_show and complete after it (empty once it ended)"
+    )
 
 
 class AppointmentStatus(StrEnum):
