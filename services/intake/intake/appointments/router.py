@@ -14,6 +14,7 @@ from intake.appointments import rules, service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
     AlternativeRead,
+    AppointmentDetailRead,
     AppointmentRead,
     AppointmentStatus,
     CancellationRead,
@@ -183,19 +184,22 @@ def run_planning(
 
 @router.get(
     "/v1/appointments/{appointment_id}",
-    response_model=AppointmentRead,
+    response_model=AppointmentDetailRead,
     summary="One intake appointment",
 )
 def get_appointment(
     appointment_id: uuid.UUID,
     principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
     container: ServiceContainer = Depends(get_container),
-) -> AppointmentRead:
-    """The claimant's own, the coach's own, the office's (team lead), or any (admin)."""
+) -> AppointmentDetailRead:
+    """The claimant's own, the coach's own, the office's (team lead), or any (admin), with
+    `allowed_actions`: what the caller may do with it now."""
     with container.uow() as uow:
-        return to_read(
-            service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        a = service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        allowed = service.allowed_now(
+            uow=uow, appointment=a, principal=principal, settings=_settings(container), now=_now()
         )
+        return AppointmentDetailRead(**to_read(a).model_dump(), allowed_actions=allowed)
 
 
 # Row-level in the service: the coach themself, their office's team lead, national staff.
