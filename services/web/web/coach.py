@@ -62,9 +62,7 @@ NL: dict[str, str] = {
     "yes": "ja",
     "no": "nee",
     "to_claimant_page": "Naar de klantpagina",
-    "complete_intro": (
-        "Vul dit in na het gesprek. Het kan pas na de starttijd van de intake, en maar één keer."
-    ),
+    "complete_intro": "Vul dit in na het gesprek. Dit kan maar één keer.",
     "checklist": "Rechten en plichten: wat heeft u uitgelegd?",
     "checklist_hint": "De sollicitatieplicht moet u altijd uitleggen.",
     "regime": "Sollicitatieplicht die geldt",
@@ -72,7 +70,7 @@ NL: dict[str, str] = {
     "next_step_detail": "Toelichting op de vervolgstap (optioneel)",
     "claimant_view": "Wat vindt de klant zelf? (optioneel)",
     "submit_complete": "Intake afronden",
-    "no_show_intro": "Is de klant niet gekomen? Dat kunt u na de starttijd vastleggen.",
+    "no_show_intro": "Is de klant niet gekomen? Leg dat hier vast.",
     "check_fields": "Controleer deze velden:",
     "intake_completed": "De intake is afgerond.",
     "no_show_recorded": "Vastgelegd: de klant is niet verschenen.",
@@ -81,6 +79,9 @@ NL: dict[str, str] = {
     "no_show_unplanned": "Er was geen plek vrij: de klant staat op de lijst ongepland.",
     "completed_note": "Deze intake is afgerond.",
     "not_open_note": "Deze intake is niet meer open.",
+    "not_started_note": (
+        "Afronden of vastleggen dat de klant niet kwam kan pas na de starttijd van de intake."
+    ),
     "topic_job_search_obligation": "Sollicitatieplicht",
     "topic_income_reporting": "Inkomsten doorgeven",
     "topic_suitable_work": "Passend werk",
@@ -207,9 +208,7 @@ EN: dict[str, str] = {
     "yes": "yes",
     "no": "no",
     "to_claimant_page": "To the claimant page",
-    "complete_intro": (
-        "Fill this in after the meeting. It is possible only after the intake's start, and once."
-    ),
+    "complete_intro": "Fill this in after the meeting. This is possible once.",
     "checklist": "Rights and obligations: what did you explain?",
     "checklist_hint": "The job-search obligation must always be explained.",
     "regime": "Job-search obligation that applies",
@@ -217,7 +216,7 @@ EN: dict[str, str] = {
     "next_step_detail": "Details of the next step (optional)",
     "claimant_view": "What does the claimant think? (optional)",
     "submit_complete": "Complete the intake",
-    "no_show_intro": "Did the claimant not come? You can record that after the start.",
+    "no_show_intro": "Did the claimant not come? Record it here.",
     "check_fields": "Please check these fields:",
     "intake_completed": "The intake is complete.",
     "no_show_recorded": "Recorded: the claimant did not attend.",
@@ -226,6 +225,9 @@ EN: dict[str, str] = {
     "no_show_unplanned": "No slot was free: the claimant is on the unplanned list.",
     "completed_note": "This intake is complete.",
     "not_open_note": "This intake is no longer open.",
+    "not_started_note": (
+        "Completing it or recording a no-show is possible only after the intake's start."
+    ),
     "topic_job_search_obligation": "Job-search obligation",
     "topic_income_reporting": "Reporting income",
     "topic_suitable_work": "Suitable work",
@@ -483,6 +485,9 @@ async def _intake_page(
         label=labeller(pages.lang(request)),
         appointment=appointment,
         claim=claim,
+        # What intake allows this caller now (its `allowed_actions`), not a rule of ours.
+        can_complete="complete" in appointment.get("allowed_actions", []),
+        can_no_show="no_show" in appointment.get("allowed_actions", []),
         is_open=appointment["status"] in ("booked", "rescheduled"),
         topics=TOPICS,
         regimes=REGIMES,

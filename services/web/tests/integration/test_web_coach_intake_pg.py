@@ -202,6 +202,11 @@ def test_my_intakes_offers_only_what_intake_allows(world: World) -> None:
         assert "/no-show" not in row
         assert "Intake afronden" not in row
         assert "Gepland" in row
+        # The intake page offers neither before the start (intake's allowed_actions).
+        early = web.get(f"/appointments/{appt['id']}").text
+        assert "kan pas na de starttijd" in early
+        assert "/complete" not in early
+        assert "/no-show" not in early
 
         world.into_the_past(appt["id"])
         mine = web.get("/my-intakes").text
