@@ -347,6 +347,7 @@ def test_claimant_page_override_and_its_history(world: World) -> None:
         ):
             assert f">{heading}</h2>" in html, heading
         assert "Het segment is nog niet aangepast." in html
+        assert "<td>Uitnodiging</td>" in html  # the invitation intake sent, in words
         assert "<svg" in html
         assert '<th scope="col">Bijdrage</th>' in html
         m = re.search(r'data-segment="(\w+)"', html)
