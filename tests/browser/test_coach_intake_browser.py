@@ -212,3 +212,22 @@ def test_another_office_gets_the_refusal_page_and_a_forged_form_is_refused(
     assert browser.find_element(By.TAG_NAME, "h1").text == "Geen toegang"
     assert_accessible(browser, "web-coach-intake-forged")
     assert appointment_status(live_web, appt["id"]) == "booked"
+
+    # Intake's 422 (the job-search obligation must be explained) shown on the form, naming
+    # the field, with what was entered kept; the intake still as it was.
+    browser.get(live_web.url(f"/appointments/{appt['id']}"))
+    wait_visible(browser, "#topic-income_reporting")
+    browser.find_element(By.CSS_SELECTOR, 'label[for="topic-income_reporting"]').click()
+    browser.find_element(By.CSS_SELECTOR, 'label[for="step-follow_up"]').click()
+    browser.find_element(By.ID, "next_step_detail").send_keys("Over twee weken")
+    browser.find_element(By.CSS_SELECTOR, ".intake-form button[type=submit]").click()
+    alert = wait_visible(browser, "[role=alert]")
+    assert "Rechten en plichten" in alert.text
+    assert browser.find_element(By.ID, "topic-income_reporting").is_selected()
+    assert not browser.find_element(By.ID, "topic-job_search_obligation").is_selected()
+    assert browser.find_element(By.ID, "step-follow_up").is_selected()
+    assert browser.find_element(By.ID, "next_step_detail").get_attribute("value") == (
+        "Over twee weken"
+    )
+    assert_accessible(browser, "web-coach-intake-422")
+    assert appointment_status(live_web, appt["id"]) == "booked"

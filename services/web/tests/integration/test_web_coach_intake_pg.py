@@ -442,6 +442,11 @@ def test_another_office_and_the_wrong_role_are_refused(world: World) -> None:
     with world.web() as web:
         csrf = _sign_in_lead(web, "MDB")
         assert web.get("/my-intakes").status_code == 403  # a team lead has no own intakes
+        # The office's team lead reads the claimant page; overriding is not theirs.
+        page = web.get(f"/claims/{claim}")
+        assert page.status_code == 200, page.text
+        assert "Sanne Middel" in page.text
+        assert 'action="/claims/' not in page.text
         r = web.post(
             f"/claims/{claim}/override",
             data={"csrf_token": csrf, "segment": "personal", "reason_category": "health",
