@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from intake.access import service as access
 from intake.agendas.rules import local_day
-from intake.appointments import service
+from intake.appointments import rules, service
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
     AlternativeRead,
+    AppointmentDetailRead,
     AppointmentRead,
     AppointmentStatus,
     CancellationRead,
@@ -211,19 +212,22 @@ def run_office_planning(
 
 @router.get(
     "/v1/appointments/{appointment_id}",
-    response_model=AppointmentRead,
+    response_model=AppointmentDetailRead,
     summary="One intake appointment",
 )
 def get_appointment(
     appointment_id: uuid.UUID,
     principal: Principal = Depends(requires(roles=APPOINTMENT_ROLES)),
     container: ServiceContainer = Depends(get_container),
-) -> AppointmentRead:
-    """The claimant's own, the coach's own, the office's (team lead), or any (admin)."""
+) -> AppointmentDetailRead:
+    """The claimant's own, the coach's own, the office's (team lead), or any (admin), with
+    `allowed_actions`: what the caller may do with it now."""
     with container.uow() as uow:
-        return to_read(
-            service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        a = service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        allowed = service.allowed_now(
+            uow=uow, appointment=a, principal=principal, settings=_settings(container), now=_now()
         )
+        return AppointmentDetailRead(**to_read(a).model_dump(), allowed_actions=allowed)
 
 
 # Row-level in the service: the coach themself, their office's team lead, national staff.
@@ -255,7 +259,9 @@ def coach_appointments(
     container: ServiceContainer = Depends(get_container),
 ) -> Page[CoachAppointmentRead]:
     """The coach's agenda in one call (earliest first); each claim on the page is audited."""
-    today = local_day(_now())
+    now = _now()
+    today = local_day(now)
+    cutoff = dt.timedelta(hours=_settings(container).reschedule_cutoff_hours)
     first = start if start is not None else today
     last = end if end is not None else first + dt.timedelta(days=7)
     with container.uow() as uow:
@@ -280,6 +286,9 @@ def coach_appointments(
                 summoned=a.summoned,
                 given_name=c.given_name,
                 family_name=c.family_name,
+                allowed_actions=rules.allowed_actions(
+                    status=a.status, starts_at=a.starts_at, now=now, staff=True, cutoff=cutoff
+                ),
             )
             for a, c in rows
         ]

@@ -33,6 +33,17 @@ class AppointmentRead(BaseModel):
     )
 
 
+class AppointmentDetailRead(AppointmentRead):
+    """One appointment with what the caller may do with it now."""
+
+    allowed_actions: list[str] = Field(
+        description="The caller's actions now: staff reschedule and cancel_by_service before "
+        "the start, cancel_by_service, no_show and complete after it; the claimant reschedule "
+        "(until the cut-off) and cancel before the start, and reschedule (pick a new slot) "
+        "after their own cancellation; empty once it ended"
+    )
+
+
 class CoachAppointmentRead(BaseModel):
     """An appointment in a coach's agenda, with the claimant's name (one call per page)."""
 
@@ -45,6 +56,10 @@ class CoachAppointmentRead(BaseModel):
     summoned: bool
     given_name: str | None
     family_name: str | None
+    allowed_actions: list[str] = Field(
+        description="What staff may do with it now: reschedule and cancel_by_service before "
+        "the start; cancel_by_service, no_show and complete after it (empty once it ended)"
+    )
 
 
 class AppointmentStatus(StrEnum):

@@ -727,6 +727,29 @@ def get_appointment(
     return appointment
 
 
+def allowed_now(
+    *,
+    uow: UnitOfWork,
+    appointment: Appointment,
+    principal: Principal,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> list[str]:
+    """What `principal` may do with a visible appointment now: the rule each action checks
+    (`rules.allowed_actions`), for staff of the appointment or for its claimant."""
+    claim = claims_repository.get(uow.session, appointment.claim_id)
+    if claim is None:
+        return []
+    return rules.allowed_actions(
+        status=appointment.status,
+        starts_at=appointment.starts_at,
+        now=now,
+        staff=_is_staff_for(principal, appointment, claim),
+        cutoff=dt.timedelta(hours=settings.reschedule_cutoff_hours),
+        rebookable=_rebookable(uow.session, appointment, claim),
+    )
+
+
 def appointment_ics(
     *,
     uow: UnitOfWork,

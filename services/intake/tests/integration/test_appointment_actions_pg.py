@@ -559,3 +559,36 @@ def test_no_show_bad_input_and_roles(intake: Intake) -> None:
     again = _problem(intake.post(a, "no-show", None, intake.coach), 409)
     assert again["current_status"] == "no_show"
     assert len(intake.events("intake.no_show")) == 1
+
+
+def test_one_appointment_says_what_the_caller_may_do_now(intake: Intake) -> None:
+    """`GET /v1/appointments/{id}` carries the caller's `allowed_actions`: the rule each
+    action checks, so a page offers no action the action would refuse (issue 15)."""
+    _agenda(intake)
+    a = intake.register()
+
+    def allowed(headers: dict[str, str]) -> list[str]:
+        r = intake.client.get(f"/v1/appointments/{a['id']}", headers=headers)
+        assert r.status_code == 200, r.text
+        actions: list[str] = r.json()["allowed_actions"]
+        return actions
+
+    # Days ahead: the claimant moves or cancels it, staff move or cancel it for the service.
+    intake.move_to(a, dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    assert allowed(intake.me) == ["reschedule", "cancel"]
+    assert allowed(intake.coach) == ["reschedule", "cancel_by_service"]
+    # Within the claimant's cut-off: only cancelling is left to them.
+    intake.move_to(a, dt.datetime.now(dt.UTC) + dt.timedelta(hours=3))
+    assert allowed(intake.me) == ["cancel"]
+    # After the start: staff record a no-show or the completion; the claimant nothing.
+    intake.move_to(a, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    assert allowed(intake.me) == []
+    assert allowed(intake.coach) == ["cancel_by_service", "no_show", "complete"]
+    assert allowed(intake.lead()) == ["cancel_by_service", "no_show", "complete"]
+    body = {
+        "explained_topics": ["job_search_obligation"],
+        "obligation_regime": "regular",
+        "agreed_next_step": "Werkplan maken",
+    }
+    assert intake.post(a, "complete", body, intake.coach).status_code == 200
+    assert allowed(intake.coach) == []

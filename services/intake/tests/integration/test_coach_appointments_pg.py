@@ -118,7 +118,10 @@ def test_the_coach_reads_their_week_with_names_in_start_order(
         "summoned",
         "given_name",
         "family_name",
+        "allowed_actions",
     }
+    # Before the start staff may move or cancel it; after the start see below.
+    assert first["allowed_actions"] == ["reschedule", "cancel_by_service"]
     # Audited as the other personal-data reads: once for the agenda, once per claim shown.
     with s.container.engine.begin() as conn:
         rows = conn.execute(
@@ -177,3 +180,26 @@ def test_who_may_read_a_coachs_appointments(setup: tuple[Setup, uuid.UUID, list[
     _problem(s.get(coach, s.as_("claimant", sub="claimant-1")), 403)
     _problem(s.get(coach, s.as_("triage_analyst")), 403)
     _problem(s.get(uuid.uuid4(), s.lead("AMS")), 404)
+
+
+def test_allowed_actions_follow_the_start_and_the_status(
+    setup: tuple[Setup, uuid.UUID, list[str]],
+) -> None:
+    """What the web offers per intake is intake's answer, not a rule copied into the web."""
+    s, coach, _claims = setup
+    me = s.as_("coach", sub=str(coach))
+    items = s.get(coach, me).json()["items"]
+    started, done = items[0]["id"], items[1]["id"]
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    with s.container.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE appointments SET starts_at = :s, ends_at = :e WHERE id = :i"),
+            {"s": past, "e": past + dt.timedelta(minutes=45), "i": started},
+        )
+        conn.execute(
+            text("UPDATE appointments SET status = 'completed' WHERE id = :i"), {"i": done}
+        )
+    day = (TODAY - dt.timedelta(days=1)).isoformat()
+    by_id = {i["id"]: i for i in s.get(coach, me, **{"from": day}).json()["items"]}
+    assert by_id[started]["allowed_actions"] == ["cancel_by_service", "no_show", "complete"]
+    assert by_id[done]["allowed_actions"] == []

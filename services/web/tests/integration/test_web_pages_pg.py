@@ -125,7 +125,7 @@ def test_coach_sees_the_booked_intake_and_opens_the_claimant_page(world: World) 
         assert "Mijn intakes" in mine
         assert f'href="/claims/{world.claim_id}"' in mine
         assert "Fatima El Amrani" in mine
-        assert "booked" in mine
+        assert "Gepland" in mine
 
         page = web.get(f"/claims/{world.claim_id}")
         assert page.status_code == 200, page.text
