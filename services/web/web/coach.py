@@ -652,21 +652,14 @@ async def claim_page(request: Request, claim_id: uuid.UUID, pages: PagesDep) -> 
     session = pages.require(request, "coach", "team_lead", "admin")
     cid = str(claim_id)
     lang = pages.lang(request)
-    # The claim first: its 403/404 decides the page before anything else is asked.
-    claim = await pages.get(request, "intake", f"/v1/claims/{cid}")
-    # Then everything else at once. Per backend this is what its API allows: intake 2 more
-    # (appointments, messages), triage 2 (explanation, override history), coaching 3
-    # (work plan, contact moments, obligation), starters 1 (applications filtered by claim).
-    (
-        appointments,
-        messages,
-        explanation,
-        overrides,
-        work_plan,
-        moments,
-        obligation,
-        starters,
-    ) = await asyncio.gather(
+    # Every call at once: one round trip of latency per backend (the calls to one backend
+    # are in flight together). Per backend this is what its API allows: intake 3 (claim,
+    # appointments, messages), triage 2 (explanation, override history), coaching 3 (work
+    # plan, contact moments, obligation), starters 1 (applications filtered by claim). The
+    # claim's own answer decides the page: its 403/404 wins over anything the others say,
+    # and the backends decide need to know on each call, so nothing leaks meanwhile.
+    results = await asyncio.gather(
+        pages.get(request, "intake", f"/v1/claims/{cid}"),
         pages.get(request, "intake", f"/v1/claims/{cid}/appointments"),
         pages.optional(request, "intake", f"/v1/claims/{cid}/messages", params={"limit": 50}),
         pages.optional(request, "triage", f"/v1/claims/{cid}/explanation", params={"lang": lang}),
@@ -680,7 +673,24 @@ async def claim_page(request: Request, claim_id: uuid.UUID, pages: PagesDep) -> 
         ),
         pages.optional(request, "coaching", f"/v1/cases/{cid}/obligation"),
         pages.optional(request, "starters", "/v1/starters/applications", params={"claim_id": cid}),
+        return_exceptions=True,
     )
+    values: list[Any] = []
+    for r in results:  # the claim's failure first, then any other
+        if isinstance(r, BaseException):
+            raise r
+        values.append(r)
+    (
+        claim,
+        appointments,
+        messages,
+        explanation,
+        overrides,
+        work_plan,
+        moments,
+        obligation,
+        starters,
+    ) = values
     for a in appointments:
         a["starts"] = local(a["starts_at"])
     for o in overrides or []:
