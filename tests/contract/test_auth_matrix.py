@@ -103,7 +103,8 @@ MATRIX: dict[tuple[str, str, str], Access] = {
         frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"}),
         frozenset({"claims:register"}),
     ),
-    ("intake", "GET", "/v1/claims"): Access(STAFF_READ),
+    # Row-level: a claimant lists only the claims they registered themselves.
+    ("intake", "GET", "/v1/claims"): Access(STAFF_READ | {"claimant"}),
     ("intake", "GET", "/v1/claims/{claim_id}"): Access(STAFF_READ | {"claimant"}),
     # Row-level (ADR 0022): the claimant their own claim, staff the claims in their scope.
     ("intake", "GET", "/v1/claims/{claim_id}/access-log"): Access(STAFF_READ | {"claimant"}),
@@ -838,8 +839,24 @@ def test_claimant_cannot_read_another_claimants_claim(system: System) -> None:
     # Indistinguishable from a claim that does not exist.
     missing = intake.get(f"/v1/claims/{uuid.uuid4()}", headers=alice)
     assert missing.json()["detail"] == body["detail"]
-    # Claimants cannot list or search.
-    _assert_problem(intake.get("/v1/claims", headers=alice), 403, "claimant lists")
+    # A claimant lists only their own claims (the web's "my claim"); filters cannot widen
+    # it; they cannot search by BSN.
+    mine = intake.get("/v1/claims", headers=bob)
+    assert mine.status_code == 200, mine.text
+    assert [c["id"] for c in mine.json()["items"]] == [claim_id]
+    assert intake.get("/v1/claims", headers=alice).json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
+    widened = intake.get("/v1/claims", params={"office_code": "AMS"}, headers=alice).json()
+    assert widened["total"] == 0
+    _assert_problem(
+        intake.post("/v1/claims/search", json={"bsn": system.bsn()}, headers=alice),
+        403,
+        "claimant searches",
+    )
     staff = _bearer(system.user("benefits_officer"))
     assert intake.get(f"/v1/claims/{claim_id}", headers=staff).status_code == 200
 
