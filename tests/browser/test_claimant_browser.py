@@ -137,9 +137,10 @@ def test_a_claimant_reschedules_their_intake(browser: WebDriver, live_web: LiveW
     screenshot(browser, "web-claimant-messages")
     browser.find_element(By.PARTIAL_LINK_TEXT, "Uw gesprek is verzet").click()
     wait_visible(browser, ".me-letter")
-    assert "U heeft uw gesprek met de werkcoach verzet." in browser.find_element(
-        By.CSS_SELECTOR, ".me-letter"
-    ).text
+    assert (
+        "U heeft uw gesprek met de werkcoach verzet."
+        in browser.find_element(By.CSS_SELECTOR, ".me-letter").text
+    )
     assert_accessible(browser, "web-claimant-message")
 
     # My questionnaire: fieldsets with legends; answered and sent.

@@ -348,7 +348,10 @@ async def submit_questionnaire(request: Request, pages: PagesDep) -> Response:
             continue  # the backend names every missing required answer
         try:
             if item["kind"] in ("integer", "scale"):
-                answers[item["key"]] = int(raw)
+                number = float(raw.replace(",", "."))
+                if not number.is_integer():
+                    raise ValueError(raw)
+                answers[item["key"]] = int(number)
             elif item["kind"] == "number":
                 answers[item["key"]] = float(raw.replace(",", "."))
             elif item["kind"] == "boolean":
