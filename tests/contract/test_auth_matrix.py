@@ -190,6 +190,7 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(TRIAGE_CLAIM_READ),
     ("triage", "GET", "/v1/claims/{claim_id}/explanation"): Access(TRIAGE_CLAIM_READ),
     ("triage", "GET", "/v1/claims/{claim_id}/overrides"): Access(TRIAGE_CLAIM_READ),
+    ("triage", "GET", "/v1/claims/{claim_id}/questionnaire"): Access(TRIAGE_CLAIM_READ),
     ("triage", "PUT", "/v1/claims/{claim_id}/questionnaire"): Access(
         frozenset({"claimant", "coach", "triage_analyst"})
     ),
@@ -979,7 +980,20 @@ def test_triage_claim_rows_claimant_coach_and_team_lead(system: System) -> None:
     _assert_problem(
         triage.put(url, json=put, headers=_bearer(system.user("coach"))), 404, "another coach"
     )
+    _assert_problem(triage.get(url, headers=noor), 409, "noor reads answers not given yet")
     assert triage.put(url, json=put, headers=noor).status_code == 200
+    # The answers in force (to pre-fill a form): the same rows as the scores.
+    mine = triage.get(url, headers=noor)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["answers"] == QUESTIONNAIRE_ANSWERS
+    assert mine.json()["source"] == "claimant"
+    _assert_problem(triage.get(url, headers=piet), 404, "piet reads noor's answers")
+    _assert_problem(
+        triage.get(url, headers=_bearer(system.user("team_lead", office="RTD"))),
+        404,
+        "RTD lead reads the answers",
+    )
+    assert triage.get(url, headers=_bearer(system.user("triage_analyst"))).status_code == 200
     _assert_problem(
         triage.post(
             f"/v1/claims/{claim_id}/override",
@@ -1048,6 +1062,7 @@ PERSONAL_DATA: list[tuple[str, str, str]] = [
     ("triage", "GET", "/v1/claims/{claim_id}/scores"),
     ("triage", "GET", "/v1/claims/{claim_id}/explanation"),
     ("triage", "GET", "/v1/claims/{claim_id}/overrides"),
+    ("triage", "GET", "/v1/claims/{claim_id}/questionnaire"),
     ("coaching", "GET", "/v1/cases"),
     ("coaching", "GET", "/v1/cases/{claim_id}"),
     ("coaching", "GET", "/v1/offices/{office_code}/unassigned-cases"),
