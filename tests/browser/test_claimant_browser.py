@@ -161,6 +161,9 @@ def test_a_claimant_reschedules_their_intake(browser: WebDriver, live_web: LiveW
     assert "Uw antwoorden zijn opgeslagen" in browser.page_source, browser.find_element(
         By.CSS_SELECTOR, ".notice"
     ).text
+    assert browser.find_elements(By.ID, "prefilled")  # the form shows the answers in force
+    assert browser.find_elements(By.CSS_SELECTOR, "input[type=radio]:checked")
+    assert_accessible(browser, "web-claimant-questionnaire-answered")
 
     # My work plan on a tablet: report an application.
     with tablet(browser):

@@ -297,10 +297,25 @@ def _choice_label(request: Request, pages: Pages, item: str, code: str) -> str:
     return code if text == key else text
 
 
+async def _answers(request: Request, pages: Pages, claim_id: str) -> dict[str, Any]:
+    """The answers in force (triage's 409: none given yet)."""
+    try:
+        given = await pages.optional(request, "triage", f"/v1/claims/{claim_id}/questionnaire")
+    except BackendProblem as exc:
+        if exc.status == 409:
+            return {}
+        raise
+    return dict((given or {}).get("answers") or {})
+
+
 @router.get("/me/questionnaire", response_class=HTMLResponse)
 async def questionnaire_page(request: Request, pages: PagesDep) -> Response:
-    claim, definition = await asyncio.gather(
-        my_claim(request, pages), pages.get(request, "triage", "/v1/questionnaire")
+    claim = await my_claim(request, pages)
+    if claim is None:
+        return pages.render(request, "claimant/questionnaire.html", claim=None)
+    # Two reads of triage (the form and my answers): no route gives both at once.
+    definition, answers = await asyncio.gather(
+        pages.get(request, "triage", "/v1/questionnaire"), _answers(request, pages, claim["id"])
     )
     lang = pages.lang(request)
     items = []
@@ -327,8 +342,7 @@ async def questionnaire_page(request: Request, pages: PagesDep) -> Response:
         claim=claim,
         version=definition["version"],
         items=items,
-        # Triage has no read of a claim's stored answers (see the report): not pre-filled.
-        answers={},
+        answers=answers,
     )
 
 
@@ -556,9 +570,9 @@ _NL: dict[str, str] = {
         "Met deze vragen kijken wij welke hulp bij het zoeken naar werk bij u past. "
         "Een coach bespreekt de uitkomst met u. Vragen met een * zijn verplicht."
     ),
-    "me_questionnaire_not_prefilled": (
-        "Heeft u de vragen al eerder beantwoord? Dan ziet u uw antwoorden hier nog niet. "
-        "Als u de vragenlijst opnieuw opstuurt, tellen de nieuwe antwoorden."
+    "me_questionnaire_prefilled": (
+        "U ziet de antwoorden die u eerder gaf. Klopt iets niet meer? "
+        "Verander het en stuur de vragenlijst opnieuw op."
     ),
     "me_required": "verplicht",
     "me_between": "Een getal van {min} tot en met {max}",
@@ -746,9 +760,9 @@ _EN: dict[str, str] = {
         "These questions help us see which help with finding work suits you. "
         "A coach discusses the result with you. Questions with a * are required."
     ),
-    "me_questionnaire_not_prefilled": (
-        "Did you answer the questions before? Your answers are not shown here yet. "
-        "If you send the questionnaire again, the new answers count."
+    "me_questionnaire_prefilled": (
+        "You see the answers you gave before. Has something changed? "
+        "Change it and send the questionnaire again."
     ),
     "me_required": "required",
     "me_between": "A number from {min} to {max}",

@@ -53,6 +53,10 @@ QUESTIONNAIRE: dict[str, str] = {
     "reservation_wage_ratio": "1,0",  # a Dutch decimal comma
 }
 
+NUMBERS = {"years_work_history", "hours_per_week", "previous_unemployment_spells"} | {
+    "reservation_wage_ratio"
+}
+
 
 @dataclass
 class Claimant:
@@ -444,6 +448,8 @@ def test_questionnaire_is_an_accessible_form_and_is_stored(world: World) -> None
         assert len(legends) >= len(QUESTIONNAIRE)
         assert any("Hoogst afgeronde opleiding" in lg for lg in legends)
         assert "Mbo" in page.text  # choices in words, not codes
+        assert 'id="prefilled"' not in page.text  # nothing answered yet (triage's 409)
+        assert " checked" not in page.text
         assert "Detailhandel" in page.text or "detailhandel" in page.text.lower()
         # Every input has a label.
         for input_id in re.findall(r'<input type="(?:radio|number)" id="([^"]+)"', page.text):
@@ -471,6 +477,16 @@ def test_questionnaire_is_an_accessible_form_and_is_stored(world: World) -> None
             data={**{f"answers.{k}": v for k, v in QUESTIONNAIRE.items()}, "csrf_token": token},
         )
         assert _notice(r.text) == "ok|status|Dank u wel. Uw antwoorden zijn opgeslagen."
+        # Pre-filled with the answers in force.
+        assert 'id="prefilled"' in r.text
+        assert re.search(r'value="vocational" checked', r.text)
+        assert re.search(r'value="true" checked', r.text)  # driving_licence
+        assert re.search(r'value="false" checked', r.text)  # severance_received
+        assert 'name="answers.years_work_history"' in r.text
+        assert re.search(r'name="answers.years_work_history"[^>]*value="12"', r.text, re.S)
+        assert len(re.findall(r" checked", r.text)) == sum(
+            1 for k in QUESTIONNAIRE if k not in NUMBERS
+        )
     scores = world.services["triage"].get(f"/v1/claims/{cid}/scores", headers=analyst).json()
     assert scores[0]["questionnaire_id"] is not None
     assert scores[0]["trigger"] == "questionnaire"
