@@ -82,6 +82,7 @@ def test_a_claimant_reschedules_their_intake(browser: WebDriver, live_web: LiveW
     before = browser.find_element(By.ID, "intake-when").text
     assert "Maastricht" in browser.page_source
     assert browser.find_element(By.ID, "intake-status").text == "Gepland"
+    assert browser.find_element(By.ID, "intake-coach").text == "Mieke, werkcoach"
     assert_accessible(browser, "web-claimant-intake")
     screenshot(browser, "web-claimant-intake")
 

@@ -28,6 +28,7 @@ from intake.appointments.schemas import (
     ServiceCancelCreate,
     UnplannedClaimRead,
 )
+from intake.coaches import directory
 from intake.settings import IntakeSettings
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
@@ -65,7 +66,7 @@ def _office_scope(principal: Principal) -> str | None:
     return None
 
 
-def to_read(a: Appointment) -> AppointmentRead:
+def to_read(a: Appointment, coach_first_name: str | None = None) -> AppointmentRead:
     """Response model of an appointment."""
     return AppointmentRead(
         id=a.id,
@@ -79,6 +80,7 @@ def to_read(a: Appointment) -> AppointmentRead:
         deadline=a.deadline,
         booked_at=a.booked_at,
         summoned=a.summoned,
+        coach_first_name=coach_first_name,
     )
 
 
@@ -109,7 +111,8 @@ def claim_appointments(
             office_code=_office_scope(principal),
             scope=access.scope_for(uow, principal),
         )
-        return [to_read(a) for a in rows]
+        names = directory.first_names(uow.session, (a.coach_id for a in rows))
+        return [to_read(a, names.get(a.coach_id)) for a in rows]
 
 
 # Declared before /v1/appointments/{appointment_id}, which would otherwise match "<id>.ics".
@@ -193,9 +196,8 @@ def get_appointment(
 ) -> AppointmentRead:
     """The claimant's own, the coach's own, the office's (team lead), or any (admin)."""
     with container.uow() as uow:
-        return to_read(
-            service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
-        )
+        a = service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        return to_read(a, directory.first_names(uow.session, [a.coach_id]).get(a.coach_id))
 
 
 # Row-level in the service: the coach themself, their office's team lead, national staff.

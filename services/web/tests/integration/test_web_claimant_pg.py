@@ -203,6 +203,8 @@ def test_me_shows_my_intake_with_place_and_status(world: World) -> None:
         assert "Uw intakegesprek" in me
         assert "Maastricht" in me  # the office's visiting address from intake
         assert "Gepland" in me
+        assert '<dd id="intake-coach">Mieke, werkcoach</dd>' in me  # the coach's first name
+        assert "Claessens" not in me
         assert f'href="/me/appointments/{appt["id"]}/calendar.ics"' in me
         assert f'href="/me/appointments/{appt["id"]}/reschedule"' in me
         assert f'href="/me/appointments/{appt["id"]}/cancel"' in me
