@@ -111,14 +111,19 @@ async def my_intake(request: Request, pages: PagesDep) -> Response:
     if claim is None:
         return pages.render(request, "claimant/intake.html", claim=None, current=None)
     cid = claim["id"]
-    appointments: list[dict[str, Any]] = await pages.get(
-        request, "intake", f"/v1/claims/{cid}/appointments"
+    # Intake has no "my claim with its appointments and the office" read: the claim first,
+    # then its appointments and the claim's office at once (the intake is nearly always
+    # held there; a neighbour office's address costs one more call).
+    appointments, office = await asyncio.gather(
+        pages.get(request, "intake", f"/v1/claims/{cid}/appointments"),
+        pages.optional(request, "intake", f"/v1/offices/{claim['office_code']}/contact"),
     )
     for a in appointments:
         a["starts"], a["ends"] = local(a["starts_at"]), local(a["ends_at"])
     current = _current(appointments)
-    office = None
-    if current is not None:
+    if current is None:
+        office = None
+    elif current["office_code"] != claim["office_code"]:
         office = await pages.optional(
             request, "intake", f"/v1/offices/{current['office_code']}/contact"
         )

@@ -603,3 +603,62 @@ def test_a_claimant_without_a_claim_is_told_so(world: World) -> None:
             r = web.get(path)
             assert r.status_code == 200, path
             assert "Wij hebben nog geen WW-aanvraag van u gevonden." in r.text
+
+
+class _Recording(httpx.AsyncBaseTransport):
+    """Passes requests on and remembers their paths (to count round trips)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+def test_round_trips_of_the_claimant_pages(world: World) -> None:
+    """What each page costs per backend (issue 15 asks one round trip per backend where the
+    APIs allow it): intake has no "my claim with appointments" read, so /me is the claim,
+    then its appointments and the office at once."""
+    recordings = {
+        n: _Recording(
+            httpx.ASGITransport(app=build_app(world.containers[n], manage_lifecycle=False))
+        )
+        for n in ("intake", "triage", "coaching")
+    }
+    backends = {
+        **world.backends,
+        **{n: Backend(f"http://{n}.test", r) for n, r in recordings.items()},
+    }
+    cid = world.claimants["bram"].claim_id
+    with TestClient(create_app(world.settings, backends=backends)) as web:
+        _sign_in(web, world, "bram")
+        expected = {
+            "/me": {
+                "intake": [
+                    "/v1/claims",
+                    f"/v1/claims/{cid}/appointments",
+                    "/v1/offices/MST/contact",
+                ]
+            },
+            "/me/questionnaire": {
+                "intake": ["/v1/claims"],
+                "triage": ["/v1/questionnaire", f"/v1/claims/{cid}/questionnaire"],
+            },
+            "/me/work-plan": {
+                "intake": ["/v1/claims"],
+                "coaching": [
+                    f"/v1/cases/{cid}/work-plan",
+                    f"/v1/cases/{cid}/obligation",
+                    f"/v1/cases/{cid}/job-search-activities",
+                ],
+            },
+            "/me/messages": {"intake": ["/v1/claims", f"/v1/claims/{cid}/messages"]},
+        }
+        for path, calls in expected.items():
+            for r in recordings.values():
+                r.paths.clear()
+            assert web.get(path).status_code == 200, path
+            seen = {n: sorted(r.paths) for n, r in recordings.items() if r.paths}
+            assert seen == {n: sorted(p) for n, p in calls.items()}, path
