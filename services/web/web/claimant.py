@@ -415,6 +415,7 @@ async def work_plan_page(request: Request, pages: PagesDep) -> Response:
                 request, "coaching", f"/v1/cases/{cid}/job-search-activities", params={"limit": 50}
             ),
         )
+    _dates(plan, obligation, activities)
     return pages.render(
         request,
         "claimant/work_plan.html",
@@ -426,6 +427,25 @@ async def work_plan_page(request: Request, pages: PagesDep) -> Response:
         today=dt.datetime.now(TZ).date().isoformat(),
         form_key=pages.form_key(),
     )
+
+
+def _dates(*docs: Any) -> None:
+    """The backends' calendar days (YYYY-MM-DD) as dates, to be shown in words."""
+    names = {"due_on", "activity_date", "period_start", "period_end", "starts_on", "ends_on"}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in names and isinstance(value, str) and _ISO_DAY.match(value):
+                    node[key] = dt.date.fromisoformat(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for doc in docs:
+        walk(doc)
 
 
 @router.post("/me/work-plan/job-search-activities")

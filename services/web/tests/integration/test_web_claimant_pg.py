@@ -499,12 +499,24 @@ def test_questionnaire_is_an_accessible_form_and_is_stored(world: World) -> None
 
 def test_work_plan_and_reporting_a_job_search_activity(world: World) -> None:
     cid = world.claimants["anna"].claim_id
+    lead = Tokens.header(world.tokens.user("team_lead", sub="lead-mst", office="MST"))
+    r = world.services["coaching"].put(
+        f"/v1/cases/{cid}/obligation/regime",
+        json={"regime": "regular", "reason": "Afgesproken in het intakegesprek"},
+        headers=lead,
+    )
+    assert r.status_code == 200, r.text
     with world.web() as web:
         _sign_in(web, world, "anna")
         page = web.get("/me/work-plan")
         assert page.status_code == 200, page.text
         assert "<h1>Mijn werkplan</h1>" in page.text
         assert "Mijn sollicitatieplicht" in page.text
+        assert "Gewone sollicitatieplicht" in page.text
+        assert "Deze periode" in page.text
+        counted = re.search(r'<dd id="counted">(\d+) / (\d+)</dd>', page.text)
+        assert counted, page.text
+        assert counted.group(1) == "0"
         assert "Doorgeven wat ik heb gedaan" in page.text
         assert "created_by_kind" not in page.text
         assert "version" not in page.text
@@ -543,6 +555,12 @@ def test_work_plan_and_reporting_a_job_search_activity(world: World) -> None:
         assert _notice(r.text) == "ok|status|Dank u wel. Uw activiteit is doorgegeven."
         assert "Bakkerij Maas" in r.text
         assert "Sollicitatie" in r.text
+        after = re.search(r'<dd id="counted">(\d+) / (\d+)</dd>', r.text)
+        assert after
+        assert after.group(1) == "1"  # it counts for this period
+        day = local_today()
+        assert f"{day.day} " in r.text  # the day in words, not YYYY-MM-DD
+        assert f"<td>{day.isoformat()}</td>" not in r.text
     listed = world.services["coaching"].get(
         f"/v1/cases/{cid}/job-search-activities", headers=world.as_claimant("anna")
     )
