@@ -103,7 +103,8 @@ MATRIX: dict[tuple[str, str, str], Access] = {
         frozenset({"claimant", "coach", "team_lead", "benefits_officer", "admin"}),
         frozenset({"claims:register"}),
     ),
-    ("intake", "GET", "/v1/claims"): Access(STAFF_READ),
+    # Row-level: a claimant lists only the claims they registered themselves.
+    ("intake", "GET", "/v1/claims"): Access(STAFF_READ | {"claimant"}),
     ("intake", "GET", "/v1/claims/{claim_id}"): Access(STAFF_READ | {"claimant"}),
     # Row-level (ADR 0022): the claimant their own claim, staff the claims in their scope.
     ("intake", "GET", "/v1/claims/{claim_id}/access-log"): Access(STAFF_READ | {"claimant"}),
@@ -193,6 +194,7 @@ MATRIX: dict[tuple[str, str, str], Access] = {
     ("triage", "GET", "/v1/claims/{claim_id}/scores"): Access(TRIAGE_CLAIM_READ),
     ("triage", "GET", "/v1/claims/{claim_id}/explanation"): Access(TRIAGE_CLAIM_READ),
     ("triage", "GET", "/v1/claims/{claim_id}/overrides"): Access(TRIAGE_CLAIM_READ),
+    ("triage", "GET", "/v1/claims/{claim_id}/questionnaire"): Access(TRIAGE_CLAIM_READ),
     ("triage", "PUT", "/v1/claims/{claim_id}/questionnaire"): Access(
         frozenset({"claimant", "coach", "triage_analyst"})
     ),
@@ -842,8 +844,24 @@ def test_claimant_cannot_read_another_claimants_claim(system: System) -> None:
     # Indistinguishable from a claim that does not exist.
     missing = intake.get(f"/v1/claims/{uuid.uuid4()}", headers=alice)
     assert missing.json()["detail"] == body["detail"]
-    # Claimants cannot list or search.
-    _assert_problem(intake.get("/v1/claims", headers=alice), 403, "claimant lists")
+    # A claimant lists only their own claims (the web's "my claim"); filters cannot widen
+    # it; they cannot search by BSN.
+    mine = intake.get("/v1/claims", headers=bob)
+    assert mine.status_code == 200, mine.text
+    assert [c["id"] for c in mine.json()["items"]] == [claim_id]
+    assert intake.get("/v1/claims", headers=alice).json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
+    widened = intake.get("/v1/claims", params={"office_code": "AMS"}, headers=alice).json()
+    assert widened["total"] == 0
+    _assert_problem(
+        intake.post("/v1/claims/search", json={"bsn": system.bsn()}, headers=alice),
+        403,
+        "claimant searches",
+    )
     staff = _bearer(system.user("benefits_officer"))
     assert intake.get(f"/v1/claims/{claim_id}", headers=staff).status_code == 200
 
@@ -966,7 +984,20 @@ def test_triage_claim_rows_claimant_coach_and_team_lead(system: System) -> None:
     _assert_problem(
         triage.put(url, json=put, headers=_bearer(system.user("coach"))), 404, "another coach"
     )
+    _assert_problem(triage.get(url, headers=noor), 409, "noor reads answers not given yet")
     assert triage.put(url, json=put, headers=noor).status_code == 200
+    # The answers in force (to pre-fill a form): the same rows as the scores.
+    mine = triage.get(url, headers=noor)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["answers"] == QUESTIONNAIRE_ANSWERS
+    assert mine.json()["source"] == "claimant"
+    _assert_problem(triage.get(url, headers=piet), 404, "piet reads noor's answers")
+    _assert_problem(
+        triage.get(url, headers=_bearer(system.user("team_lead", office="RTD"))),
+        404,
+        "RTD lead reads the answers",
+    )
+    assert triage.get(url, headers=_bearer(system.user("triage_analyst"))).status_code == 200
     _assert_problem(
         triage.post(
             f"/v1/claims/{claim_id}/override",
@@ -1035,6 +1066,7 @@ PERSONAL_DATA: list[tuple[str, str, str]] = [
     ("triage", "GET", "/v1/claims/{claim_id}/scores"),
     ("triage", "GET", "/v1/claims/{claim_id}/explanation"),
     ("triage", "GET", "/v1/claims/{claim_id}/overrides"),
+    ("triage", "GET", "/v1/claims/{claim_id}/questionnaire"),
     ("coaching", "GET", "/v1/cases"),
     ("coaching", "GET", "/v1/cases/{claim_id}"),
     ("coaching", "GET", "/v1/offices/{office_code}/unassigned-cases"),

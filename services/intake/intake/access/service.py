@@ -91,6 +91,8 @@ def condition(scope: ClaimScope) -> ColumnElement[bool] | None:
     """The scope as a SQL condition for lists; None when every claim is visible."""
     if scope.unbounded:
         return None
+    if scope.claimant_subject is not None:
+        return Claim.claimant_subject == scope.claimant_subject
     return repository.scope_condition(offices=scope.offices, coach_id=scope.coach_id)
 
 

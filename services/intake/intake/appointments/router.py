@@ -30,6 +30,7 @@ from intake.appointments.schemas import (
     ServiceCancelCreate,
     UnplannedClaimRead,
 )
+from intake.coaches import directory
 from intake.settings import IntakeSettings
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
@@ -67,7 +68,7 @@ def _office_scope(principal: Principal) -> str | None:
     return None
 
 
-def to_read(a: Appointment) -> AppointmentRead:
+def to_read(a: Appointment, coach_first_name: str | None = None) -> AppointmentRead:
     """Response model of an appointment."""
     return AppointmentRead(
         id=a.id,
@@ -81,6 +82,7 @@ def to_read(a: Appointment) -> AppointmentRead:
         deadline=a.deadline,
         booked_at=a.booked_at,
         summoned=a.summoned,
+        coach_first_name=coach_first_name,
     )
 
 
@@ -111,7 +113,8 @@ def claim_appointments(
             office_code=_office_scope(principal),
             scope=access.scope_for(uow, principal),
         )
-        return [to_read(a) for a in rows]
+        names = directory.first_names(uow.session, (a.coach_id for a in rows))
+        return [to_read(a, names.get(a.coach_id)) for a in rows]
 
 
 # Declared before /v1/appointments/{appointment_id}, which would otherwise match "<id>.ics".
@@ -227,7 +230,8 @@ def get_appointment(
         allowed = service.allowed_now(
             uow=uow, appointment=a, principal=principal, settings=_settings(container), now=_now()
         )
-        return AppointmentDetailRead(**to_read(a).model_dump(), allowed_actions=allowed)
+        first_name = directory.first_names(uow.session, [a.coach_id]).get(a.coach_id)
+        return AppointmentDetailRead(**to_read(a, first_name).model_dump(), allowed_actions=allowed)
 
 
 # Row-level in the service: the coach themself, their office's team lead, national staff.

@@ -31,6 +31,11 @@ class AppointmentRead(BaseModel):
         default=False,
         description="A summons after a no-show: missing it can affect the benefit",
     )
+    coach_first_name: str | None = Field(
+        default=None,
+        description="The coach's first name, as the messages to the claimant name them "
+        "(on a claim's appointments and on one appointment; null elsewhere or when unknown)",
+    )
 
 
 class AppointmentDetailRead(AppointmentRead):

@@ -221,7 +221,11 @@ def get_claim(
     return to_read(claim, container.bsn)
 
 
-@router.get("", response_model=Page[ClaimRead], summary="List claims (staff)")
+@router.get(
+    "",
+    response_model=Page[ClaimRead],
+    summary="List claims (staff; a claimant their own)",
+)
 def list_claims(
     office_code: str | None = Query(None, max_length=10),
     claim_status: Literal["open", "closed", "withdrawn"] | None = Query(None, alias="status"),
@@ -249,12 +253,13 @@ def list_claims(
     ),
     sort: ClaimSort = "-registered_at",
     page: PageParams = Depends(page_params),
-    principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
+    principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
     container: ServiceContainer = Depends(get_container),
 ) -> Page[ClaimRead]:
     """Filtered, sorted, paginated list of the claims the caller may see (as `GET
-    /v1/claims/{id}`); with `X-Break-Glass-Reason` every claim, each one on the page outside
-    the caller's scope audited as `claim.list.break_glass`."""
+    /v1/claims/{id}`: a claimant the claims they registered themselves); with
+    `X-Break-Glass-Reason` every claim, each one on the page outside the caller's scope
+    audited as `claim.list.break_glass`."""
     filters = ClaimFilter(
         office_code=office_code,
         status=claim_status,

@@ -203,3 +203,21 @@ def test_allowed_actions_follow_the_start_and_the_status(
     by_id = {i["id"]: i for i in s.get(coach, me, **{"from": day}).json()["items"]}
     assert by_id[started]["allowed_actions"] == ["cancel_by_service", "no_show", "complete"]
     assert by_id[done]["allowed_actions"] == []
+
+
+def test_a_claims_appointments_name_the_coach_by_first_name(
+    setup: tuple[Setup, uuid.UUID, list[str]],
+) -> None:
+    """As the invitation names them ("Sanne"): the claimant's page shows who they will meet;
+    the coach's own list (names of claimants) leaves it out."""
+    s, coach, claims = setup
+    officer = s.as_("benefits_officer")
+    listed = s.client.get(f"/v1/claims/{claims[0]}/appointments", headers=officer)
+    assert listed.status_code == 200, listed.text
+    [appointment] = listed.json()
+    assert appointment["coach_id"] == str(coach)
+    assert appointment["coach_first_name"] == "Sanne"
+    one = s.client.get(f"/v1/appointments/{appointment['id']}", headers=s.lead())
+    assert one.status_code == 200, one.text
+    assert one.json()["coach_first_name"] == "Sanne"
+    assert "coach_first_name" not in s.get(coach, s.lead()).json()["items"][0]

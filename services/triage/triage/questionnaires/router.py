@@ -10,7 +10,7 @@ from shared.db.types import utcnow
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
-from shared.web.problems import PROBLEM_RESPONSES, InvalidField
+from shared.web.problems import PROBLEM_RESPONSES, InvalidField, conflict_doc
 from triage.questionnaires import rules, service
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.questionnaires.schemas import (
@@ -28,6 +28,9 @@ router = APIRouter(tags=["questionnaire"], responses=PROBLEM_RESPONSES)
 
 # Row-level: a claimant for their own claim, a coach for their caseload, analysts for any.
 SUBMIT_ROLES = (Role.CLAIMANT, Role.COACH, Role.TRIAGE_ANALYST)
+# Row-level as the scores: a claimant their own claim, a coach their caseload, a team lead
+# their office, triage analysts and admins every claim.
+READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 ANY_ROLE = tuple(Role)
 
 
@@ -82,6 +85,24 @@ def get_questionnaire(
             for i in definition.items
         ],
     )
+
+
+@router.get(
+    "/v1/claims/{claim_id}/questionnaire",
+    response_model=QuestionnaireResponseRead,
+    responses=conflict_doc("no answers were given for the claim yet"),
+    summary="The claim's answers in force (the newest answer set), e.g. to pre-fill a form",
+)
+def get_claim_questionnaire(
+    claim_id: uuid.UUID,
+    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    container: ServiceContainer = Depends(get_container),
+) -> QuestionnaireResponseRead:
+    """The newest answer set (submitted, or carried by intake's registration or intake
+    events; `complete` says whether every required item was answered). 409 when none yet,
+    404 when the caller may not see the claim. Audited as `questionnaire.read`."""
+    with container.uow() as uow:
+        return response_read(service.current(uow=uow, claim_id=claim_id, principal=principal))
 
 
 @router.put(

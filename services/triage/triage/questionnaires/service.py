@@ -9,7 +9,7 @@ from typing import Any
 from shared.db.uow import UnitOfWork
 from shared.logging import get_logger
 from shared.web.auth import Principal, Role
-from shared.web.problems import Problem
+from shared.web.problems import Conflict, Problem
 from triage.claims import service as claims
 from triage.claims.models import TriageClaim
 from triage.questionnaires import repository, rules
@@ -50,6 +50,24 @@ def _source(principal: Principal, claim: TriageClaim) -> str:
     if principal.has_role(Role.COACH) and str(claim.intake_coach_id) == principal.subject:
         return "coach"
     return "claimant"
+
+
+def current(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> QuestionnaireResponse:
+    """The answer set in force of a visible claim (the newest response), audited as
+    `questionnaire.read`; 409 when no answers were given yet (a state, as "no schedule yet"
+    in starters), 404 when the caller may not see the claim."""
+    claim = claims.visible_claim(uow=uow, claim_id=claim_id, principal=principal)
+    row = repository.latest(uow.session, claim.claim_id)
+    if row is None:
+        raise Conflict("no questionnaire answers for this claim yet")
+    uow.audit(
+        actor=principal.as_actor(),
+        action="questionnaire.read",
+        resource_type="claim",
+        resource_id=claim.claim_id,
+    )
+    uow.commit()
+    return row
 
 
 def submit(
