@@ -116,6 +116,34 @@ class BackendClient:
     ) -> Any:
         """The JSON body of a 2xx answer (None when empty); BackendProblem for 4xx/5xx,
         BackendUnavailable when the service cannot be reached."""
+        response = await self.raw(
+            service,
+            method,
+            path,
+            token=token,
+            correlation_id=correlation_id,
+            params=params,
+            json=json,
+            headers=headers,
+        )
+        if not response.content:
+            return None
+        return response.json()
+
+    async def raw(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        correlation_id: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """A 2xx answer as it is (an .ics, a PDF: not JSON), with the same identity,
+        retries and errors as `request`."""
         client = self._clients[service]
         h = {CORRELATION_HEADER: correlation_id, "Accept": "application/json"}
         if token:
@@ -137,9 +165,7 @@ class BackendClient:
             raise BackendUnavailable(service)
         if response.status_code >= 400:
             raise problem_of(service, response)
-        if not response.content:
-            return None
-        return response.json()
+        return response
 
     async def get(self, service: str, path: str, **kwargs: Any) -> Any:
         """GET (retried)."""

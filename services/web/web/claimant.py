@@ -15,13 +15,12 @@ import re
 import uuid
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from shared.reference.sectors import load_sectors
-from web.backend import BackendProblem, BackendUnavailable
+from web.backend import BackendProblem
 from web.i18n import register
 from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text
 from web.session import Notice
@@ -147,25 +146,10 @@ async def calendar_file(request: Request, appointment_id: uuid.UUID, pages: Page
     backend decides whose appointment it is: another's is its 404, ours too)."""
     pages.require(request, "claimant")
     aid = str(appointment_id)
-    session = pages.session(request)
-    # BackendClient.request reads JSON; the .ics is text. Same client, same identity.
-    # Private until BackendClient has a raw GET (the diff is in the report).
-    client = pages.backend._clients["intake"]
-    headers = {
-        "Authorization": f"Bearer {session.access_token}",
-        "X-Correlation-ID": request.state.correlation_id,
-        "Accept": "text/calendar",
-    }
-    try:
-        r = await client.get(f"/v1/appointments/{aid}.ics", headers=headers)
-    except httpx.TransportError as exc:
-        raise BackendUnavailable("intake") from exc
-    if r.status_code in (403, 404):
-        raise PageError(r.status_code)
-    if r.status_code >= 500:
-        raise BackendUnavailable("intake")
-    if r.status_code >= 400:
-        raise PageError(400)
+    # A backend 403/404 is our 403/404 page, as for every other call.
+    r = await pages.download(
+        request, "intake", f"/v1/appointments/{aid}.ics", accept="text/calendar"
+    )
     return Response(
         content=r.content,
         media_type="text/calendar; charset=utf-8",

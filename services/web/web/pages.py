@@ -178,6 +178,14 @@ class Pages:
         """GET a backend as the signed-in person (retried on transport errors)."""
         return await self.backend.get(service, path, **(await self._identity(request)), **kwargs)
 
+    async def download(
+        self, request: Request, service: str, path: str, *, accept: str
+    ) -> httpx.Response:
+        """GET a file (not JSON) as the signed-in person: the backend's 2xx response."""
+        return await self.backend.raw(
+            service, "GET", path, headers={"Accept": accept}, **(await self._identity(request))
+        )
+
     async def optional(self, request: Request, service: str, path: str, **kwargs: Any) -> Any:
         """GET, or None when the backend says 403/404 (not there yet, or not for this role)."""
         try:
