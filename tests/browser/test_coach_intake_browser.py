@@ -10,8 +10,8 @@ completion only after the intake's start, and a registration books one in the fu
 test moves the booked intake into the past in intake's database (as the e2e no-show test
 does); everything else goes through the pages as a person uses them.
 
-The caseload step ("sees the case in the caseload") is another area's page: after the
-merge it calls `coach_completes_intake_and_overrides` and continues from its result.
+The claim is scored digital service (strong answers); the coach overrides it to personal
+service and then sees the case in Mijn caseload (coaching assigns it to the intake's coach).
 """
 
 from __future__ import annotations
@@ -28,6 +28,30 @@ from sqlalchemy import create_engine, text
 
 from tests.support.browser import assert_accessible, screenshot, tablet, wait_for, wait_visible
 from tests.support.live_web import LiveWeb
+from tests.support.web_pages import wait_for_case_in_caseload
+
+STRONG_ANSWERS: dict[str, Any] = {
+    "education_level": "master_or_higher",
+    "years_work_history": 20,
+    "last_sector": "ict",
+    "last_occupation_level": "academic",
+    "hours_per_week": 36,
+    "self_rated_health": 5,
+    "work_limitations": "none",
+    "job_search_intention": 5,
+    "self_efficacy": 5,
+    "expectation": 5,
+    "social_network": 5,
+    "dutch_language": "native",
+    "digital_skills": 5,
+    "mobility": "car",
+    "driving_licence": True,
+    "previous_unemployment_spells": 0,
+    "severance_received": True,
+    "reservation_wage_ratio": 0.9,
+    "months_since_last_training": 6,
+    "willing_to_retrain": True,
+}
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +122,14 @@ def _listed(browser: WebDriver, needle: str) -> bool:
 def coach_completes_intake_and_overrides(browser: WebDriver, live: LiveWeb) -> IntakeDone:
     """The scenario up to the override (the caseload step continues from its result)."""
     coach = live.add_coach("MDB", "Maartje Zeeuw")
-    claim = live.register_claim(postcode="4331 AB", given_name="Noor", family_name="Walcheren")
+    # Strong answers: triage scores the claim digital service (no coach), so the coach's
+    # override to personal service is what brings the case into their caseload.
+    claim = live.register_claim(
+        postcode="4331 AB",
+        given_name="Noor",
+        family_name="Walcheren",
+        questionnaire_answers=STRONG_ANSWERS,
+    )
     appt = booked_appointment(live, claim["id"])
     assert appt["coach_id"] == coach
 
@@ -169,8 +200,14 @@ def test_a_coach_completes_the_intake_and_overrides_the_segment(
     browser: WebDriver, live_web: LiveWeb
 ) -> None:
     done = coach_completes_intake_and_overrides(browser, live_web)
-    assert done.segment_after != done.segment_before
-    # After the merge: the caseload step continues here with `done`.
+    assert (done.segment_before, done.segment_after) == ("digital", "personal")
+    # triage.overridden crosses Kafka to coaching, which assigns the now personal case to
+    # the coach who held the intake (continuity): it appears in their caseload.
+    wait_for_case_in_caseload(browser, live_web, done.claim_id)
+    row = browser.find_element(By.CSS_SELECTOR, f'a[href="/claims/{done.claim_id}"]')
+    assert "Noor Walcheren" in row.text
+    assert_accessible(browser, "web-caseload-after-override")
+    screenshot(browser, "web-caseload-after-override")
 
 
 def test_another_office_gets_the_refusal_page_and_a_forged_form_is_refused(
