@@ -152,6 +152,16 @@ def live_web_system(pg: PgDatabases, kafka: str, prefix: str, tmp_path: Path) ->
             yield LiveWeb(system=system, web_url=web_url, mail=sink, tokens=system.tokens)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests on the live system run last: started once for the session, its four
+    services (each polling its outbox and consumer) would otherwise keep a share of the
+    CPU busy under every test that runs after the first browser test."""
+    uses = [i for i in items if "live_web" in getattr(i, "fixturenames", ())]
+    if uses:
+        rest = [i for i in items if "live_web" not in getattr(i, "fixturenames", ())]
+        items[:] = rest + uses
+
+
 @pytest.fixture(scope="session")
 def live_web(
     pg: PgDatabases, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
