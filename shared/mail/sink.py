@@ -16,6 +16,7 @@ import datetime as dt
 import email
 import email.policy
 import json
+import logging
 import os
 import re
 import ssl
@@ -32,6 +33,10 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 # The sink's directory inside a state directory (`ww mail list --state-dir`).
 MAIL_DIR = "mail"
+
+# aiosmtpd logs every SMTP command at INFO on "mail.log": in `make run` that buried the
+# banner under a dozen lines per e-mail. Warnings and errors still show.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def mail_dir(state_dir: Path) -> Path:
