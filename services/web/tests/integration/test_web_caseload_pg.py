@@ -11,24 +11,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from shared.clock import local_today
-from shared.messaging.relay import drain
-from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
-from shared.web.app import build_app
 from tests.support.pg import PgDatabases
-from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
-from web.app import create_app
+from tests.support.web_mounted import MountedWeb, csrf_token, mounted_web
+from tests.support.web_pages import WEAK_ANSWERS
 from web.backend import Backend
-from web.settings import WebSettings
 
 pytestmark = pytest.mark.integration
 
@@ -36,52 +30,15 @@ OFFICE = "LWD"
 POSTCODE = "8911 AB"  # Leeuwarden
 CASES = 30
 TASKS = 6
-# A complete questionnaire with weak answers: the active model scores it (a final score, not
-# the provisional rule), and the segment is personal, so coaching assigns a coach at once.
-WEAK: dict[str, Any] = {
-    "education_level": "primary",
-    "years_work_history": 2,
-    "last_sector": "healthcare",
-    "last_occupation_level": "elementary",
-    "hours_per_week": 36,
-    "self_rated_health": 1,
-    "work_limitations": "severe",
-    "job_search_intention": 1,
-    "self_efficacy": 1,
-    "expectation": 1,
-    "social_network": 1,
-    "dutch_language": "basic",
-    "digital_skills": 1,
-    "mobility": "limited",
-    "driving_licence": False,
-    "previous_unemployment_spells": 4,
-    "severance_received": False,
-    "reservation_wage_ratio": 1.3,
-    "months_since_last_training": 60,
-    "willing_to_retrain": False,
-}
 
 
 @dataclass
-class World:
-    containers: dict[str, ServiceContainer]
-    services: dict[str, TestClient]
-    tokens: Tokens
-    settings: WebSettings
-    backends: dict[str, Backend]
+class World(MountedWeb):
     coach: str = ""
     other_coach: str = ""
     # claim id -> (family name, first WW day), of the coach's 30 cases
     claims: dict[str, tuple[str, dt.date]] = field(default_factory=dict)
     other_claim: str = ""
-
-    def web(self, backends: dict[str, Backend] | None = None) -> TestClient:
-        return TestClient(create_app(self.settings, backends=backends or self.backends))
-
-    def drain_all(self) -> None:
-        for _ in range(3):  # events beget events (registered -> scored -> assigned ...)
-            for name in ("intake", "triage", "coaching", "starters"):
-                drain(self.containers[name].relay)
 
     def admin(self) -> dict[str, str]:
         return Tokens.header(self.tokens.user("admin", sub="admin-caseload"))
@@ -98,26 +55,8 @@ class World:
         return r.json()["items"]  # type: ignore[no-any-return]
 
 
-def _coach(w: World, name: str) -> str:
-    return _coach_in(w, OFFICE, name)
-
-
 def _coach_in(w: World, office: str, name: str) -> str:
-    lead = Tokens.header(w.tokens.user("team_lead", sub=f"lead-{office}", office=office))
-    body = {"display_name": name, "office_code": office, "contract_hours": 36}
-    r = w.services["coaching"].post("/v1/coaches", json=body, headers=lead)
-    assert r.status_code == 201, r.text
-    w.drain_all()
-    coach_id = str(r.json()["id"])
-    blocks = [
-        {"weekday": d, "start_time": "08:00", "end_time": "17:00", "office_code": office}
-        for d in range(5)
-    ]
-    r = w.services["intake"].put(
-        f"/v1/coaches/{coach_id}/agenda", json={"blocks": blocks}, headers=lead
-    )
-    assert r.status_code == 200, r.text
-    return coach_id
+    return w.add_coach(office, name, hours=("08:00", "17:00"), contract_hours=36)
 
 
 def _family(i: int) -> str:
@@ -134,7 +73,7 @@ def _register(w: World, rng: random.Random, family: str, first_ww_day: dt.date) 
         "date_of_birth": "1963-05-01",
         "first_ww_day": first_ww_day.isoformat(),
         "postcode": POSTCODE,
-        "questionnaire_answers": WEAK,
+        "questionnaire_answers": WEAK_ANSWERS,
     }
     r = w.services["intake"].post("/v1/claims", json=body, headers=officer)
     assert r.status_code == 201, r.text
@@ -143,32 +82,25 @@ def _register(w: World, rng: random.Random, family: str, first_ww_day: dt.date) 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator[World]:
-    state_dir: Path = tmp_path_factory.mktemp("web-caseload-state")
-    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
-    apps = {n: build_app(c, manage_lifecycle=False) for n, c in containers.items()}
-    services = {n: TestClient(a) for n, a in apps.items()}
-    backends = {n: Backend(f"http://{n}.test", httpx.ASGITransport(app=a)) for n, a in apps.items()}
-    settings = WebSettings(state_dir=state_dir, environment="test", backend_retries=0)
-    w = World(containers, services, Tokens(state_dir / "dev-jwt-key.pem"), settings, backends)
     rng = random.Random(8911)
     today = local_today()
-    try:
+    with mounted_web(World, tmp_path_factory.mktemp("web-caseload-state"), pg) as w:
         # The only coach of the office while the 30 cases arrive: all are theirs.
-        w.coach = _coach(w, "Wietske Hoekstra")
+        w.coach = _coach_in(w, OFFICE, "Wietske Hoekstra")
         for i in range(CASES):
             family = _family(i)
             first = today - dt.timedelta(days=35 + i)  # one closed 4-week period at least
             w.claims[_register(w, rng, family, first)] = (family, first)
         w.drain_all()
         # A second coach afterwards gets the next case (the lowest load): not the first's.
-        w.other_coach = _coach(w, "Jelle Visser")
+        w.other_coach = _coach_in(w, OFFICE, "Jelle Visser")
         w.other_claim = _register(w, rng, "Anderman", today - dt.timedelta(days=40))
         w.drain_all()
         # The regular job-search regime from the first WW day for the first TASKS cases and
         # the other coach's; the evaluation makes a task of each closed period without activity.
         for claim_id in [*list(w.claims)[:TASKS], w.other_claim]:
             case = w.case(claim_id)
-            r = services["coaching"].put(
+            r = w.services["coaching"].put(
                 f"/v1/cases/{claim_id}/obligation/regime",
                 json={
                     "regime": "regular",
@@ -178,25 +110,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator
                 headers=w.admin(),
             )
             assert r.status_code == 200, r.text
-        r = services["coaching"].post("/v1/admin/obligations/evaluate", headers=w.admin())
+        r = w.services["coaching"].post("/v1/admin/obligations/evaluate", headers=w.admin())
         assert r.status_code == 200, r.text
         w.drain_all()
         yield w
-    finally:
-        for c in containers.values():
-            c.stop()
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 def _sign_in(web: TestClient, role: str, **fields: str) -> str:
     page = web.get("/dev/sign-in")
     assert page.status_code == 200, page.text
-    data = {"role": role, "csrf_token": _csrf(page.text), **fields}
+    data = {"role": role, "csrf_token": csrf_token(page.text), **fields}
     r = web.post("/dev/sign-in", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     return r.headers["location"]  # type: ignore[no-any-return]
@@ -335,29 +258,8 @@ def test_htmx_gets_the_results_fragment_only(coach_web: TestClient) -> None:
     assert part.headers["vary"] == "HX-Request"  # a cache keeps the two bodies apart
 
 
-class _Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths (to count round trips)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 def test_each_page_is_one_call_to_coaching_and_one_to_intake(world: World) -> None:
-    recorders = {
-        name: _Recording(
-            httpx.ASGITransport(app=build_app(world.containers[name], manage_lifecycle=False))
-        )
-        for name in ("coaching", "intake")
-    }
-    backends = {
-        **world.backends,
-        **{n: Backend(f"http://{n}.test", r) for n, r in recorders.items()},
-    }
+    recorders, backends = world.recordings("coaching", "intake")
     web = _coach_web(world, world.coach, backends)
     try:
         for url, coaching_path in (("/caseload", "/v1/cases"), ("/tasks", "/v1/tasks")):
@@ -388,11 +290,11 @@ def test_rows_show_the_next_action_and_the_obligation_status(
     assert all("Eerste contact plannen" in r for r in others)
     assert all("Nog niet beoordeeld" in r for r in others)
     # English when the coach switches language.
-    coach_web.post("/language", data={"lang": "en", "csrf_token": _csrf(page)})
+    coach_web.post("/language", data={"lang": "en", "csrf_token": csrf_token(page)})
     en = coach_web.get("/caseload").text
     assert "<h1>My caseload</h1>" in en
     assert "Plan the first contact" in en
-    coach_web.post("/language", data={"lang": "nl", "csrf_token": _csrf(en)})
+    coach_web.post("/language", data={"lang": "nl", "csrf_token": csrf_token(en)})
 
 
 def _task_forms(html: str) -> list[str]:
@@ -409,7 +311,7 @@ def test_the_task_done_form_csrf_first_and_backend_problems_as_notices(
     assert len(ids) == TASKS
     assert "Sollicitatieplicht niet nagekomen" in page.text
     assert "Klant CaseA" in page.text
-    token = _csrf(page.text)
+    token = csrf_token(page.text)
     first, second = ids[0], ids[1]
 
     # A forged POST is refused before anything reaches coaching.
@@ -452,7 +354,7 @@ def test_another_coachs_task_and_cases_stay_theirs(world: World) -> None:
     (theirs,) = world.open_tasks(world.other_coach)
     web = _coach_web(world, world.coach)
     try:
-        token = _csrf(web.get("/tasks").text)
+        token = csrf_token(web.get("/tasks").text)
         r = web.post(f"/tasks/{theirs['id']}/done", data={"csrf_token": token})
         assert 'role="alert"' in r.text  # coaching's 404: no such task for this coach
         assert world.open_tasks(world.other_coach) == [theirs]
@@ -482,7 +384,7 @@ def test_a_coach_of_another_office_sees_nothing_of_leeuwarden(world: World) -> N
         assert "Klant " not in page.text
         tasks = web.get("/tasks")
         assert "Geen open taken." in tasks.text
-        r = web.post(f"/tasks/{task['id']}/done", data={"csrf_token": _csrf(tasks.text)})
+        r = web.post(f"/tasks/{task['id']}/done", data={"csrf_token": csrf_token(tasks.text)})
         assert 'role="alert"' in r.text
         assert world.open_tasks(world.other_coach) == [task]
     finally:
@@ -518,7 +420,7 @@ def test_a_team_lead_or_claimant_gets_the_403_page(
             assert page.status_code == 403, url
             assert "Geen toegang" in page.text
             assert "Klant Case" not in page.text
-        token = _csrf(web.get("/caseload").text)
+        token = csrf_token(web.get("/caseload").text)
         (task,) = world.open_tasks(world.other_coach)
         assert web.post(f"/tasks/{task['id']}/done", data={"csrf_token": token}).status_code == 403
         assert world.open_tasks(world.other_coach) == [task]

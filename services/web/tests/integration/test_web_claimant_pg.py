@@ -11,24 +11,17 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from shared.clock import local_today
-from shared.messaging.relay import drain
-from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
-from shared.web.app import build_app
 from tests.support.pg import PgDatabases
-from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
+from tests.support.web_mounted import MountedWeb, csrf_token, mounted_web
 from web.app import create_app
-from web.backend import Backend
-from web.settings import WebSettings
 
 pytestmark = pytest.mark.integration
 
@@ -66,23 +59,10 @@ class Claimant:
 
 
 @dataclass
-class World:
-    containers: dict[str, ServiceContainer]
-    services: dict[str, TestClient]
-    tokens: Tokens
-    settings: WebSettings
-    backends: dict[str, Backend]
+class World(MountedWeb):
     coach: str = ""
     claimants: dict[str, Claimant] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(6211))
-
-    def web(self) -> TestClient:
-        return TestClient(create_app(self.settings, backends=self.backends))
-
-    def drain_all(self) -> None:
-        for _ in range(3):  # events beget events (claim registered -> booked -> message)
-            for name in ("intake", "triage", "coaching", "starters"):
-                drain(self.containers[name].relay)
 
     def as_claimant(self, who: str) -> dict[str, str]:
         c = self.claimants[who]
@@ -120,48 +100,21 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator[World]:
-    state_dir: Path = tmp_path_factory.mktemp("web-claimant-state")
-    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
-    apps = {n: build_app(c, manage_lifecycle=False) for n, c in containers.items()}
-    services = {n: TestClient(a) for n, a in apps.items()}
-    backends = {n: Backend(f"http://{n}.test", httpx.ASGITransport(app=a)) for n, a in apps.items()}
-    settings = WebSettings(state_dir=state_dir, environment="test", backend_retries=0)
-    w = World(containers, services, Tokens(state_dir / "dev-jwt-key.pem"), settings, backends)
-    try:
-        lead = Tokens.header(w.tokens.user("team_lead", sub="lead-mst", office="MST"))
-        r = services["coaching"].post(
-            "/v1/coaches",
-            json={"display_name": "Mieke Claessens", "office_code": "MST", "contract_hours": 36},
-            headers=lead,
-        )
-        assert r.status_code == 201, r.text
-        w.coach = str(r.json()["id"])
-        w.drain_all()
+    with mounted_web(World, tmp_path_factory.mktemp("web-claimant-state"), pg) as w:
         # Not today: an intake booked for this afternoon is inside the claimant's cut-off
         # (intake refuses to move it, as tested below), so the first slots are tomorrow's.
         today = local_today().weekday()
-        blocks = [
-            {"weekday": d, "start_time": "09:00", "end_time": "16:00", "office_code": "MST"}
-            for d in range(5)
-            if d != today
-        ]
-        r = services["intake"].put(
-            f"/v1/coaches/{w.coach}/agenda", json={"blocks": blocks}, headers=lead
+        w.coach = w.add_coach(
+            "MST",
+            "Mieke Claessens",
+            hours=("09:00", "16:00"),
+            contract_hours=36,
+            weekdays=[d for d in range(5) if d != today],
         )
-        assert r.status_code == 200, r.text
         w.register("anna", "Anna", "Hendriks")
         w.register("bram", "Bram", "Lemmens")
         w.register("cato", "Cato", "Vroemen")
         yield w
-    finally:
-        for c in containers.values():
-            c.stop()
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 def _sign_in(web: TestClient, world: World, who: str) -> str:
@@ -174,7 +127,7 @@ def _sign_in(web: TestClient, world: World, who: str) -> str:
             "role": "claimant",
             "subject": c.subject,
             "bsn": c.bsn,
-            "csrf_token": _csrf(page.text),
+            "csrf_token": csrf_token(page.text),
         },
     )
     assert r.status_code == 200, r.text
@@ -210,7 +163,7 @@ def test_me_shows_my_intake_with_place_and_status(world: World) -> None:
         assert f'href="/me/appointments/{appt["id"]}/cancel"' in me
         assert "Lemmens" not in me
         assert "Vroemen" not in me
-        web.post("/language", data={"lang": "en", "csrf_token": _csrf(me)})
+        web.post("/language", data={"lang": "en", "csrf_token": csrf_token(me)})
         en = web.get("/me").text
         assert "Your intake meeting" in en
         assert "Add to my calendar" in en
@@ -245,12 +198,12 @@ def test_another_claimants_appointment_is_not_found(world: World) -> None:
         assert bram_slot
         r = web.post(
             f"/me/appointments/{annas['id']}/reschedule",
-            data={"slot_id": bram_slot[0], "csrf_token": _csrf(me)},
+            data={"slot_id": bram_slot[0], "csrf_token": csrf_token(me)},
         )
         assert r.status_code == 404
         r = web.post(
             f"/me/appointments/{annas['id']}/cancel",
-            data={"reason_code": "illness", "csrf_token": _csrf(me)},
+            data={"reason_code": "illness", "csrf_token": csrf_token(me)},
         )
         assert r.status_code == 404
     assert world.appointment("anna") == annas
@@ -260,7 +213,7 @@ def test_another_claimants_appointment_is_not_found(world: World) -> None:
 def test_staff_opening_me_get_the_403_page(world: World, role: str) -> None:
     with world.web() as web:
         page = web.get("/dev/sign-in")
-        data = {"role": role, "csrf_token": _csrf(page.text)}
+        data = {"role": role, "csrf_token": csrf_token(page.text)}
         data.update({"coach_id": world.coach} if role == "coach" else {"office": "MST"})
         assert web.post("/dev/sign-in", data=data, follow_redirects=False).status_code == 303
         for path in ("/me", "/me/questionnaire", "/me/work-plan", "/me/messages"):
@@ -315,13 +268,14 @@ def test_a_claimant_reschedules_and_sees_the_new_time(world: World) -> None:
         )
         # No slot picked: a notice, nothing sent.
         r = web.post(
-            f"/me/appointments/{before['id']}/reschedule", data={"csrf_token": _csrf(page.text)}
+            f"/me/appointments/{before['id']}/reschedule",
+            data={"csrf_token": csrf_token(page.text)},
         )
         assert _notice(r.text) == "error|alert|Kies eerst een tijd."
         target = slots[-1]
         r = web.post(
             f"/me/appointments/{before['id']}/reschedule",
-            data={"slot_id": target, "csrf_token": _csrf(page.text)},
+            data={"slot_id": target, "csrf_token": csrf_token(page.text)},
         )
         assert r.status_code == 200, r.text
         assert str(r.url).endswith("/me")
@@ -356,7 +310,7 @@ def test_a_slot_taken_meanwhile_is_a_readable_notice(world: World) -> None:
         assert r.status_code == 200, r.text
         r = web.post(
             f"/me/appointments/{annas['id']}/reschedule",
-            data={"slot_id": shared[0], "csrf_token": _csrf(page.text)},
+            data={"slot_id": shared[0], "csrf_token": csrf_token(page.text)},
         )
         assert r.status_code == 200
         assert str(r.url).endswith(f"/me/appointments/{annas['id']}/reschedule")
@@ -379,7 +333,7 @@ def test_past_the_cut_off_the_backends_409_is_a_notice(world: World) -> None:
         try:
             r = web.post(
                 f"/me/appointments/{annas['id']}/reschedule",
-                data={"slot_id": slots[0], "csrf_token": _csrf(me)},
+                data={"slot_id": slots[0], "csrf_token": csrf_token(me)},
             )
             assert _notice(r.text).startswith("error|alert|Het verzetten is niet gelukt.")
             assert "not allowed" in r.text
@@ -401,7 +355,7 @@ def test_cancel_asks_first_then_offers_a_new_time(world: World) -> None:
         assert "<legend>Waarom zegt u af?</legend>" in confirm.text
         assert world.appointment("cato")["status"] == "booked"  # the page changed nothing
         r = web.post(
-            f"/me/appointments/{appt['id']}/cancel", data={"csrf_token": _csrf(confirm.text)}
+            f"/me/appointments/{appt['id']}/cancel", data={"csrf_token": csrf_token(confirm.text)}
         )
         assert _notice(r.text) == "error|alert|Kies een reden."
         r = web.post(
@@ -409,7 +363,7 @@ def test_cancel_asks_first_then_offers_a_new_time(world: World) -> None:
             data={
                 "reason_code": "unavailable",
                 "reason_text": "Ik moet die dag naar de tandarts.",
-                "csrf_token": _csrf(confirm.text),
+                "csrf_token": csrf_token(confirm.text),
             },
         )
         assert str(r.url).endswith("/me")
@@ -422,7 +376,7 @@ def test_cancel_asks_first_then_offers_a_new_time(world: World) -> None:
         # Cancelling again: intake's 409, shown as a notice.
         r = web.post(
             f"/me/appointments/{appt['id']}/cancel",
-            data={"reason_code": "other", "csrf_token": _csrf(confirm.text)},
+            data={"reason_code": "other", "csrf_token": csrf_token(confirm.text)},
         )
         assert _notice(r.text).startswith("error|alert|Het afzeggen is niet gelukt.")
         # After cancelling, the claimant picks a new time themselves.
@@ -431,7 +385,7 @@ def test_cancel_asks_first_then_offers_a_new_time(world: World) -> None:
         assert slots
         r = web.post(
             f"/me/appointments/{appt['id']}/reschedule",
-            data={"slot_id": slots[0], "csrf_token": _csrf(page.text)},
+            data={"slot_id": slots[0], "csrf_token": csrf_token(page.text)},
         )
         assert _notice(r.text).startswith("ok|status|")
         assert "Gepland" in r.text or "Verzet" in r.text
@@ -456,7 +410,7 @@ def test_questionnaire_is_an_accessible_form_and_is_stored(world: World) -> None
         # Every input has a label.
         for input_id in re.findall(r'<input type="(?:radio|number)" id="([^"]+)"', page.text):
             assert f'for="{input_id}"' in page.text, input_id
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
         missing = {f"answers.{k}": v for k, v in QUESTIONNAIRE.items() if k != "mobility"}
         r = web.post("/me/questionnaire", data={**missing, "csrf_token": token})
         notice = _notice(r.text)
@@ -520,7 +474,7 @@ def test_work_plan_and_reporting_a_job_search_activity(world: World) -> None:
         assert "Doorgeven wat ik heb gedaan" in page.text
         assert "created_by_kind" not in page.text
         assert "version" not in page.text
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
         today = local_today().isoformat()
         r = web.post(
             "/me/work-plan/job-search-activities",
@@ -612,7 +566,7 @@ def test_a_claimant_without_a_claim_is_told_so(world: World) -> None:
             data={
                 "role": "claimant",
                 "subject": "claimant-mst-nobody",
-                "csrf_token": _csrf(page.text),
+                "csrf_token": csrf_token(page.text),
             },
         )
         assert r.status_code == 200
@@ -623,32 +577,11 @@ def test_a_claimant_without_a_claim_is_told_so(world: World) -> None:
             assert "Wij hebben nog geen WW-aanvraag van u gevonden." in r.text
 
 
-class _Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths (to count round trips)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 def test_round_trips_of_the_claimant_pages(world: World) -> None:
     """What each page costs per backend (issue 15 asks one round trip per backend where the
     APIs allow it): intake has no "my claim with appointments" read, so /me is the claim,
     then its appointments and the office at once."""
-    recordings = {
-        n: _Recording(
-            httpx.ASGITransport(app=build_app(world.containers[n], manage_lifecycle=False))
-        )
-        for n in ("intake", "triage", "coaching")
-    }
-    backends = {
-        **world.backends,
-        **{n: Backend(f"http://{n}.test", r) for n, r in recordings.items()},
-    }
+    recordings, backends = world.recordings("intake", "triage", "coaching")
     cid = world.claimants["bram"].claim_id
     with TestClient(create_app(world.settings, backends=backends)) as web:
         _sign_in(web, world, "bram")

@@ -18,51 +18,26 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from shared.clock import local_today
-from shared.messaging.relay import drain
-from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
-from shared.web.app import build_app
 from tests.support.pg import PgDatabases
-from tests.support.system import embedded_containers
-from tests.support.tokens import Tokens
-from web.app import create_app
-from web.backend import Backend
-from web.settings import WebSettings
+from tests.support.web_mounted import MountedWeb, csrf_token, mounted_web
 
 pytestmark = pytest.mark.integration
 
 
 @dataclass
-class World:
-    containers: dict[str, ServiceContainer]
-    services: dict[str, TestClient]
-    tokens: Tokens
-    settings: WebSettings
-    backends: dict[str, Backend]
+class World(MountedWeb):
     coach_mdb: str = ""
     coach_vnl: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(4331))
     moved: int = 0
-
-    def web(self, backends: dict[str, Backend] | None = None) -> TestClient:
-        return TestClient(create_app(self.settings, backends=backends or self.backends))
-
-    def drain_all(self) -> None:
-        for _ in range(3):  # events beget events (registered -> scored -> case -> ...)
-            for name in ("intake", "triage", "coaching", "starters"):
-                drain(self.containers[name].relay)
-
-    def staff(self, role: str, office: str | None = None, sub: str = "staff") -> dict[str, str]:
-        return Tokens.header(self.tokens.user(role, sub=sub, office=office))
 
     def register(self, given: str, family: str) -> str:
         body = {
@@ -101,53 +76,19 @@ class World:
             )
 
 
-def _coach(w: World, office: str, name: str) -> str:
-    lead = w.staff("team_lead", office, sub=f"lead-{office}")
-    body = {"display_name": name, "office_code": office, "contract_hours": 32}
-    r = w.services["coaching"].post("/v1/coaches", json=body, headers=lead)
-    assert r.status_code == 201, r.text
-    w.drain_all()
-    coach_id = str(r.json()["id"])
-    blocks = [
-        {"weekday": d, "start_time": "09:00", "end_time": "16:00", "office_code": office}
-        for d in range(5)
-    ]
-    r = w.services["intake"].put(
-        f"/v1/coaches/{coach_id}/agenda", json={"blocks": blocks}, headers=lead
-    )
-    assert r.status_code == 200, r.text
-    return coach_id
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator[World]:
-    state_dir: Path = tmp_path_factory.mktemp("web-coach-intake")
-    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
-    apps = {n: build_app(c, manage_lifecycle=False) for n, c in containers.items()}
-    services = {n: TestClient(a) for n, a in apps.items()}
-    backends = {n: Backend(f"http://{n}.test", httpx.ASGITransport(app=a)) for n, a in apps.items()}
-    settings = WebSettings(state_dir=state_dir, environment="test", backend_retries=0)
-    w = World(containers, services, Tokens(state_dir / "dev-jwt-key.pem"), settings, backends)
-    try:
-        w.coach_mdb = _coach(w, "MDB", "Maartje Zeeuw")
-        w.coach_vnl = _coach(w, "VNL", "Vincent Venlo")
+    with mounted_web(World, tmp_path_factory.mktemp("web-coach-intake"), pg) as w:
+        w.coach_mdb = w.add_coach("MDB", "Maartje Zeeuw", hours=("09:00", "16:00"))
+        w.coach_vnl = w.add_coach("VNL", "Vincent Venlo", hours=("09:00", "16:00"))
         yield w
-    finally:
-        for c in containers.values():
-            c.stop()
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, html
-    return m.group(1)
 
 
 def _sign_in(web: TestClient, coach_id: str) -> str:
     page = web.get("/dev/sign-in")
     r = web.post(
         "/dev/sign-in",
-        data={"role": "coach", "coach_id": coach_id, "csrf_token": _csrf(page.text)},
+        data={"role": "coach", "coach_id": coach_id, "csrf_token": csrf_token(page.text)},
     )
     assert r.status_code == 200, r.text
     assert str(r.url).endswith("/my-intakes")
@@ -158,10 +99,10 @@ def _sign_in_lead(web: TestClient, office: str) -> str:
     page = web.get("/dev/sign-in")
     r = web.post(
         "/dev/sign-in",
-        data={"role": "team_lead", "office": office, "csrf_token": _csrf(page.text)},
+        data={"role": "team_lead", "office": office, "csrf_token": csrf_token(page.text)},
     )
     assert r.status_code in (200, 403, 404), r.text  # the lead's start page is another area's
-    return _csrf(web.get("/dev/sign-in").text)
+    return csrf_token(web.get("/dev/sign-in").text)
 
 
 def _alert(html: str) -> str:
@@ -228,7 +169,7 @@ def test_complete_the_intake_with_the_checklist(world: World) -> None:
         for topic in ("job_search_obligation", "income_reporting", "suitable_work"):
             assert f'<label for="topic-{topic}">' in page.text
         assert 'name="next_step" value="work_plan"' in page.text
-        csrf = _csrf(page.text)
+        csrf = csrf_token(page.text)
 
         # Forged CSRF: 403, and the intake stays as it was.
         forged = web.post(f"/appointments/{appt['id']}/complete", data=_complete_form("forged"))
@@ -297,7 +238,7 @@ def test_no_show_from_the_intakes_list(world: World) -> None:
     appt = world.appointment(claim)
     with world.web() as web:
         mine = _sign_in(web, world.coach_mdb)
-        csrf = _csrf(mine)
+        csrf = csrf_token(mine)
         # Before the start intake refuses (409): a notice, nothing changed.
         early = web.post(
             f"/appointments/{appt['id']}/no-show", data={"csrf_token": csrf, "back": "my-intakes"}
@@ -328,7 +269,7 @@ def test_claimant_page_override_and_its_history(world: World) -> None:
     world.into_the_past(appt["id"])
     with world.web() as web:
         mine = _sign_in(web, world.coach_mdb)
-        csrf = _csrf(mine)
+        csrf = csrf_token(mine)
         r = web.post(f"/appointments/{appt['id']}/complete", data=_complete_form(csrf))
         assert r.status_code == 200
         world.drain_all()
@@ -416,7 +357,7 @@ def test_another_office_and_the_wrong_role_are_refused(world: World) -> None:
     world.into_the_past(appt["id"])
     with world.web() as web:
         mine = _sign_in(web, world.coach_vnl)
-        csrf = _csrf(mine)
+        csrf = csrf_token(mine)
         assert "Sanne" not in mine
         for url in (f"/claims/{claim}", f"/appointments/{appt['id']}"):
             page = web.get(url)
@@ -455,26 +396,10 @@ def test_another_office_and_the_wrong_role_are_refused(world: World) -> None:
         assert r.status_code == 403
 
 
-class _Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths (to count round trips)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 def test_claimant_page_calls_per_backend(world: World) -> None:
     """What the claimant page asks each backend: as few calls as the APIs allow."""
     claim = world.register("Daan", "Vlissing")
-    recorders = {
-        n: _Recording(httpx.ASGITransport(app=build_app(c, manage_lifecycle=False)))
-        for n, c in world.containers.items()
-    }
-    backends = {n: Backend(f"http://{n}.test", r) for n, r in recorders.items()}
+    recorders, backends = world.recordings()
     with world.web(backends) as web:
         _sign_in(web, world.coach_mdb)
         for r in recorders.values():

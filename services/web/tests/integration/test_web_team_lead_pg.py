@@ -13,26 +13,19 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from shared.clock import local_today
-from shared.messaging.relay import drain
-from shared.runtime import ServiceContainer
 from shared.testdata import synthetic_bsn
-from shared.web.app import build_app
 from tests.support.pg import PgDatabases
-from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
+from tests.support.web_mounted import MountedWeb, csrf_token, mounted_web
 from web.app import create_app
-from web.backend import Backend
-from web.settings import WebSettings
 
 pytestmark = pytest.mark.integration
 
@@ -61,24 +54,11 @@ ANSWERS: dict[str, Any] = {
 
 
 @dataclass
-class World:
-    containers: dict[str, ServiceContainer]
-    services: dict[str, TestClient]
-    tokens: Tokens
-    settings: WebSettings
-    backends: dict[str, Backend]
+class World(MountedWeb):
     coaches: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     waiting: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(1515))
-
-    def web(self) -> TestClient:
-        return TestClient(create_app(self.settings, backends=self.backends))
-
-    def drain_all(self) -> None:
-        for _ in range(3):  # events beget events (claim registered -> scored -> case ...)
-            for name in ("intake", "triage", "coaching", "starters"):
-                drain(self.containers[name].relay)
 
     def lead(self, office: str = OFFICE) -> dict[str, str]:
         return Tokens.header(self.tokens.user("team_lead", sub=f"lead-{office}", office=office))
@@ -131,33 +111,9 @@ class World:
             conn.execute(text(sql), params)
 
 
-def _coach(w: World, name: str) -> str:
-    body = {"display_name": name, "office_code": OFFICE, "contract_hours": 32}
-    r = w.services["coaching"].post("/v1/coaches", json=body, headers=w.lead())
-    assert r.status_code == 201, r.text
-    w.drain_all()
-    coach_id = str(r.json()["id"])
-    blocks = [
-        {"weekday": d, "start_time": "09:00", "end_time": "12:00", "office_code": OFFICE}
-        for d in range(5)
-    ]
-    r = w.services["intake"].put(
-        f"/v1/coaches/{coach_id}/agenda", json={"blocks": blocks}, headers=w.lead()
-    )
-    assert r.status_code == 200, r.text
-    return coach_id
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator[World]:
-    state_dir: Path = tmp_path_factory.mktemp("web-lead-state")
-    containers = embedded_containers(state_dir, database_urls=pg.create_all(), log_level="WARNING")
-    apps = {n: build_app(c, manage_lifecycle=False) for n, c in containers.items()}
-    services = {n: TestClient(a) for n, a in apps.items()}
-    backends = {n: Backend(f"http://{n}.test", httpx.ASGITransport(app=a)) for n, a in apps.items()}
-    settings = WebSettings(state_dir=state_dir, environment="test", backend_retries=0)
-    w = World(containers, services, Tokens(state_dir / "dev-jwt-key.pem"), settings, backends)
-    try:
+    with mounted_web(World, tmp_path_factory.mktemp("web-lead-state"), pg) as w:
         # Registered before any EMM agenda: no slot, so on EMM's unplanned list; its deadline
         # moved into the past, so only a planning run (not a new agenda) books it.
         w.waiting = w.register("Wachtend", "Voorbeeld")
@@ -166,7 +122,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator
             "UPDATE unplanned_claims SET deadline = :d",
             d=local_today() - dt.timedelta(days=1),
         )
-        w.coaches = [_coach(w, "Anna Bakker"), _coach(w, "Bram Mulder")]
+        w.coaches = [w.add_coach(OFFICE, "Anna Bakker"), w.add_coach(OFFICE, "Bram Mulder")]
         w.claims = [w.register("Fatima", "El Amrani"), w.register("Jan", "de Vries")]
         w.drain_all()
         analyst = Tokens.header(w.tokens.user("triage_analyst", sub="analyst"))
@@ -191,21 +147,13 @@ def world(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases) -> Iterator
             assert r.status_code in (200, 201), r.text
         w.drain_all()
         yield w
-    finally:
-        for c in containers.values():
-            c.stop()
-
-
-def _csrf(page: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert m, page
-    return m.group(1)
 
 
 def _sign_in_as_lead(web: TestClient, office: str = OFFICE) -> str:
     page = web.get("/dev/sign-in")
     r = web.post(
-        "/dev/sign-in", data={"role": "team_lead", "office": office, "csrf_token": _csrf(page.text)}
+        "/dev/sign-in",
+        data={"role": "team_lead", "office": office, "csrf_token": csrf_token(page.text)},
     )
     assert r.status_code == 200, r.text
     assert str(r.url).endswith("/office")
@@ -270,7 +218,7 @@ def test_the_unplanned_list_and_a_plan_run_that_books_it(world: World) -> None:
         assert forged.status_code == 403
         assert world.active(world.waiting) == []  # nothing booked
 
-        r = web.post("/office/unplanned/plan", data={"csrf_token": _csrf(page.text)})
+        r = web.post("/office/unplanned/plan", data={"csrf_token": csrf_token(page.text)})
         assert r.status_code == 200, r.text
         assert _notice(r.text) == "ok/status: Ingepland: 1 · 0 nog ongepland"
         assert "Er wachten geen aanvragen." in r.text
@@ -294,7 +242,7 @@ def test_agendas_and_a_closure_that_replans_the_days_intakes(world: World) -> No
         assert "Bram Mulder" in page.text
         assert "Fatima El Amrani" in page.text  # in a coach's upcoming intakes
         assert "Geen intakes verplaatst." in page.text
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
 
         form = {"date": day.isoformat(), "reason": "Stormschade", "csrf_token": "forged"}
         assert web.post("/office/agendas/closures", data=form).status_code == 403
@@ -367,7 +315,7 @@ def test_caseload_balance_transfers_and_cover(world: World) -> None:
         assert "Anna Bakker" in balance
         assert "Bram Mulder" in balance
         assert case["claim_id"] in _own_rows(page.text, "cases-table")
-        token = _csrf(page.text)
+        token = csrf_token(page.text)
         move = {
             "claim_id": case["claim_id"],
             "to_coach_id": other,
@@ -455,20 +403,24 @@ def test_a_coach_or_a_claimant_gets_the_403_page(world: World) -> None:
         page = web.get("/dev/sign-in")
         web.post(
             "/dev/sign-in",
-            data={"role": "coach", "coach_id": world.coaches[0], "csrf_token": _csrf(page.text)},
+            data={
+                "role": "coach",
+                "coach_id": world.coaches[0],
+                "csrf_token": csrf_token(page.text),
+            },
         )
         for path in ("/office", "/office/unplanned", "/office/agendas", "/office/caseload"):
             r = web.get(path)
             assert r.status_code == 403, path
             assert "Geen toegang" in r.text
-        token = _csrf(web.get("/my-intakes").text)
+        token = csrf_token(web.get("/my-intakes").text)
         r = web.post("/office/unplanned/plan", data={"csrf_token": token})
         assert r.status_code == 403
     with world.web() as web:
         page = web.get("/dev/sign-in")
         web.post(
             "/dev/sign-in",
-            data={"role": "claimant", "subject": "claimant-x", "csrf_token": _csrf(page.text)},
+            data={"role": "claimant", "subject": "claimant-x", "csrf_token": csrf_token(page.text)},
         )
         assert web.get("/office").status_code == 403
         assert web.get("/office/capacity").status_code == 403
@@ -502,14 +454,14 @@ def test_a_team_lead_of_another_office_sees_and_changes_only_their_own(world: Wo
             # EMM's closure by id: the backend refuses, the page says so, nothing changes.
             r = web.post(
                 f"/office/agendas/closures/{closure_id}/delete",
-                data={"csrf_token": _csrf(agendas.text)},
+                data={"csrf_token": csrf_token(agendas.text)},
             )
             assert _notice(r.text).startswith("error/alert: ")
             assert [c["id"] for c in world.closures()] == [closure_id]
             # An EMM coach's cover: coaching refuses another office's team lead.
             r = web.post(
                 "/office/caseload/cover/end",
-                data={"coach_id": world.coaches[0], "csrf_token": _csrf(agendas.text)},
+                data={"coach_id": world.coaches[0], "csrf_token": csrf_token(agendas.text)},
             )
             assert _notice(r.text).startswith("error/alert: ")
             # And an EMM claim page is the backend's 403/404.
@@ -535,7 +487,7 @@ def test_a_closure_of_several_days_skips_the_weekend_and_stops_at_a_refusal(
     try:
         with world.web() as web:
             _sign_in_as_lead(web)
-            token = _csrf(web.get("/office/agendas").text)
+            token = csrf_token(web.get("/office/agendas").text)
             form = {"reason": "Verhuizing", "csrf_token": token}
             r = web.post(
                 "/office/agendas/closures",
@@ -577,7 +529,7 @@ def test_the_pages_in_english(world: World) -> None:
         page = _sign_in_as_lead(web)
         r = web.post(
             "/language",
-            data={"lang": "en", "csrf_token": _csrf(page)},
+            data={"lang": "en", "csrf_token": csrf_token(page)},
             headers={"referer": "http://testserver/office"},
         )
         assert r.status_code == 200, r.text
@@ -587,24 +539,8 @@ def test_the_pages_in_english(world: World) -> None:
         assert "Office closures" in web.get("/office/agendas").text
 
 
-class _Recording(httpx.AsyncBaseTransport):
-    """Passes requests on and remembers their paths (to count round trips)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
-
-
 def test_round_trips_per_backend(world: World) -> None:
-    recorders = {
-        n: _Recording(httpx.ASGITransport(app=build_app(c, manage_lifecycle=False)))
-        for n, c in world.containers.items()
-    }
-    backends = {n: Backend(f"http://{n}.test", r) for n, r in recorders.items()}
+    recorders, backends = world.recordings()
 
     def calls(web: TestClient, path: str, **params: str) -> dict[str, int]:
         for r in recorders.values():
