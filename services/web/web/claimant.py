@@ -22,8 +22,7 @@ from starlette.datastructures import FormData
 from shared.reference.sectors import load_sectors
 from web.backend import BackendProblem
 from web.i18n import register
-from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text
-from web.session import Notice
+from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text, uuid_or_error
 
 router = APIRouter()
 
@@ -61,11 +60,8 @@ def _fail(request: Request, pages: Pages, url: str, key: str, problem: BackendPr
     """Back to `url` with our sentence in plain language and the backend's reason. A
     notice not yet shown stays (a failed reschedule goes back to the times, which may
     itself send the claimant on to /me: the first reason is the one to read)."""
-    session = pages.session(request)
-    if session.notice is None:
-        text = f"{pages.t(request, key)} {problem_text(problem)}"
-        session.notice = Notice("error", text, problem.fields)
-        pages.replace_session(request, session)
+    text = f"{pages.t(request, key)} {problem_text(problem)}"
+    pages.notify(request, "error", text, problem.fields, keep_pending=True)
     return pages.redirect(request, url)
 
 
@@ -82,10 +78,7 @@ def _day(value: str | None) -> str | None:
 
 
 def _uuid(value: str | None) -> str:
-    try:
-        return str(uuid.UUID(value or ""))
-    except ValueError as exc:
-        raise PageError(400) from exc
+    return uuid_or_error(value)
 
 
 def _str(form: FormData, name: str) -> str | None:

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from web.backend import BackendProblem
 from web.i18n import CATALOGUE, register
-from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text
+from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text, uuid_or_error
 from web.session import Notice
 
 router = APIRouter()
@@ -454,10 +454,8 @@ def _csrf_first(pages: Pages, request: Request, form: Any) -> None:
 
 
 def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise PageError(404) from exc
+    """A path segment that is no UUID names nothing: the 404 page."""
+    return uuid_or_error(value, status=404)
 
 
 # -- Mijn intakes -------------------------------------------------------------------------
@@ -636,11 +634,8 @@ async def no_show(request: Request, appointment_id: str, pages: PagesDep) -> Res
         if outcome.get("unplanned")
         else "no_show_summons"
     )
-    session = pages.session(request)
-    session.notice = Notice(
-        "ok", f"{pages.t(request, 'no_show_recorded')} {pages.t(request, follow)}", []
-    )
-    pages.replace_session(request, session)
+    text = f"{pages.t(request, 'no_show_recorded')} {pages.t(request, follow)}"
+    pages.notify(request, "ok", text)
     return pages.redirect(request, back)
 
 

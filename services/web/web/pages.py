@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -44,6 +44,15 @@ def local(ts: str | None) -> dt.datetime | None:
     if not ts:
         return None
     return dt.datetime.fromisoformat(ts).astimezone(TZ)
+
+
+def uuid_or_error(value: str | None, *, status: int = 400, key: str | None = None) -> str:
+    """A UUID from a form field or path segment, normalised; the error page with `status`
+    (and the catalogue text `key`) for anything else, never a stack trace."""
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError as exc:
+        raise PageError(status, key) from exc
 
 
 def problem_text(problem: BackendProblem) -> str:
@@ -139,6 +148,23 @@ class Pages:
             status_code=http_status,
         )
 
+    def notify(
+        self,
+        request: Request,
+        kind: str,
+        text: str,
+        fields: Sequence[str] = (),
+        *,
+        keep_pending: bool = False,
+    ) -> None:
+        """A one-time notice on the next page (`kind` "ok" or "error"); with `keep_pending`
+        a notice not shown yet stays (the first reason is the one to read)."""
+        session = self.session(request)
+        if keep_pending and session.notice is not None:
+            return
+        session.notice = Notice(kind, text, list(fields))
+        self.replace_session(request, session)
+
     def redirect(
         self,
         request: Request,
@@ -149,15 +175,12 @@ class Pages:
     ) -> RedirectResponse:
         """303 to `url` with a one-time notice: `ok` is a catalogue key, `error` a backend
         problem (shown as its readable text) or a catalogue key."""
-        if ok is not None or error is not None:
-            session = self.session(request)
-            if isinstance(error, BackendProblem):
-                session.notice = Notice("error", problem_text(error), error.fields)
-            elif error is not None:
-                session.notice = Notice("error", self.t(request, error), [])
-            elif ok is not None:
-                session.notice = Notice("ok", self.t(request, ok), [])
-            self.replace_session(request, session)
+        if isinstance(error, BackendProblem):
+            self.notify(request, "error", problem_text(error), error.fields)
+        elif error is not None:
+            self.notify(request, "error", self.t(request, error))
+        elif ok is not None:
+            self.notify(request, "ok", self.t(request, ok))
         response = RedirectResponse(url, status_code=303)
         if self.is_htmx(request):
             # htmx follows a 303 inside the XHR; HX-Location makes it a real navigation.

@@ -12,7 +12,6 @@ import asyncio
 import datetime as dt
 import functools
 import statistics
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from web.backend import BackendProblem
 from web.i18n import register
-from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text
-from web.session import Notice
+from web.pages import TZ, PageError, Pages, PagesDep, local, problem_text, uuid_or_error
 
 router = APIRouter()
 
@@ -377,13 +375,6 @@ def _office(request: Request, pages: Pages) -> str:
     return session.office
 
 
-def _notice(request: Request, pages: Pages, kind: str, text: str) -> None:
-    """A one-time notice with figures in it (the catalogue keys of `redirect` have none)."""
-    session = pages.session(request)
-    session.notice = Notice(kind, text, [])
-    pages.replace_session(request, session)
-
-
 def _reraise_unless_a_notice(exc: BackendProblem) -> None:
     """A form's backend refusal (4xx) becomes a notice on the page it came from; an expired
     sign-in (401) and a backend failure (5xx) go to the app's error pages."""
@@ -392,10 +383,7 @@ def _reraise_unless_a_notice(exc: BackendProblem) -> None:
 
 
 def _uuid(value: str | None) -> str:
-    try:
-        return str(uuid.UUID(value or ""))
-    except ValueError as exc:
-        raise PageError(400, "tl_bad_input") from exc
+    return uuid_or_error(value, key="tl_bad_input")
 
 
 def _date(value: str | None) -> dt.date:
@@ -510,9 +498,8 @@ async def plan_now(
         _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/unplanned", error=exc)
     t = functools.partial(pages.t, request)
-    _notice(
+    pages.notify(
         request,
-        pages,
         "ok",
         f"{t('tl_planned')}: {run['booked']} · {run['still_unplanned']} {t('tl_still_unplanned')}",
     )
@@ -650,9 +637,8 @@ async def add_closure(
             if not done:
                 return pages.redirect(request, "/office/agendas", error=exc)
             # Part of the range is closed already: say which days, and why the rest failed.
-            _notice(
+            pages.notify(
                 request,
-                pages,
                 "error",
                 f"{t('tl_closure_added')} ({', '.join(done)}). "
                 f"{day.strftime('%d-%m-%Y')}: {problem_text(exc)}",
@@ -661,9 +647,8 @@ async def add_closure(
         done.append(day.strftime("%d-%m-%Y"))
         for k in totals:
             totals[k] += int(created["effect"][k])
-    _notice(
+    pages.notify(
         request,
-        pages,
         "ok",
         f"{t('tl_closure_added')} ({', '.join(done)}): "
         f"{totals['appointments_cancelled']} {t('tl_cancelled')}, "
@@ -773,7 +758,7 @@ async def transfer(request: Request, pages: PagesDep) -> Response:
     except BackendProblem as exc:
         _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
-    _notice(request, pages, "ok", f"{pages.t(request, 'tl_transferred')}: {result['transferred']}")
+    pages.notify(request, "ok", f"{pages.t(request, 'tl_transferred')}: {result['transferred']}")
     return pages.redirect(request, "/office/caseload")
 
 
@@ -802,7 +787,7 @@ async def set_cover(
     except BackendProblem as exc:
         _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
-    _notice(request, pages, "ok", f"{pages.t(request, 'tl_cover_set')}: {result['cases']}")
+    pages.notify(request, "ok", f"{pages.t(request, 'tl_cover_set')}: {result['cases']}")
     return pages.redirect(request, "/office/caseload")
 
 
@@ -821,7 +806,7 @@ async def end_cover(
     except BackendProblem as exc:
         _reraise_unless_a_notice(exc)
         return pages.redirect(request, "/office/caseload", error=exc)
-    _notice(request, pages, "ok", f"{pages.t(request, 'tl_cover_ended')}: {result['cases']}")
+    pages.notify(request, "ok", f"{pages.t(request, 'tl_cover_ended')}: {result['cases']}")
     return pages.redirect(request, "/office/caseload")
 
 
