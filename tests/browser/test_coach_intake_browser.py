@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 
 from tests.support.browser import assert_accessible, screenshot, tablet, wait_for, wait_visible
 from tests.support.live_web import LiveWeb
-from tests.support.web_pages import wait_for_case_in_caseload
+from tests.support.web_pages import sign_in_as_coach, wait_for_case_in_caseload
 
 STRONG_ANSWERS: dict[str, Any] = {
     "education_level": "master_or_higher",
@@ -66,15 +66,6 @@ class IntakeDone:
     segment_before: str
     segment_after: str
     reason_text: str
-
-
-def sign_in_as_coach(browser: WebDriver, live: LiveWeb, coach_id: str) -> None:
-    """The dev sign-in page, as a person uses it: pick the coach, press the button."""
-    browser.get(live.url("/dev/sign-in"))
-    wait_visible(browser, "#coach_id")
-    Select(browser.find_element(By.ID, "coach_id")).select_by_value(coach_id)
-    browser.find_element(By.CSS_SELECTOR, "#coach_id ~ button[type=submit]").click()
-    wait_visible(browser, "main h1")
 
 
 def booked_appointment(live: LiveWeb, claim_id: str) -> dict[str, Any]:

@@ -6,21 +6,12 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
 
 from tests.support.browser import assert_accessible, wait_visible
 from tests.support.live_web import LiveWeb
+from tests.support.web_pages import sign_in_as_coach
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in_as_coach(browser: WebDriver, live: LiveWeb, coach_id: str) -> None:
-    """The dev sign-in page, as a person uses it: pick the coach, press the button."""
-    browser.get(live.url("/dev/sign-in"))
-    wait_visible(browser, "#coach_id")
-    Select(browser.find_element(By.ID, "coach_id")).select_by_value(coach_id)
-    browser.find_element(By.CSS_SELECTOR, "#coach_id ~ button[type=submit]").click()
-    wait_visible(browser, "main h1")
 
 
 def test_a_registration_shows_on_the_coachs_intakes(browser: WebDriver, live_web: LiveWeb) -> None:
