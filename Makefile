@@ -49,7 +49,7 @@ test-fast: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check shared services tests bench
+	@$(BIN)/ruff format --check shared ww services tests bench
 
 typecheck: $(DEV_STAMP)
 	@$(BIN)/mypy

@@ -2,7 +2,7 @@
 
 One POST that validates a small pydantic body and inserts one row, nothing else: no
 authentication, no middleware, no audit row, no outbox, no BSN encryption, no logging.
-It runs on uvicorn with exactly the settings `ww serve` uses (`shared.runner._uvicorn_config`,
+It runs on uvicorn with exactly the settings `ww serve` uses (`ww.runner._uvicorn_config`,
 one worker, same event loop and HTTP parser) and an engine with the services' pool
 settings (`shared.db.engine.build_engine`), so the difference to the intake service is
 the work the service does per request.
@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 from shared.db.engine import build_engine, build_session_factory
-from shared.runner import _uvicorn_config
 from shared.settings import ServiceSettings
+from ww.runner import _uvicorn_config
 
 
 class ClaimIn(BaseModel):

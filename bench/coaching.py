@@ -358,8 +358,8 @@ def main() -> None:
     """`python -m bench.coaching --db TAG=URL ... --port P`: the baseline app."""
     import uvicorn
 
-    from shared.runner import _uvicorn_config
     from shared.settings import ServiceSettings
+    from ww.runner import _uvicorn_config
 
     parser = argparse.ArgumentParser(description="coaching bench baseline app")
     parser.add_argument("--db", action="append", required=True, help="TAG=DATABASE_URL")

@@ -26,9 +26,9 @@ from bench.cpu import CpuWindow, settle
 from bench.infra import BenchError, BenchRun, to_epoch, wait_for
 from bench.kafka_raw import create_topic, prepare_topics, produce_paced
 from bench.stats import ratio, summary_ms
-from shared.services import SERVICE_NAMES
 from tests.support.system import Proc, free_port, service_env, wait_healthy
 from tests.support.tokens import Tokens
+from ww.registry import SERVICE_NAMES
 
 WARMUP_CLAIMS = 20
 RAW_WARMUP = 20  # unmeasured messages before the raw schedule, like WARMUP_CLAIMS

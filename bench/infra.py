@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 
 from shared.db.migrate import upgrade
-from shared.services import load_spec
 from tests.support.system import REPO, Proc, Processes
+from ww.registry import load_spec
 
 BENCH_DB = "ww_bench"
 

@@ -1094,8 +1094,8 @@ def main() -> None:
         return
     import uvicorn
 
-    from shared.runner import _uvicorn_config
     from shared.settings import ServiceSettings
+    from ww.runner import _uvicorn_config
 
     urls = dict(item.split("=", 1) for item in args.db)
     config = _uvicorn_config(baseline_app(urls), ServiceSettings(host=args.host, port=args.port))

@@ -27,7 +27,6 @@ from shared.events.coaching import CaseAssigned
 from shared.events.common import Segment
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
-from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
 from shared.web.auth import Role, mint_token
@@ -35,6 +34,7 @@ from tests.support.fakes import iter_routes
 from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens, forged_tokens
 from triage.scoring import model as core
+from ww.registry import SERVICE_NAMES
 
 OPS_PATHS = {
     "/health",

@@ -19,10 +19,10 @@ import yaml
 
 from coaching.settings import CoachingSettings
 from intake.settings import IntakeSettings
-from shared.services import SERVICE_NAMES
 from shared.settings import ServiceSettings
 from starters.settings import StartersSettings
 from triage.settings import TriageSettings
+from ww.registry import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -392,7 +392,7 @@ def test_dockerignore_keeps_what_the_build_needs_and_drops_local_state() -> None
         for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for needed in ("pyproject.toml", "README.md", "shared", "services"):
+    for needed in ("pyproject.toml", "README.md", "shared", "ww", "services"):
         assert needed not in patterns, f".dockerignore drops {needed}, which the build copies"
     for dropped in (".venv", "var", ".git"):
         assert dropped in patterns, f".dockerignore must exclude {dropped}"

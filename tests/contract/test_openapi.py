@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.cli import render_openapi
-from shared.services import SERVICE_NAMES
 from shared.web.app import build_app
 from tests.support.system import embedded_containers
+from ww.cli.dev import render_openapi
+from ww.registry import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 OPS = {"/health", "/ready", "/metrics"}

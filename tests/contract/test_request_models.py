@@ -18,8 +18,8 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from shared.services import SERVICE_NAMES, load_spec
 from shared.web.validation import RequestModel, check_parameters
+from ww.registry import SERVICE_NAMES, load_spec
 
 
 def _models(tp: Any, acc: set[type[BaseModel]]) -> None:

@@ -29,7 +29,6 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from tests.support.bsn_scan import claim_body, forms, needles, scan
 from tests.support.db import scalar
@@ -38,6 +37,7 @@ from tests.support.pg import PgDatabases
 from tests.support.private_infra import PrivatePg, private_pg
 from tests.support.system import free_port, processes, service_env, wait_healthy, wait_until
 from tests.support.tokens import Tokens
+from ww.registry import SERVICE_NAMES
 
 RNG = random.Random(20261207)
 

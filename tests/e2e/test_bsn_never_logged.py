@@ -1,6 +1,6 @@
 """No BSN ever reaches a log line or an event, whatever a caller sends and wherever.
 
-The whole system runs as one `python -m shared.cli embedded` process at DEBUG level. Every
+The whole system runs as one `python -m ww embedded` process at DEBUG level. Every
 endpoint of every service receives valid BSNs: in bodies (valid registrations, searches and
 bad-input variants that put the BSN in other fields), in query strings, in the
 X-Correlation-ID header and in path segments. Events flow through all services. After a
@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from shared.clock import local_today
-from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from tests.support.bsn_scan import claim_body, forms, needles, scan
 from tests.support.embedded_proc import EmbeddedSystem, embedded_system
+from ww.registry import SERVICE_NAMES
 
 RNG = random.Random(20261127)
 BSNS: list[str] = []  # every BSN sent, in order

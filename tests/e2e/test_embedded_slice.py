@@ -1,6 +1,6 @@
 """Acceptance scenario in embedded mode (`make run`): 200 concurrent claims flow to 200 cases.
 
-The system runs as one `python -m shared.cli embedded` subprocess on SQLite with in-process
+The system runs as one `python -m ww embedded` subprocess on SQLite with in-process
 event delivery; the test talks HTTP to it and reads the SQLite files to count.
 """
 

@@ -53,7 +53,6 @@ from sqlalchemy.engine import Engine
 from shared.clock import local_today
 from shared.messaging.relay import drain
 from shared.runtime import ServiceContainer
-from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
 from tests.contract.test_auth_matrix import AGENCY as PARTNER_CLIENT
@@ -66,6 +65,7 @@ from tests.contract.test_auth_matrix import (
 from tests.support.pg import PgDatabases
 from tests.support.system import embedded_containers
 from tests.support.tokens import Tokens
+from ww.registry import SERVICE_NAMES
 
 # One service per test; about a minute each on two idle cores, more on a loaded CI runner.
 pytestmark = [pytest.mark.integration, pytest.mark.fuzz, pytest.mark.timeout(900)]

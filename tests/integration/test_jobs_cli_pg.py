@@ -15,13 +15,13 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from intake.calendar.rules import WorkingDays
-from shared.cli import app
 from shared.clock import local_today
 from shared.testdata import synthetic_bsn
 from shared.web.app import build_app
 from tests.support.intake import add_roster_coach, intake_on_pg
 from tests.support.pg import PgDatabases
 from tests.support.tokens import Tokens
+from ww.cli import app
 
 pytestmark = pytest.mark.integration
 

@@ -84,7 +84,7 @@ def test_token_needs_no_web_stack() -> None:
     """What makes it fast: minting imports neither FastAPI nor SQLAlchemy."""
     code = (
         "import sys, time; t = time.perf_counter();"
-        "from typer.testing import CliRunner; from shared.cli import app;"
+        "from typer.testing import CliRunner; from ww.cli import app;"
         "r = CliRunner().invoke(app, ['token', '--role', 'admin']);"
         "assert r.exit_code == 0, r.output;"
         "heavy = sorted(m for m in ('fastapi', 'sqlalchemy', 'starlette') if m in sys.modules);"

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 
 from shared.clock import local_today
-from shared.services import SERVICE_NAMES
 from shared.testdata import synthetic_bsn
 from tests.support.concurrency import on_barrier
 from tests.support.kafka import create_service_topics
@@ -25,6 +24,7 @@ from tests.support.system import (
     wait_until,
 )
 from tests.support.tokens import Tokens
+from ww.registry import SERVICE_NAMES
 
 
 @dataclass

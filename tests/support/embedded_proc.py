@@ -1,4 +1,4 @@
-"""The whole system as one `python -m shared.cli embedded` subprocess, as `make run` starts it."""
+"""The whole system as one `python -m ww embedded` subprocess, as `make run` starts it."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from shared.services import SERVICE_NAMES
 from tests.support.system import REPO, free_port
 from tests.support.tokens import Tokens
+from ww.registry import SERVICE_NAMES
 
 _SERVICE_ENV_PREFIXES = (*(f"{s.upper()}_" for s in SERVICE_NAMES), "WW_", "WEB_")
 
@@ -142,13 +142,13 @@ class EmbeddedSystem:
 def start_embedded(
     work_dir: Path, *, demo: bool = False, log_level: str = "INFO"
 ) -> EmbeddedSystem:
-    """Start `python -m shared.cli embedded [--no-demo]` with private ports and state dir."""
+    """Start `python -m ww embedded [--no-demo]` with private ports and state dir."""
     state_dir = work_dir / "state"
     state_dir.mkdir(parents=True, exist_ok=True)
     ports = {s: free_port() for s in SERVICE_NAMES}
     log = work_dir / "embedded.log"
     handle = log.open("wb")
-    args = [sys.executable, "-m", "shared.cli", "embedded"] + ([] if demo else ["--no-demo"])
+    args = [sys.executable, "-m", "ww", "embedded"] + ([] if demo else ["--no-demo"])
     started_at = time.monotonic()
     popen = subprocess.Popen(
         args,

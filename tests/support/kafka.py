@@ -8,7 +8,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from shared.messaging.kafka import ensure_topics
-from shared.services import SERVICE_NAMES
+from ww.registry import SERVICE_NAMES
 
 
 def create_service_topics(bootstrap: str, prefix: str) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from shared.db.migrate import upgrade
-from shared.services import SERVICE_NAMES, load_spec
+from ww.registry import SERVICE_NAMES, load_spec
 
 
 def base_url() -> str:

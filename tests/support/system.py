@@ -17,7 +17,7 @@ import httpx
 
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
-from shared.services import SERVICE_NAMES, load_spec
+from ww.registry import SERVICE_NAMES, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,7 +148,7 @@ class Processes:
         log = self.log_dir / f"{name}-{len(self.procs)}.log"
         fh = log.open("wb")
         popen = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", *args],
+            [sys.executable, "-m", "ww", *args],
             env=env,
             cwd=REPO,
             stdout=fh,

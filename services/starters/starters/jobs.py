@@ -1,44 +1,26 @@
-"""Scheduled work of the starters service, as an admin endpoint (CronJob and `ww jobs`)."""
+"""Starters' scheduled job (`ww jobs starters-reminders`; the CronJob in
+deploy/k8s/starters.yaml runs it daily). The admin endpoint doing the same work is in
+`starters.jobs_router`.
+
+Sits above `starters.main` (it builds the service's container from `SPEC`); the service
+modules are imported inside the command, so `ww --help` stays cheap.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+import typer
 
-from shared.clock import local_today
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
-from shared.web.auth import Principal, Role, requires
-from shared.web.problems import PROBLEM_RESPONSES
-from starters.applications import service
-from starters.settings import StartersSettings
+from shared.commands import console, job_container
 
-router = APIRouter(tags=["jobs"], responses=PROBLEM_RESPONSES)
+app = typer.Typer(help="Starters' scheduled jobs.")
 
 
-class ReminderRun(BaseModel):
-    """How many reminders were published."""
+@app.command("starters-reminders")
+def job_starters_reminders() -> None:
+    """Starters: remind missing start-period income statements, once per month (daily)."""
+    from starters.jobs_router import run_reminders
+    from starters.main import SPEC
 
-    reminders: int
-
-
-def run_reminders(container: ServiceContainer) -> int:
-    """Remind every missing start-period statement once (idempotent per month)."""
-    settings = container.settings
-    grace = settings.statement_grace_days if isinstance(settings, StartersSettings) else 14
-    with container.uow() as uow:
-        return service.remind_missing_statements(uow, today=local_today(), grace_days=grace)
-
-
-@router.post(
-    "/v1/admin/starters/reminders/run",
-    response_model=ReminderRun,
-    summary="Publish reminders for missing income statements (admin; a scheduler)",
-)
-def reminders(
-    principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
-) -> ReminderRun:
-    """`starters.income_statement_missing` once per start-period month whose statement is
-    more than STARTERS_STATEMENT_GRACE_DAYS past the month's end."""
-    return ReminderRun(reminders=run_reminders(container))
+    with job_container(SPEC) as container:
+        sent = run_reminders(container)
+    console.print(f"income statement reminders: {sent}")

@@ -15,7 +15,7 @@ from starters.claims import models as _claim_models  # noqa: F401
 from starters.coaches.models import DIRECTORY as COACH_DIRECTORY
 from starters.db import TABLES
 from starters.handlers import HANDLERS
-from starters.jobs import router as jobs_router
+from starters.jobs_router import router as jobs_router
 from starters.parameters import models as _parameter_models  # noqa: F401
 from starters.parameters.router import router as parameters_router
 from starters.settings import StartersSettings

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from shared.cli import app
 from shared.mail.compose import compose
 from shared.mail.sink import MailSink, mail_dir
 from shared.mail.smtp import SmtpSender
 from shared.sms.sink import FileSmsSink, sms_dir
 from tests.support.smtp import smtp_settings
+from ww.cli import app
 
 
 class _Attempt:

@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from coaching.obligations.service import status_by_case
-from shared.cli import app
 from shared.clock import local_today
 from tests.support.coaching import Office, office
+from ww.cli import app
 
 pytestmark = pytest.mark.integration
 __all__ = ["office"]

@@ -20,12 +20,12 @@ from coaching.partner.candidates.models import PartnerProfile
 from shared.db.migrate import alembic_config, upgrade
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
-from shared.services import load_spec
 from shared.web.app import build_app
 from tests.support.concurrency import requests_on_barrier, serve
 from tests.support.pg import PgDatabases
 from tests.support.system import container as build_container
 from tests.support.tokens import Tokens
+from ww.registry import load_spec
 
 pytestmark = pytest.mark.integration
 

@@ -64,7 +64,7 @@ def job(o: Office, state_dir: Path, faults: str) -> subprocess.CompletedProcess[
         extra={"WW_LOG_LEVEL": "WARNING"},
     )
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "jobs", "webhooks"],
+        [sys.executable, "-m", "ww", "jobs", "webhooks"],
         env=env,
         capture_output=True,
         timeout=120,

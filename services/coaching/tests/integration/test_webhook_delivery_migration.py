@@ -15,8 +15,8 @@ from alembic import command
 from alembic.config import Config
 
 from shared.db.migrate import alembic_config
-from shared.services import load_spec
 from tests.support.pg import PgDatabases
+from ww.registry import load_spec
 
 pytestmark = pytest.mark.integration
 

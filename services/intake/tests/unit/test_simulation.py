@@ -29,8 +29,8 @@ from intake.simulation.engine import (
     part_time_weekdays,
 )
 from intake.simulation.report import share
-from shared.cli import app
 from shared.reference import load_offices
+from ww.cli import app
 
 JUNE = dt.date(2026, 6, 1)
 KINGS_DAY = dt.date(2026, 4, 27)

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import app as ww
 from triage.scoring import model as core
+from ww.cli import app as ww
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 
 from shared.db.migrate import alembic_config, upgrade
-from shared.services import load_spec
+from ww.registry import load_spec
 
 pytestmark = pytest.mark.integration
 

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
-from shared.cli import app as ww
 from shared.db.audit import Actor
 from shared.db.types import utcnow
 from triage.registry import service
 from triage.scoring import model as core
+from ww.cli import app as ww
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import uvicorn
 from shared.logging import configure_logging, get_logger
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
-from shared.services import SERVICE_NAMES, load_spec
 from shared.settings import ServiceSettings
 from shared.web.app import build_app
+from ww.registry import SERVICE_NAMES, load_spec
 
 log = get_logger(__name__)
 
@@ -186,7 +186,7 @@ def run_embedded(
                     flush=True,
                 )
             if demo:
-                from shared.demo import load_demo_data
+                from ww.demo import load_demo_data
 
                 await asyncio.to_thread(load_demo_data, urls, containers["coaching"].settings)
             if on_ready is not None:
