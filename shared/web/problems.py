@@ -178,14 +178,14 @@ def _validation_response(request: Request, exc: RequestValidationError) -> JSONR
 
 
 _STATUS_SLUGS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not-found", "Resource not found"),
+    400: (Problem.slug, Problem.title),
+    401: (Unauthorized.slug, Unauthorized.title),
+    403: (Forbidden.slug, Forbidden.title),
+    404: (NotFound.slug, NotFound.title),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
-    409: ("conflict", "Conflict with the current state"),
-    413: ("payload-too-large", "Request body too large"),
+    409: (Conflict.slug, Conflict.title),
+    413: (PayloadTooLarge.slug, PayloadTooLarge.title),
     415: ("unsupported-media-type", "Unsupported media type"),
     429: (RateLimited.slug, RateLimited.title),
     503: ("unavailable", "Service unavailable"),
