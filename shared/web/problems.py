@@ -55,10 +55,15 @@ class Forbidden(Problem):
     status, slug, title = 403, "forbidden", "Not allowed"
 
 
-class InvalidField(Problem):
-    """A domain rule rejected one field (after schema validation passed)."""
+class ValidationFailed(Problem):
+    """422 `validation-error`: the request is well-formed but its content is not acceptable;
+    `errors` names each field (as the schema validation's answer does)."""
 
     status, slug, title = 422, "validation-error", "Request validation failed"
+
+
+class InvalidField(ValidationFailed):
+    """A domain rule rejected one field (after schema validation passed)."""
 
     def __init__(self, field: str, message: str, *, location: str = "body") -> None:
         super().__init__(
@@ -71,6 +76,25 @@ class PayloadTooLarge(Problem):
     """The request body exceeds the configured limit."""
 
     status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class RateLimited(Problem):
+    """Too many requests from one caller; the router adds `Retry-After`."""
+
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class IdempotencyKeyReuse(Problem):
+    """The caller sent a different request under an `Idempotency-Key` it already used."""
+
+    status, slug, title = 422, "idempotency-key-reuse", "Idempotency key reused"
+
+
+class IdempotencyKeyInProgress(Conflict):
+    """Another request with the same `Idempotency-Key` has not finished; retry shortly."""
+
+    slug = "idempotency-key-in-progress"
+    title = "A request with this idempotency key is in progress"
 
 
 def problem_response(
@@ -144,9 +168,9 @@ def _validation_response(request: Request, exc: RequestValidationError) -> JSONR
         )
     fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
     return problem_response(
-        status=422,
-        slug="validation-error",
-        title="Request validation failed",
+        status=ValidationFailed.status,
+        slug=ValidationFailed.slug,
+        title=ValidationFailed.title,
         detail=f"invalid or missing field(s): {fields}",
         instance=request.url.path,
         errors=errors,
@@ -154,16 +178,16 @@ def _validation_response(request: Request, exc: RequestValidationError) -> JSONR
 
 
 _STATUS_SLUGS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not-found", "Resource not found"),
+    400: (Problem.slug, Problem.title),
+    401: (Unauthorized.slug, Unauthorized.title),
+    403: (Forbidden.slug, Forbidden.title),
+    404: (NotFound.slug, NotFound.title),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
-    409: ("conflict", "Conflict with the current state"),
-    413: ("payload-too-large", "Request body too large"),
+    409: (Conflict.slug, Conflict.title),
+    413: (PayloadTooLarge.slug, PayloadTooLarge.title),
     415: ("unsupported-media-type", "Unsupported media type"),
-    429: ("rate-limited", "Too many requests"),
+    429: (RateLimited.slug, RateLimited.title),
     503: ("unavailable", "Service unavailable"),
 }
 
@@ -259,9 +283,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             # is wrong, and the schema layer should have caught it. Log it to add that bound.
             log.warning("http.database_data_error", path=request.url.path, **safe_error_fields(exc))
             return problem_response(
-                status=422,
-                slug="validation-error",
-                title="Request validation failed",
+                status=ValidationFailed.status,
+                slug=ValidationFailed.slug,
+                title=ValidationFailed.title,
                 detail="a value in the request cannot be stored",
                 instance=request.url.path,
                 errors=[],

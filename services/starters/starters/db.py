@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db.audit import AuditLogMixin
-from shared.db.types import NAMING_CONVENTION
-from shared.messaging.tables import MessagingTables, OutboxMixin, ProcessedEventMixin
+from shared.db.service_db import service_metadata, service_tables
+
+__all__ = ["TABLES", "AuditLog", "Base", "OutboxMessage", "ProcessedEvent"]
 
 
 class Base(DeclarativeBase):
     """Base of every starters table."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
-class OutboxMessage(OutboxMixin, Base):
-    """Events waiting for the relay."""
-
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    """Inbox: events already applied by this service."""
-
-    __tablename__ = "processed_events"
-
-
-class AuditLog(AuditLogMixin, Base):
-    """Append-only audit trail."""
-
-    __tablename__ = "audit_log"
-
-
-TABLES = MessagingTables(outbox=OutboxMessage, processed=ProcessedEvent, audit=AuditLog)
+TABLES = service_tables(Base)
+if TYPE_CHECKING:  # to the type checker each mapped class is its mixin (the same typed columns)
+    from shared.db.service_db import AuditLogRow as AuditLog
+    from shared.db.service_db import OutboxRow as OutboxMessage
+    from shared.db.service_db import ProcessedEventRow as ProcessedEvent
+else:
+    OutboxMessage, ProcessedEvent, AuditLog = TABLES.outbox, TABLES.processed, TABLES.audit

@@ -22,11 +22,16 @@ from coaching.contacts.schemas import (
     ContactMomentPage,
     ContactMomentRead,
 )
-from coaching.workplans.service import IdempotencyKeyInProgress, IdempotencyKeyReuse
 from shared.clock import local_today
 from shared.db.uow import UnitOfWork
 from shared.web.auth import Principal
-from shared.web.problems import Conflict, InvalidField, NotFound
+from shared.web.problems import (
+    Conflict,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReuse,
+    InvalidField,
+    NotFound,
+)
 
 PLANNING_HORIZON = dt.timedelta(days=366)
 """A contact moment is planned at most this far ahead, or recorded at most this far back

@@ -18,7 +18,14 @@ from coaching.workplans.schemas import ActivityCreate, ActivityRead, ActivityUpd
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.web.auth import Principal
-from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, Problem
+from shared.web.problems import (
+    Conflict,
+    Forbidden,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReuse,
+    InvalidField,
+    NotFound,
+)
 
 TRIAL_PLACEMENT_MAX_MONTHS = 2
 """Longest trial placement with retention of benefit, in calendar months (the placement
@@ -54,19 +61,6 @@ CLAIMANT_STATUSES_OWN = frozenset({"in_progress", "done", "cancelled"})
 
 # The one field a final (done or cancelled) activity still accepts.
 FINAL_EDITABLE = frozenset({"outcome"})
-
-
-class IdempotencyKeyReuse(Problem):
-    """The `Idempotency-Key` was used on this case for a different activity."""
-
-    status, slug, title = 422, "idempotency-key-reuse", "Idempotency key reused"
-
-
-class IdempotencyKeyInProgress(Conflict):
-    """A concurrent request with the same key is being processed; retry shortly."""
-
-    slug = "idempotency-key-in-progress"
-    title = "A request with this idempotency key is in progress"
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -36,15 +36,15 @@ from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.reference import OfficeDirectory
 from shared.web.auth import Principal, Role
-from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, Problem
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, ValidationFailed
 
 MAX_CAPACITY_DAYS = 62
 
 
-class InvalidBlocksError(Problem):
+class InvalidBlocksError(ValidationFailed):
     """Blocks that end before they start or overlap another block of the coach."""
 
-    status, slug, title = 422, "validation-error", "Validation error"
+    title = "Validation error"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.reference.questionnaire import CURRENT_VERSION, check_given
-from shared.web.problems import Problem
+from shared.web.problems import ValidationFailed
 
 
-class UnfitAnswers(Problem):
+class UnfitAnswers(ValidationFailed):
     """Answers that are not items of the questionnaire or do not fit their item."""
-
-    status, slug, title = 422, "validation-error", "Request validation failed"
 
 
 def refuse_unfit_answers(answers: Mapping[str, object] | None) -> None:

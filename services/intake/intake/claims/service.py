@@ -24,7 +24,9 @@ from shared.db.uow import UnitOfWork
 from shared.events.common import RegistrationChannel
 from shared.events.intake import ClaimRegistered
 from shared.reference import InvalidPostcodeError, OfficeDirectory
-from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, Problem
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, RateLimited
+from shared.web.problems import IdempotencyKeyInProgress as IdempotencyKeyInProgressError
+from shared.web.problems import IdempotencyKeyReuse as IdempotencyKeyReuseError
 
 
 class OpenClaimExistsError(Conflict):
@@ -41,10 +43,8 @@ class NotOwnBsnError(Forbidden):
     title = "A claimant registers only their own BSN"
 
 
-class RegistrationThrottledError(Problem):
+class RegistrationThrottledError(RateLimited):
     """Too many refused registrations by one caller; the router answers 429 + Retry-After."""
-
-    status, slug, title = 429, "rate-limited", "Too many requests"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -64,19 +64,6 @@ class RegistrationCaller:
     staff: bool
     limited: bool
     signed_in_bsn: str | None = None
-
-
-class IdempotencyKeyReuseError(Problem):
-    """The caller sent a different request under a key it already used."""
-
-    status, slug, title = 422, "idempotency-key-reuse", "Idempotency key reused"
-
-
-class IdempotencyKeyInProgressError(Conflict):
-    """Another request with the same key has not finished; retry shortly."""
-
-    slug = "idempotency-key-in-progress"
-    title = "A request with this idempotency key is in progress"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from shared.db.uow import UnitOfWork
 from shared.logging import get_logger
 from shared.web.auth import Principal, Role
-from shared.web.problems import Conflict, Problem
+from shared.web.problems import Conflict, ValidationFailed
 from triage.claims import service as claims
 from triage.claims.models import TriageClaim
 from triage.questionnaires import repository, rules
@@ -25,10 +25,8 @@ REGISTRATION = "registration"
 INTAKE = "intake"
 
 
-class QuestionnaireInvalidError(Problem):
+class QuestionnaireInvalidError(ValidationFailed):
     """A submitted answer set does not validate; `errors` names every bad item."""
-
-    status, slug, title = 422, "validation-error", "Request validation failed"
 
     def __init__(self, errors: list[q.AnswerError]) -> None:
         items = [

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.logging import get_logger
-from shared.web.problems import Conflict, NotFound, Problem
+from shared.web.problems import Conflict, NotFound, ValidationFailed
 from triage.registry import repository
 from triage.registry.models import FITTED, SHIPPED, ModelVersion
 from triage.scoring import model as core
@@ -26,10 +26,8 @@ _PARSED: dict[str, core.ModelFile] = {}  # checksum -> parsed model file (versio
 _CACHE_MAX = 64
 
 
-class ModelFileInvalidError(Problem):
+class ModelFileInvalidError(ValidationFailed):
     """An uploaded model file does not validate; `errors` names each field."""
-
-    status, slug, title = 422, "validation-error", "Request validation failed"
 
     def __init__(self, errors: list[dict[str, str]]) -> None:
         fields = ", ".join(dict.fromkeys(e["field"] for e in errors))

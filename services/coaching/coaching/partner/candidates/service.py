@@ -40,17 +40,15 @@ from shared.db.uow import UnitOfWork
 from shared.reference import load_offices
 from shared.reference.sectors import WHERE_TO_FIND, to_sector_code
 from shared.web.auth import Principal
-from shared.web.problems import InvalidField, NotFound, Problem
+from shared.web.problems import InvalidField, NotFound, RateLimited
 
 # Only for a client without limits of its own (`partner_access` lets no such client in).
 DEFAULT_DAILY_PROFILE_CAP = 200
 MAX_PAGE = 50
 
 
-class DailyCapReached(Problem):
+class DailyCapReached(RateLimited):
     """The client was shown its daily number of profiles (429 until local midnight)."""
-
-    status, slug, title = 429, "rate-limited", "Too many requests"
 
     def __init__(self, detail: str, *, retry_after: int, daily_cap: int) -> None:
         super().__init__(detail, retry_after=retry_after, daily_cap=daily_cap)

@@ -32,7 +32,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_JSON, PROBLEM_RESPONSES, problem_response
+from shared.web.problems import PROBLEM_JSON, PROBLEM_RESPONSES, RateLimited, problem_response
 
 log = get_logger(__name__)
 
@@ -236,9 +236,9 @@ def _throttled(request: Request, exc: service.TokenThrottledError) -> JSONRespon
     """429 problem+json: the one answer of this endpoint that is not OAuth2 JSON, since
     RFC 6749 defines no error for it and HTTP clients know 429 and Retry-After."""
     response = problem_response(
-        status=429,
-        slug="rate-limited",
-        title="Too many requests",
+        status=RateLimited.status,
+        slug=RateLimited.slug,
+        title=RateLimited.title,
         detail=(
             f"more than {exc.limit} failed client authentications from this address in "
             f"{exc.window_s} s: retry after {exc.retry_after} s"
