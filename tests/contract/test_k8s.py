@@ -451,3 +451,12 @@ def test_secrets_only_by_reference() -> None:
             if prefix in SETTINGS and field.lower() in _secret_fields(SETTINGS[prefix]):
                 problems.append(f"deploy/k8s/{file}: {name} is a secret; put it in a Secret")
     assert not problems, "\n".join(problems)
+
+
+def test_the_deploy_doc_lists_every_scheduled_job_and_where_it_runs() -> None:
+    text = (ROOT / "docs" / "deploy-k8s.md").read_text(encoding="utf-8")
+    for name in _job_commands():
+        assert f"`ww jobs {name}" in text, f"docs/deploy-k8s.md: no row for ww jobs {name}"
+    for w in WORKLOADS:
+        if w.kind == "CronJob" or any((c.get("args") or [])[:1] == ["jobs"] for c in w.containers):
+            assert f"{w.kind} `{w.name}`" in text, f"docs/deploy-k8s.md does not name {w.where}"
