@@ -133,15 +133,7 @@ def create(
     """
     claim = _claim_to_apply_for(uow, data, principal, today)
     variant, group_reference, share = _variant(data, variants_enabled)
-    running = repository.running_for_claim(
-        uow.session,
-        data.claim_id,
-        ended_states=[s.value for s in TERMINAL_FOR_NEW | {State.STOPPED}],
-    )
-    if running is not None:
-        raise Conflict(
-            "an application for this claim is still running", application_id=str(running.id)
-        )
+    _refuse_if_running(uow, data.claim_id)
     now = utcnow()
     app = Application(
         id=uuid.uuid4(),
@@ -180,6 +172,20 @@ def create(
     )
     uow.commit()
     return app
+
+
+def _refuse_if_running(uow: UnitOfWork, claim_id: uuid.UUID) -> None:
+    """409 naming the application of the claim that has not ended (a stopped one may
+    still be revived)."""
+    running = repository.running_for_claim(
+        uow.session,
+        claim_id,
+        ended_states=[s.value for s in TERMINAL_FOR_NEW | {State.STOPPED}],
+    )
+    if running is not None:
+        raise Conflict(
+            "an application for this claim is still running", application_id=str(running.id)
+        )
 
 
 def _claim_to_apply_for(
