@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -14,7 +13,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, Conflict, InvalidField, conflict_doc
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 from shared.web.validation import Day
 from starters.applications import service
 from starters.applications.models import Application
@@ -29,7 +28,6 @@ from starters.applications.schemas import (
     SuspensionRead,
     TransitionBody,
 )
-from starters.parameters import service as parameters
 from starters.rules import schedule as rules
 from starters.rules.states import State, allowed_actions
 from starters.settings import StartersSettings
@@ -102,8 +100,7 @@ def list_applications(
             limit=page.limit,
             offset=page.offset,
         )
-        items = [_read(a) for a in rows]
-        uow.commit()
+    items = [_read(a) for a in rows]
     return Page[ApplicationRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -117,10 +114,8 @@ def get_application(
 ) -> ApplicationRead:
     """With `allowed_actions` from its state. Audited."""
     with container.uow() as uow:
-        app = service.load(uow, application_id, principal)
-        read = _read(app)
-        uow.commit()
-    return read
+        app = service.read(uow, application_id, principal)
+    return _read(app)
 
 
 @router.post(
@@ -161,13 +156,8 @@ def list_decisions(
 ) -> list[DecisionRead]:
     """Oldest first, each with the parameter versions it used. Audited."""
     with container.uow() as uow:
-        app = service.load(uow, application_id, principal, action="application.decisions")
-        out = [
-            DecisionRead.model_validate(d, from_attributes=True)
-            for d in service.decisions(uow, app)
-        ]
-        uow.commit()
-    return out
+        rows = service.decisions(uow, application_id, principal)
+    return [DecisionRead.model_validate(d, from_attributes=True) for d in rows]
 
 
 @router.post(
@@ -211,13 +201,8 @@ def list_income_statements(
 ) -> list[IncomeStatementRead]:
     """By month. Audited."""
     with container.uow() as uow:
-        app = service.load(uow, application_id, principal, action="application.statements")
-        out = [
-            IncomeStatementRead.model_validate(s, from_attributes=True)
-            for s in service.statements(uow, app)
-        ]
-        uow.commit()
-    return out
+        rows = service.income_statements(uow, application_id, principal)
+    return [IncomeStatementRead.model_validate(s, from_attributes=True) for s in rows]
 
 
 @router.get(
@@ -232,13 +217,8 @@ def list_suspensions(
 ) -> list[SuspensionRead]:
     """Audited."""
     with container.uow() as uow:
-        app = service.load(uow, application_id, principal, action="application.suspensions")
-        out = [
-            SuspensionRead.model_validate(s, from_attributes=True)
-            for s in service.suspensions(uow, app)
-        ]
-        uow.commit()
-    return out
+        rows = service.application_suspensions(uow, application_id, principal)
+    return [SuspensionRead.model_validate(s, from_attributes=True) for s in rows]
 
 
 def _schedule(
@@ -268,17 +248,12 @@ def application_schedule(
     """From the first WW day to the end of entitlement, month by month, with the parameter
     versions each month used. 409 before the WW facts are recorded. Audited."""
     with container.uow() as uow:
-        app = service.load(uow, application_id, principal, action="application.schedule")
-        inputs = service.facts_and_plan(uow, app)
-        if inputs is None:
-            raise Conflict("the schedule needs the WW facts of the first decision")
-        facts, plan = inputs
-        params = parameters.current(uow, variants_enabled=_settings(container).variants_enabled)
-        try:
-            lines = rules.monthly_schedule(facts, plan, params)
-        except rules.PlanError as exc:
-            raise Conflict(f"no schedule: {exc}") from None
-        uow.commit()
+        app, lines = service.schedule_of(
+            uow,
+            application_id,
+            principal,
+            variants_enabled=_settings(container).variants_enabled,
+        )
     return _schedule(lines, app.id, app.variant is not None)
 
 
@@ -302,45 +277,15 @@ def simulation(
 ) -> ScheduleRead:
     """Nothing is stored (no personal data: not audited)."""
     with container.uow() as uow:
-        params = parameters.current(uow)
-    # Before every parameter has a value the rules cannot compute a schedule (this was a
-    # 500): the limit follows the parameter set, e.g. max_dagloon is known from 2025.
-    earliest = params.complete_from()
-    for name, day in (("first_ww_day", first_ww_day), ("start", start)):
-        if earliest is not None and day < earliest:
-            raise InvalidField(name, f"must be on or after {earliest}", location="query")
-    if start < first_ww_day:
-        raise InvalidField("start", "before the first WW day", location="query")
-    if outcome == "continued" and business_hours_per_month is None:
-        raise InvalidField(
-            "business_hours_per_month", "a continued business reports hours", location="query"
+        lines = service.simulate(
+            uow,
+            dagloon=dagloon,
+            first_ww_day=first_ww_day,
+            entitlement_months=entitlement_months,
+            start=start,
+            usual_hours_per_day=usual_hours_per_day,
+            research_weeks=research_weeks,
+            outcome=outcome,
+            business_hours_per_month=business_hours_per_month,
         )
-    entitlement_end = rules.entitlement_end(first_ww_day, entitlement_months)
-    if start > entitlement_end:
-        raise InvalidField("start", "after the end of the entitlement", location="query")
-    research_start = start - dt.timedelta(weeks=research_weeks) if research_weeks else None
-    if research_start is not None and research_start < first_ww_day:
-        raise InvalidField(
-            "research_weeks", "the research period would start before WW", location="query"
-        )
-    sp_end = rules.start_period_end(start, entitlement_end, params)
-    facts = rules.WwFacts(
-        dagloon=dagloon,
-        first_ww_day=first_ww_day,
-        entitlement_end=entitlement_end,
-        usual_hours_per_day=usual_hours_per_day,
-    )
-    plan = rules.StartersPlan(
-        research_start=research_start,
-        research_end=start - dt.timedelta(days=1) if research_start else None,
-        start_period_start=start,
-        start_period_end=sp_end,
-        outcome=outcome,
-        outcome_on=sp_end + dt.timedelta(days=1) if outcome else None,
-        business_hours_per_month=business_hours_per_month,
-    )
-    try:
-        lines = rules.monthly_schedule(facts, plan, params)
-    except rules.PlanError as exc:
-        raise InvalidField("start", str(exc), location="query") from None
     return _schedule(lines, None, False)

@@ -7,12 +7,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.web.auth import Principal
 from shared.web.problems import Conflict, InvalidField
+from starters.parameters import repository
 from starters.parameters.models import ParameterRow
 from starters.rules.parameters import (
     DEFAULT_PARAMETERS,
@@ -45,7 +44,7 @@ def current(uow: UnitOfWork, *, variants_enabled: bool = False) -> ParameterSet:
     """DEFAULT_PARAMETERS with every stored value added (a stored value with the same name
     and valid_from replaces the shipped one); with `variants_enabled` the variants' switches
     are on (the service setting STARTERS_VARIANTS_ENABLED)."""
-    rows = uow.session.scalars(select(ParameterRow).order_by(ParameterRow.valid_from)).all()
+    rows = repository.all_rows(uow.session)
     extra = [
         ParameterValue(name=r.name, value=_value(r.value), valid_from=r.valid_from, source=r.source)
         for r in rows
@@ -74,13 +73,11 @@ def add(
         raise InvalidField(field, str(exc).strip("'\"")) from None
     if valid_from <= today:
         raise InvalidField("valid_from", "a new value takes effect from tomorrow at the earliest")
-    exists = uow.session.scalars(
-        select(ParameterRow).where(ParameterRow.name == name, ParameterRow.valid_from == valid_from)
-    ).first()
-    if exists is not None:
+    if repository.find(uow.session, name, valid_from) is not None:
         raise Conflict(f"{name} already has a value from {valid_from.isoformat()}")
     stored: Any = value if isinstance(value, bool | int) else str(value)
-    uow.session.add(
+    repository.add(
+        uow.session,
         ParameterRow(
             id=uuid.uuid4(),
             name=name,
@@ -89,7 +86,7 @@ def add(
             source=source,
             created_by=principal.subject,
             created_at=utcnow(),
-        )
+        ),
     )
     uow.audit(
         actor=principal.as_actor(),
