@@ -33,6 +33,7 @@ from shared.events.intake import ClaimRegistered, IntakeCompleted, IntakeSchedul
 from shared.events.triage import TriageOverridden, TriageScored
 from shared.reference.sectors import to_sector_code
 from shared.web.auth import Principal, Role
+from shared.web.pagination import Page, PageParams
 from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 
 
@@ -320,6 +321,78 @@ def to_read(session: Session, case: Case, today: dt.date) -> CaseRead:
     return to_reads(session, [case], today)[0]
 
 
+def list_cases(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    page: PageParams,
+    office_code: str | None,
+    segment: str | None,
+    status: str | None,
+    assignment_status: str | None,
+    no_show_flag: bool | None,
+    sort: str,
+) -> Page[CaseRead]:
+    """A filtered, sorted page of cases, narrowed by the row-level rules: an admin all, a
+    team lead their own office (another office is 403), a coach their own caseload and the
+    cases they cover. Audited as `case.list` (the page's offset); commits the audit row."""
+    coach_id: uuid.UUID | None = None
+    if not principal.has_role(Role.ADMIN):
+        if principal.has_role(Role.TEAM_LEAD):
+            if principal.office is None:
+                raise Forbidden("a team lead token must name an office")
+            if office_code not in (None, principal.office):
+                raise Forbidden("a team lead sees only their own office")
+            office_code = principal.office
+        else:
+            try:
+                coach_id = uuid.UUID(principal.subject)
+            except ValueError:
+                raise Forbidden("a coach token's subject must be the coach id") from None
+    rows, total = repository.list_cases(
+        uow.session,
+        office_code=office_code,
+        coach_id=coach_id,
+        segment=segment,
+        status=status,
+        assignment_status=assignment_status,
+        no_show_flag=no_show_flag,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    uow.audit(
+        actor=principal.as_actor(),
+        action="case.list",
+        resource_type="case",
+        resource_id=f"page:{page.offset}",
+    )
+    items = to_reads(uow.session, rows, local_today())
+    uow.commit()
+    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def unassigned_cases(
+    *, uow: UnitOfWork, office_code: str, principal: Principal, page: PageParams
+) -> Page[CaseRead]:
+    """The team lead's queue of an office (oldest first): a team lead their own office
+    (another office is 403), an admin any office. Audited; commits the audit row."""
+    if not principal.has_role(Role.ADMIN) and principal.office != office_code:
+        raise Forbidden("a team lead sees only their own office")
+    rows, total = assignment.unassigned_cases(
+        uow, office_code=office_code, limit=page.limit, offset=page.offset
+    )
+    uow.audit(
+        actor=principal.as_actor(),
+        action="case.list_unassigned",
+        resource_type="office",
+        resource_id=f"{office_code}:page:{page.offset}",
+    )
+    items = to_reads(uow.session, rows, local_today())
+    uow.commit()
+    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
 def office_caseload(
     *, uow: UnitOfWork, office_code: str, principal: Principal, policy: AssignmentPolicy
 ) -> OfficeCaseload:
@@ -437,6 +510,15 @@ def close_case(
             reported_by=reported_by,
         )
     )
+
+
+def retry_queue_after_close(
+    uow: UnitOfWork, case: Case, *, policy: AssignmentPolicy, today: dt.date
+) -> None:
+    """After a close on request: the case's coach has a place free, so the office's
+    unassigned queue is tried again in the same transaction (`assignment.retry_unassigned`)."""
+    if case.office_code is not None and case.coach_id is not None:
+        assignment.retry_unassigned(uow, office_code=case.office_code, policy=policy, today=today)
 
 
 def cancel_open_tasks(*, uow: UnitOfWork, case: Case, actor: Actor, reason: str) -> int:
