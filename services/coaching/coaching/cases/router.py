@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from coaching.assignment.config import policy_of
-from coaching.cases import service
+from coaching.cases import reads
 from coaching.cases.schemas import CaseRead, CloseBody, OfficeCaseload, ReopenBody
 from coaching.lifecycle import service as lifecycle
 from shared.clock import local_today
@@ -33,8 +33,8 @@ def get_case(
 ) -> CaseRead:
     """A coach sees own cases, a team lead their office, an admin all; others get 404."""
     with container.uow() as uow:
-        case = service.get_case(uow=uow, claim_id=claim_id, principal=principal)
-        return service.to_read(uow.session, case, local_today())
+        case = reads.get_case(uow=uow, claim_id=claim_id, principal=principal)
+        return reads.to_read(uow.session, case, local_today())
 
 
 @router.get("", response_model=Page[CaseRead], summary="List cases")
@@ -62,7 +62,7 @@ def list_cases(
 ) -> Page[CaseRead]:
     """Row-level rules narrow the filter: a coach's own caseload, a team lead's office."""
     with container.uow() as uow:
-        return service.list_cases(
+        return reads.list_cases(
             uow=uow,
             principal=principal,
             page=page,
@@ -89,7 +89,7 @@ def unassigned_cases(
     """Personal-service cases no coach could take (oldest first); a team lead's own office,
     an admin any office."""
     with container.uow() as uow:
-        return service.unassigned_cases(
+        return reads.unassigned_cases(
             uow=uow, office_code=office_code, principal=principal, page=page
         )
 
@@ -108,7 +108,7 @@ def office_caseload(
     share of the maximum, highest relative load first; and the office's unassigned queue
     and digital cases. A team lead's own office, an admin any office. Counts only."""
     with container.uow() as uow:
-        return service.office_caseload(
+        return reads.office_caseload(
             uow=uow, office_code=office_code, principal=principal, policy=policy_of(container)
         )
 
@@ -142,7 +142,7 @@ def close_case(
             policy=policy_of(container),
             today=today,
         )
-        return service.to_read(uow.session, case, today)
+        return reads.to_read(uow.session, case, today)
 
 
 @router.post(
@@ -170,4 +170,4 @@ def reopen_case(
             policy=policy_of(container),
             today=today,
         )
-        return service.to_read(uow.session, case, today)
+        return reads.to_read(uow.session, case, today)

@@ -3,8 +3,8 @@
 The case rules (`coaching.cases.service.close_case`, `reopen_case`) change the case; this
 module orchestrates one request around them: access, the row locks, the office's
 unassigned queue after a close, the job-search obligation after a reopen, and the commit.
-It sits above cases and obligations (both import nothing of it), so the reopen's
-`obligations.resume_after_reopen` no longer makes the cases router import obligations.
+It sits above cases and obligations (neither imports it): `obligations.service` imports
+the case rules, so the reopen's `obligations.resume_after_reopen` cannot live in them.
 """
 
 from __future__ import annotations
