@@ -7,20 +7,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from coaching.assignment import service as assignment
 from coaching.assignment.config import policy_of
-from coaching.cases import repository, service
-from coaching.cases.models import Case
+from coaching.cases import reads
 from coaching.cases.schemas import CaseRead, CloseBody, OfficeCaseload, ReopenBody
-from coaching.obligations import service as obligations
+from coaching.lifecycle import service as lifecycle
 from shared.clock import local_today
-from shared.db.audit import Actor
-from shared.db.uow import UnitOfWork
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
-from shared.web.problems import PROBLEM_RESPONSES, Forbidden, conflict_doc
+from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 offices_router = APIRouter(prefix="/v1/offices", tags=["cases"], responses=PROBLEM_RESPONSES)
@@ -37,8 +33,8 @@ def get_case(
 ) -> CaseRead:
     """A coach sees own cases, a team lead their office, an admin all; others get 404."""
     with container.uow() as uow:
-        case = service.get_case(uow=uow, claim_id=claim_id, principal=principal)
-        return service.to_read(uow.session, case, local_today())
+        case = reads.get_case(uow=uow, claim_id=claim_id, principal=principal)
+        return reads.to_read(uow.session, case, local_today())
 
 
 @router.get("", response_model=Page[CaseRead], summary="List cases")
@@ -65,42 +61,18 @@ def list_cases(
     container: ServiceContainer = Depends(get_container),
 ) -> Page[CaseRead]:
     """Row-level rules narrow the filter: a coach's own caseload, a team lead's office."""
-    coach_id: uuid.UUID | None = None
-    if not principal.has_role(Role.ADMIN):
-        if principal.has_role(Role.TEAM_LEAD):
-            if principal.office is None:
-                raise Forbidden("a team lead token must name an office")
-            if office_code not in (None, principal.office):
-                raise Forbidden("a team lead sees only their own office")
-            office_code = principal.office
-        else:
-            try:
-                coach_id = uuid.UUID(principal.subject)
-            except ValueError:
-                raise Forbidden("a coach token's subject must be the coach id") from None
     with container.uow() as uow:
-        rows, total = repository.list_cases(
-            uow.session,
+        return reads.list_cases(
+            uow=uow,
+            principal=principal,
+            page=page,
             office_code=office_code,
-            coach_id=coach_id,
             segment=segment,
             status=case_status,
             assignment_status=assignment_status,
             no_show_flag=no_show_flag,
             sort=sort,
-            limit=page.limit,
-            offset=page.offset,
         )
-        uow.audit(
-            actor=principal.as_actor(),
-            action="case.list",
-            resource_type="case",
-            resource_id=f"page:{page.offset}",
-        )
-        today = local_today()
-        items = service.to_reads(uow.session, rows, today)
-        uow.commit()
-    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @offices_router.get(
@@ -116,22 +88,10 @@ def unassigned_cases(
 ) -> Page[CaseRead]:
     """Personal-service cases no coach could take (oldest first); a team lead's own office,
     an admin any office."""
-    if not principal.has_role(Role.ADMIN) and principal.office != office_code:
-        raise Forbidden("a team lead sees only their own office")
     with container.uow() as uow:
-        rows, total = assignment.unassigned_cases(
-            uow, office_code=office_code, limit=page.limit, offset=page.offset
+        return reads.unassigned_cases(
+            uow=uow, office_code=office_code, principal=principal, page=page
         )
-        uow.audit(
-            actor=principal.as_actor(),
-            action="case.list_unassigned",
-            resource_type="office",
-            resource_id=f"{office_code}:page:{page.offset}",
-        )
-        today = local_today()
-        items = service.to_reads(uow.session, rows, today)
-        uow.commit()
-    return Page[CaseRead](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @offices_router.get(
@@ -148,7 +108,7 @@ def office_caseload(
     share of the maximum, highest relative load first; and the office's unassigned queue
     and digital cases. A team lead's own office, an admin any office. Counts only."""
     with container.uow() as uow:
-        return service.office_caseload(
+        return reads.office_caseload(
             uow=uow, office_code=office_code, principal=principal, policy=policy_of(container)
         )
 
@@ -171,45 +131,18 @@ def close_case(
     again (a place freed up)."""
     today = local_today()
     with container.uow() as uow:
-        case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
-        service.close_case(
+        case = lifecycle.close_case(
             uow=uow,
-            case=case,
+            claim_id=claim_id,
+            principal=principal,
             result=body.result,
-            closed_on=body.closed_on or today,
+            closed_on=body.closed_on,
             reported_by=body.reported_by.value,
             note=body.note,
-            actor=principal.as_actor(),
+            policy=policy_of(container),
             today=today,
         )
-        if case.office_code is not None and case.coach_id is not None:
-            assignment.retry_unassigned(
-                uow, office_code=case.office_code, policy=policy_of(container), today=today
-            )
-        uow.commit()
-        return service.to_read(uow.session, case, today)
-
-
-def reopen(
-    uow: UnitOfWork, case: Case, *, reason: str, actor: Actor, container: ServiceContainer
-) -> None:
-    """Reopen, give the case a coach again if its own is inactive or at their maximum
-    (`service.reopen_case`), and let the job-search obligation apply again from today
-    (fresh periods; none while it was closed, `obligations.resume_after_reopen`)."""
-    today = local_today()
-    service.lock_case(uow, case, roster=True)  # closed_on as committed, held to the commit
-    closed_on, closed_at = case.closed_on, case.closed_at
-    service.reopen_case(
-        uow=uow, case=case, reason=reason, actor=actor, policy=policy_of(container), today=today
-    )
-    obligations.resume_after_reopen(
-        uow=uow,
-        case=case,
-        closed_on=closed_on,
-        closed_at=closed_at,
-        resume_on=today,
-        by=actor.subject,
-    )
+        return reads.to_read(uow.session, case, today)
 
 
 @router.post(
@@ -229,7 +162,12 @@ def reopen_case(
     assignment rules decide again (another coach, or the office's unassigned queue)."""
     today = local_today()
     with container.uow() as uow:
-        case = service.case_for(uow=uow, claim_id=claim_id, principal=principal, audit=False)
-        reopen(uow, case, reason=body.reason, actor=principal.as_actor(), container=container)
-        uow.commit()
-        return service.to_read(uow.session, case, today)
+        case = lifecycle.reopen_case(
+            uow=uow,
+            claim_id=claim_id,
+            principal=principal,
+            reason=body.reason,
+            policy=policy_of(container),
+            today=today,
+        )
+        return reads.to_read(uow.session, case, today)

@@ -12,7 +12,7 @@ The next action of an open case with a coach is the earliest dated thing waiting
 
 Ties on a day go in that order. Without any of these: "plan first contact" while no contact
 was ever held, else "plan next contact". Cases without a coach keep the simple rules of
-`coaching.cases.service.next_action` (check-in, assign coach, await triage/intake).
+`coaching.cases.reads.next_action` (check-in, assign coach, await triage/intake).
 """
 
 from __future__ import annotations

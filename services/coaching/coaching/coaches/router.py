@@ -8,8 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from coaching.assignment.config import policy_of
-from coaching.coaches import repository, service
-from coaching.coaches.models import Coach
+from coaching.coaches import service
 from coaching.coaches.schemas import CoachCreate, CoachDeactivate, CoachRead, CoachUpdate
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -21,10 +20,6 @@ router = APIRouter(prefix="/v1/coaches", tags=["coaches"], responses=PROBLEM_RES
 
 MANAGE_ROLES = (Role.TEAM_LEAD, Role.ADMIN)
 READ_ROLES = (Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
-
-
-def _read(coach: Coach) -> CoachRead:
-    return CoachRead.model_validate(coach, from_attributes=True)
 
 
 @router.post(
@@ -42,7 +37,7 @@ def create_coach(
             uow=uow, data=body, principal=principal, policy=policy_of(container)
         )
     response.headers["Location"] = f"/v1/coaches/{coach.id}"
-    return _read(coach)
+    return service.to_read(coach)
 
 
 @router.get("", response_model=Page[CoachRead], summary="List coaches")
@@ -56,17 +51,8 @@ def list_coaches(
 ) -> Page[CoachRead]:
     """Filtered, sorted, paginated roster."""
     with container.uow() as uow:
-        rows, total = repository.list_coaches(
-            uow.session,
-            office_code=office_code,
-            active=active,
-            sort=sort,
-            limit=page.limit,
-            offset=page.offset,
-        )
-        # Inside the unit of work: leaving it rolls back, which expires the loaded rows.
-        return Page[CoachRead](
-            items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
+        return service.list_coaches(
+            uow=uow, page=page, office_code=office_code, active=active, sort=sort
         )
 
 
@@ -78,7 +64,7 @@ def get_coach(
 ) -> CoachRead:
     """One coach."""
     with container.uow() as uow:
-        return _read(service.get_coach(uow=uow, coach_id=coach_id))
+        return service.to_read(service.get_coach(uow=uow, coach_id=coach_id))
 
 
 @router.patch(
@@ -95,7 +81,7 @@ def update_coach(
 ) -> CoachRead:
     """Partial update; publishes coach.updated."""
     with container.uow() as uow:
-        return _read(
+        return service.to_read(
             service.update_coach(
                 uow=uow,
                 coach_id=coach_id,
@@ -120,7 +106,7 @@ def deactivate_coach(
 ) -> CoachRead:
     """Take a coach off the roster with a reason; publishes coach.deactivated."""
     with container.uow() as uow:
-        return _read(
+        return service.to_read(
             service.deactivate_coach(
                 uow=uow, coach_id=coach_id, reason=body.reason, principal=principal
             )

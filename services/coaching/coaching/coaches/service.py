@@ -9,12 +9,13 @@ from coaching.assignment import service as assignment
 from coaching.assignment.rules import AssignmentPolicy
 from coaching.coaches import repository
 from coaching.coaches.models import Coach
-from coaching.coaches.schemas import CoachCreate, CoachUpdate
+from coaching.coaches.schemas import CoachCreate, CoachRead, CoachUpdate
 from shared.clock import local_today
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import CoachDeactivated, CoachRegistered, CoachUpdated
 from shared.web.auth import Principal, Role
+from shared.web.pagination import Page, PageParams
 from shared.web.problems import Conflict, Forbidden, NotFound
 
 
@@ -178,3 +179,27 @@ def deactivate_coach(
 def get_coach(*, uow: UnitOfWork, coach_id: uuid.UUID) -> Coach:
     """One coach (roster data is not personal data of claimants: reads are not audited)."""
     return _load(uow, coach_id)
+
+
+def to_read(coach: Coach) -> CoachRead:
+    """The API view of a coach."""
+    return CoachRead.model_validate(coach, from_attributes=True)
+
+
+def list_coaches(
+    *, uow: UnitOfWork, page: PageParams, office_code: str | None, active: bool | None, sort: str
+) -> Page[CoachRead]:
+    """A filtered, sorted page of the roster (every staff role sees it; roster data is not
+    claimant data: not audited)."""
+    rows, total = repository.list_coaches(
+        uow.session,
+        office_code=office_code,
+        active=active,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    # Read inside the unit of work: leaving it rolls back, which expires the loaded rows.
+    return Page[CoachRead](
+        items=[to_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
+    )

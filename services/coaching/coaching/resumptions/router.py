@@ -6,9 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response, status
 
-from coaching.assignment import service as assignment
 from coaching.assignment.config import policy_of
-from coaching.cases import service as cases
 from coaching.resumptions import service
 from coaching.resumptions.schemas import ResumptionBody, ResumptionRead
 from shared.clock import local_today
@@ -21,10 +19,6 @@ from shared.web.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 
 ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.ADMIN)
-
-
-def _read(row: object) -> ResumptionRead:
-    return ResumptionRead.model_validate(row, from_attributes=True)
 
 
 @router.post(
@@ -44,22 +38,17 @@ def report_work_resumption(
     case with result `work_resumed` on the start date (`case.closed`, reported by the
     claimant or the coach); `partial` is recorded and the case stays open. 409 on a closed
     case; 422 naming `start_date` before the first WW day or too far ahead."""
-    today = local_today()
     with container.uow() as uow:
-        case = cases.case_for(
-            uow=uow, claim_id=claim_id, principal=principal, allow_claimant=True, audit=False
+        read = service.report_work_resumption(
+            uow=uow,
+            claim_id=claim_id,
+            body=body,
+            principal=principal,
+            policy=policy_of(container),
+            today=local_today(),
         )
-        by = "claimant" if cases.claimant_owns(principal, case) else "coach"
-        row = service.report(
-            uow=uow, case=case, body=body, reported_by=by, actor=principal.as_actor(), today=today
-        )
-        if row.closed_case and case.office_code is not None and case.coach_id is not None:
-            assignment.retry_unassigned(
-                uow, office_code=case.office_code, policy=policy_of(container), today=today
-            )
-        uow.commit()
-        response.headers["Location"] = f"/v1/cases/{claim_id}/work-resumptions"
-        return _read(row)
+    response.headers["Location"] = f"/v1/cases/{claim_id}/work-resumptions"
+    return read
 
 
 @router.get(
@@ -75,14 +64,6 @@ def list_work_resumptions(
 ) -> Page[ResumptionRead]:
     """Newest first; the claimant their own, staff the cases they may see (audited)."""
     with container.uow() as uow:
-        case = cases.case_for(
-            uow=uow,
-            claim_id=claim_id,
-            principal=principal,
-            allow_claimant=True,
-            action="work_resumption.list",
+        return service.list_work_resumptions(
+            uow=uow, claim_id=claim_id, principal=principal, page=page
         )
-        rows, total = service.list_for_case(uow, case, limit=page.limit, offset=page.offset)
-        items = [_read(r) for r in rows]
-        uow.commit()
-    return Page[ResumptionRead](items=items, total=total, limit=page.limit, offset=page.offset)

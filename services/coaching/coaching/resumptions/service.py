@@ -10,14 +10,17 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
+from coaching.assignment.rules import AssignmentPolicy
 from coaching.cases import service as cases
 from coaching.cases.models import Case
 from coaching.cases.schemas import ClosureResult
 from coaching.resumptions.models import WorkResumption
-from coaching.resumptions.schemas import ResumptionBody
+from coaching.resumptions.schemas import ResumptionBody, ResumptionRead
 from shared.db.audit import Actor
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
+from shared.web.auth import Principal
+from shared.web.pagination import Page, PageParams
 from shared.web.problems import InvalidField
 
 
@@ -80,6 +83,55 @@ def report(
             today=today,
         )
     return row
+
+
+def report_work_resumption(
+    *,
+    uow: UnitOfWork,
+    claim_id: uuid.UUID,
+    body: ResumptionBody,
+    principal: Principal,
+    policy: AssignmentPolicy,
+    today: dt.date,
+) -> ResumptionRead:
+    """A report for the case of a claim: the claimant their own case (reported by the
+    claimant), staff a case they may act on (reported by the coach), others 404. A full
+    resumption closes the case, and the office's unassigned queue is tried again (a place
+    freed up). Commits."""
+    case = cases.case_for(
+        uow=uow, claim_id=claim_id, principal=principal, allow_claimant=True, audit=False
+    )
+    by = "claimant" if cases.claimant_owns(principal, case) else "coach"
+    row = report(
+        uow=uow, case=case, body=body, reported_by=by, actor=principal.as_actor(), today=today
+    )
+    if row.closed_case:
+        cases.retry_queue_after_close(uow, case, policy=policy, today=today)
+    uow.commit()
+    return to_read(row)
+
+
+def list_work_resumptions(
+    *, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal, page: PageParams
+) -> Page[ResumptionRead]:
+    """A case's reports, newest first: the claimant their own, staff the cases they may
+    see (audited as `work_resumption.list`; commits the audit row)."""
+    case = cases.case_for(
+        uow=uow,
+        claim_id=claim_id,
+        principal=principal,
+        allow_claimant=True,
+        action="work_resumption.list",
+    )
+    rows, total = list_for_case(uow, case, limit=page.limit, offset=page.offset)
+    items = [to_read(r) for r in rows]
+    uow.commit()
+    return Page[ResumptionRead](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def to_read(row: WorkResumption) -> ResumptionRead:
+    """The API view of a report."""
+    return ResumptionRead.model_validate(row, from_attributes=True)
 
 
 def list_for_case(

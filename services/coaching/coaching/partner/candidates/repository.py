@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Text, and_, exists, func, select, true, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,36 +13,10 @@ from sqlalchemy.orm import Session
 
 from coaching.cases.models import Case
 from coaching.partner.candidates.models import PartnerProfile, PartnerProfileView
+from coaching.partner.candidates.schemas import CandidateFilters
 
 # pg_advisory_xact_lock(namespace, hashtext(client_id)): one client's views, serialised.
 _VIEWS_LOCK_NAMESPACE = 7_004
-
-
-@dataclass(frozen=True)
-class CandidateFilters:
-    """Validated search filters (skills normalised to lower case)."""
-
-    sector: str | None = None
-    region: str | None = None
-    skills: tuple[str, ...] = ()
-    skills_match: str = "any"
-    min_hours: int | None = None
-    max_hours: int | None = None
-    available_before: dt.date | None = None
-
-    def as_log(self) -> dict[str, Any]:
-        """The filters for the search log (JSON)."""
-        return {
-            "sector": self.sector,
-            "region": self.region,
-            "skills": list(self.skills),
-            "skills_match": self.skills_match,
-            "min_hours": self.min_hours,
-            "max_hours": self.max_hours,
-            "available_before": None
-            if self.available_before is None
-            else self.available_before.isoformat(),
-        }
 
 
 def _dialect(session: Session) -> str:

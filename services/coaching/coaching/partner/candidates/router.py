@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from coaching.partner.access import partner_access
 from coaching.partner.candidates import service
-from coaching.partner.candidates.repository import CandidateFilters
 from coaching.partner.candidates.schemas import (
+    CandidateFilters,
     CandidatePage,
     CandidateRead,
     PartnerProfileRead,

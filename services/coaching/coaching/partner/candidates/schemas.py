@@ -8,13 +8,42 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coaching.text import NoBsn
 from shared.reference.sectors import SectorCode
 from shared.web.validation import RequestModel
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    """Validated search filters (skills normalised to lower case)."""
+
+    sector: str | None = None
+    region: str | None = None
+    skills: tuple[str, ...] = ()
+    skills_match: str = "any"
+    min_hours: int | None = None
+    max_hours: int | None = None
+    available_before: dt.date | None = None
+
+    def as_log(self) -> dict[str, Any]:
+        """The filters for the search log (JSON)."""
+        return {
+            "sector": self.sector,
+            "region": self.region,
+            "skills": list(self.skills),
+            "skills_match": self.skills_match,
+            "min_hours": self.min_hours,
+            "max_hours": self.max_hours,
+            "available_before": None
+            if self.available_before is None
+            else self.available_before.isoformat(),
+        }
+
 
 Visibility = Literal["none", "anonymous", "named"]
 Skill = Annotated[

@@ -25,8 +25,8 @@ from coaching.partner.candidates.models import (
     PartnerProfile,
     PartnerSearchLog,
 )
-from coaching.partner.candidates.repository import CandidateFilters
 from coaching.partner.candidates.schemas import (
+    CandidateFilters,
     CandidateRead,
     PartnerProfileRead,
     PartnerProfileUpdate,

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from coaching.partner.access import partner_now, partner_signing_key
-from coaching.partner.clients import repository, service
+from coaching.partner.clients import service
 from coaching.partner.clients.models import PartnerClient
 from coaching.partner.clients.schemas import (
     OAuthError,
@@ -60,12 +60,8 @@ def _defaults(container: ServiceContainer) -> service.Defaults:
     )
 
 
-def _read(client: PartnerClient) -> PartnerClientRead:
-    return PartnerClientRead.model_validate(client, from_attributes=True)
-
-
 def _with_secret(client: PartnerClient, secret: str) -> PartnerClientWithSecret:
-    return PartnerClientWithSecret(**_read(client).model_dump(), client_secret=secret)
+    return PartnerClientWithSecret(**service.to_read(client).model_dump(), client_secret=secret)
 
 
 @admin_router.post(
@@ -103,12 +99,7 @@ def list_clients(
 ) -> Page[PartnerClientRead]:
     """Clients by name, optionally only active or suspended ones."""
     with container.uow() as uow:
-        rows, total = repository.list_clients(
-            uow.session, status=status_, limit=page.limit, offset=page.offset
-        )
-        return Page[PartnerClientRead](
-            items=[_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
-        )
+        return service.list_clients(uow=uow, page=page, status=status_)
 
 
 @admin_router.get("/{client_id}", response_model=PartnerClientRead, summary="Get a partner client")
@@ -119,7 +110,7 @@ def get_client(
 ) -> PartnerClientRead:
     """One client (without its secret)."""
     with container.uow() as uow:
-        return _read(service.get_client(uow=uow, client_id=client_id))
+        return service.to_read(service.get_client(uow=uow, client_id=client_id))
 
 
 @admin_router.patch(
@@ -133,7 +124,7 @@ def update_client(
 ) -> PartnerClientRead:
     """Name, scopes and limits; a removed scope stops working on the next request."""
     with container.uow() as uow:
-        return _read(
+        return service.to_read(
             service.update_client(
                 uow=uow,
                 client_id=client_id,
@@ -187,7 +178,7 @@ def suspend_client(
 ) -> PartnerClientRead:
     """Refuse the client's next request and every token request until resumed."""
     with container.uow() as uow:
-        return _read(
+        return service.to_read(
             service.suspend_client(
                 uow=uow,
                 client_id=client_id,
@@ -211,7 +202,7 @@ def resume_client(
 ) -> PartnerClientRead:
     """Lift a suspension."""
     with container.uow() as uow:
-        return _read(
+        return service.to_read(
             service.resume_client(
                 uow=uow, client_id=client_id, principal=principal, now=partner_now(container)
             )

@@ -12,11 +12,16 @@ from sqlalchemy.orm import Session
 
 from coaching.partner.clients import repository, secrets
 from coaching.partner.clients.models import ACTIVE, SUSPENDED, UNKNOWN_CLIENT, PartnerClient
-from coaching.partner.clients.schemas import PartnerClientCreate, PartnerClientUpdate
+from coaching.partner.clients.schemas import (
+    PartnerClientCreate,
+    PartnerClientRead,
+    PartnerClientUpdate,
+)
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.logging import get_logger
 from shared.web.auth import Principal, mint_token
+from shared.web.pagination import Page, PageParams
 from shared.web.problems import Conflict, NotFound
 
 log = get_logger(__name__)
@@ -112,6 +117,23 @@ def create_client(
 def get_client(*, uow: UnitOfWork, client_id: str) -> PartnerClient:
     """One client."""
     return _load(uow, client_id)
+
+
+def to_read(client: PartnerClient) -> PartnerClientRead:
+    """The admin's view of a client (never its secret)."""
+    return PartnerClientRead.model_validate(client, from_attributes=True)
+
+
+def list_clients(
+    *, uow: UnitOfWork, page: PageParams, status: str | None
+) -> Page[PartnerClientRead]:
+    """A page of clients by name, optionally only active or suspended ones."""
+    rows, total = repository.list_clients(
+        uow.session, status=status, limit=page.limit, offset=page.offset
+    )
+    return Page[PartnerClientRead](
+        items=[to_read(c) for c in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 def update_client(

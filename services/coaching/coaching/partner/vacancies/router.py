@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 
 from coaching.partner import idempotency
 from coaching.partner.access import partner_access, partner_now
-from coaching.partner.vacancies import repository, service
-from coaching.partner.vacancies.models import PartnerVacancy
+from coaching.partner.vacancies import service
 from coaching.partner.vacancies.schemas import (
     Sector,
     Skill,
@@ -96,22 +95,9 @@ def list_own(
     container: ServiceContainer = Depends(get_container),
 ) -> Page[VacancyRead]:
     """The client's own vacancies, newest first."""
-    assert principal.client_id is not None
     with container.uow() as uow:
-        rows, total = repository.list_own(
-            uow.session,
-            client_id=principal.client_id,
-            status=status,
-            sector=sector,
-            region=region,
-            limit=page.limit,
-            offset=page.offset,
-        )
-        return Page[VacancyRead](
-            items=[service.read(v) for v in rows],
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
+        return service.list_own(
+            uow=uow, principal=principal, page=page, status=status, sector=sector, region=region
         )
 
 
@@ -178,10 +164,6 @@ def close_vacancy(
         )
 
 
-def _staff_read(vacancy: PartnerVacancy, agency_name: str) -> StaffVacancyRead:
-    return StaffVacancyRead(**service.read(vacancy).model_dump(), agency_name=agency_name)
-
-
 @staff_router.get("", response_model=Page[StaffVacancyRead], summary="Open partner vacancies")
 def list_open(
     response: Response,
@@ -197,18 +179,6 @@ def list_open(
 ) -> Page[StaffVacancyRead]:
     """Open vacancies of active agencies, newest first, for matching a caseload."""
     with container.uow() as uow:
-        rows, total = repository.list_open(
-            uow.session,
-            sector=sector,
-            region=region,
-            skills=list(dict.fromkeys(skills)),
-            min_hours=min_hours,
-            limit=page.limit,
-            offset=page.offset,
-        )
-        return Page[StaffVacancyRead](
-            items=[_staff_read(v, name) for v, name in rows],
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
+        return service.list_open(
+            uow=uow, page=page, sector=sector, region=region, skills=skills, min_hours=min_hours
         )

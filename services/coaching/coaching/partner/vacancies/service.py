@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from coaching.partner import idempotency
 from coaching.partner.vacancies import repository
 from coaching.partner.vacancies.models import CLOSED, OPEN, PartnerVacancy
-from coaching.partner.vacancies.schemas import VacancyCreate, VacancyRead, VacancyUpdate
+from coaching.partner.vacancies.schemas import (
+    StaffVacancyRead,
+    VacancyCreate,
+    VacancyRead,
+    VacancyUpdate,
+)
 from shared.db.uow import UnitOfWork
 from shared.events.coaching import VacancyClosed, VacancyPublished
 from shared.reference import InvalidPostcodeError, load_offices
 from shared.web.auth import Principal
+from shared.web.pagination import Page, PageParams
 from shared.web.problems import Conflict, InvalidField, NotFound
 
 
@@ -50,6 +57,58 @@ def read(vacancy: PartnerVacancy) -> VacancyRead:
 def _client_id(principal: Principal) -> str:
     assert principal.client_id is not None
     return principal.client_id
+
+
+def list_own(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    page: PageParams,
+    status: str | None,
+    sector: str | None,
+    region: str | None,
+) -> Page[VacancyRead]:
+    """A page of the calling client's own vacancies, newest first."""
+    rows, total = repository.list_own(
+        uow.session,
+        client_id=_client_id(principal),
+        status=status,
+        sector=sector,
+        region=region,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page[VacancyRead](
+        items=[read(v) for v in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+def list_open(
+    *,
+    uow: UnitOfWork,
+    page: PageParams,
+    sector: str | None,
+    region: str | None,
+    skills: Sequence[str],
+    min_hours: float | None,
+) -> Page[StaffVacancyRead]:
+    """A page of open vacancies of active agencies, newest first, with the agency's name
+    (for staff matching a caseload). `skills`: vacancies asking any of them."""
+    rows, total = repository.list_open(
+        uow.session,
+        sector=sector,
+        region=region,
+        skills=list(dict.fromkeys(skills)),
+        min_hours=min_hours,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page[StaffVacancyRead](
+        items=[StaffVacancyRead(**read(v).model_dump(), agency_name=name) for v, name in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 def create_vacancy(
