@@ -50,20 +50,8 @@ SETTINGS: dict[str, type[Any]] = {
 }
 
 
-def _import_first(*modules: str) -> Any:
-    """The first of `modules` that exists; a module that exists but fails to import fails."""
-    for module in modules:
-        try:
-            return importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            parts = module.split(".")
-            if exc.name not in {".".join(parts[: i + 1]) for i in range(len(parts))}:
-                raise
-    pytest.fail(f"none of {modules} exists")
-
-
 def _registry_names() -> tuple[str, ...]:
-    return tuple(_import_first("ww.registry", "shared.services").SERVICE_NAMES)
+    return tuple(importlib.import_module("ww.registry").SERVICE_NAMES)
 
 
 @cache
@@ -71,7 +59,7 @@ def _cli() -> Any:
     """The `ww` command tree as a click command (typer vendors its own click)."""
     import typer
 
-    return typer.main.get_command(_import_first("ww.cli", "shared.cli").app)
+    return typer.main.get_command(importlib.import_module("ww.cli").app)
 
 
 def _subcommands(group: Any, parent: Any = None) -> dict[str, Any]:

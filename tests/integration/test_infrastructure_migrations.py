@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from shared.db.migrate import alembic_config
-from shared.services import SERVICE_NAMES, load_spec
 from tests.support.pg import base_url
+from ww.registry import SERVICE_NAMES, load_spec
 
 TABLES = {"audit_log", "outbox", "processed_events"}
 NAMES = TABLES | {
