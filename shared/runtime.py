@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter
 from sqlalchemy import Engine, text
@@ -37,21 +37,25 @@ from shared.web.metrics import ServiceMetrics
 
 log = get_logger(__name__)
 
+# The settings class of one service: the spec and container are generic over it, so a service
+# reads its own settings fields without narrowing (issue 16).
+S = TypeVar("S", bound=ServiceSettings)
+
 
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(Generic[S]):
     """What distinguishes one service from another."""
 
     name: str
-    settings_cls: type[ServiceSettings]
+    settings_cls: type[S]
     tables: MessagingTables
     routers: list[APIRouter]
-    handlers: dict[str, Handler] | Callable[[ServiceSettings], dict[str, Handler]]
+    handlers: dict[str, Handler] | Callable[[S], dict[str, Handler]]
     consumes_from: list[str]
     migrations_dir: Path
     title: str
     description: str
-    extra_init: Callable[[ServiceContainer], None] | None = None
+    extra_init: Callable[[ServiceContainer[S]], None] | None = None
     # Need to know (ADR 0022): how this service knows a coach token's subject (None: it has
     # no coaches), and the route templates that return or change no claimant's personal data
     # (reference data, aggregates, admin jobs), where the staff identity checks do not apply.
@@ -61,14 +65,14 @@ class ServiceSpec:
     # Background loops of a running service (e.g. intake's message sender): each runs in its
     # own thread until the stop event is set. Started by the runners, never by tests that
     # build a container.
-    workers: tuple[Callable[[ServiceContainer, threading.Event], None], ...] = ()
+    workers: tuple[Callable[[ServiceContainer[S], threading.Event], None], ...] = ()
 
 
-class ServiceContainer:
+class ServiceContainer(Generic[S]):
     """Holds the long-lived objects of one service; built once per process."""
 
     def __init__(
-        self, spec: ServiceSpec, settings: ServiceSettings, *, broker: EmbeddedBroker | None = None
+        self, spec: ServiceSpec[S], settings: S, *, broker: EmbeddedBroker | None = None
     ) -> None:
         self.spec = spec
         self.settings = settings
