@@ -16,8 +16,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db.types import UTCDateTime, utcnow
 from shared.db.uow import UnitOfWork
+from shared.events.coaching import CoachDeactivated, CoachRegistered, CoachUpdated
 from shared.events.envelope import Event
-from shared.messaging.consumer import Handler
+from shared.messaging.handlers import HandlerRegistry
 from shared.web.access import CoachDirectory, CoachStatus
 
 
@@ -30,10 +31,10 @@ class CoachReplicaMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def replica_handlers(model: type[Any]) -> dict[str, Handler]:
+def replica_handlers(model: type[Any]) -> HandlerRegistry:
     """Handlers keeping `model` (a CoachReplicaMixin table) current from the coach.* events."""
 
-    def upserted(event: Event[Any], uow: UnitOfWork) -> None:
+    def upserted(event: Event[CoachRegistered] | Event[CoachUpdated], uow: UnitOfWork) -> None:
         """coach.registered / coach.updated: the coach and their office (active unchanged:
         a registration arriving after the deactivation must not bring the coach back)."""
         row = uow.session.get(model, event.data.coach_id)
@@ -43,7 +44,7 @@ def replica_handlers(model: type[Any]) -> dict[str, Handler]:
         row.office_code = event.data.office_code
         row.updated_at = utcnow()
 
-    def deactivated(event: Event[Any], uow: UnitOfWork) -> None:
+    def deactivated(event: Event[CoachDeactivated], uow: UnitOfWork) -> None:
         """coach.deactivated: the coach loses access (also when it overtook the registration)."""
         row = uow.session.get(model, event.data.coach_id)
         if row is None:
@@ -52,11 +53,11 @@ def replica_handlers(model: type[Any]) -> dict[str, Handler]:
         row.active = False
         row.updated_at = utcnow()
 
-    return {
-        "coach.registered": upserted,
-        "coach.updated": upserted,
-        "coach.deactivated": deactivated,
-    }
+    registry = HandlerRegistry()
+    registry.on(CoachRegistered, upserted)
+    registry.on(CoachUpdated, upserted)
+    registry.on(CoachDeactivated, deactivated)
+    return registry
 
 
 def replica_directory(model: type[Any]) -> CoachDirectory:

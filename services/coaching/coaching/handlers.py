@@ -1,7 +1,8 @@
-"""Event handlers of the coaching service."""
+"""Event handlers of the coaching service, by payload class."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from coaching.assignment import service as assignment
@@ -17,7 +18,14 @@ from coaching.settings import CoachingSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Event
-from shared.events.intake import IntakeNoShow
+from shared.events.intake import (
+    ClaimRegistered,
+    ClaimUpdated,
+    ClaimWithdrawn,
+    IntakeCompleted,
+    IntakeNoShow,
+    IntakeScheduled,
+)
 from shared.events.starters import (
     StartersResearchPeriodStarted,
     StartersRevived,
@@ -25,14 +33,16 @@ from shared.events.starters import (
     StartersStartPeriodGranted,
     StartersStopped,
 )
+from shared.events.triage import TriageOverridden, TriageScored
 from shared.messaging.consumer import Handler
-from shared.settings import ServiceSettings
+from shared.messaging.handlers import HandlerRegistry
+
+STARTERS = Actor(subject="starters", kind="application", roles=())
 
 
-def make_handlers(
-    policy: AssignmentPolicy, no_show_policy: NoShowPolicy = DEFAULT_NO_SHOW_POLICY
-) -> dict[str, Handler]:
-    """Handlers bound to the assignment and no-show policies of the service's settings.
+@dataclass(frozen=True)
+class CoachingHandlers:
+    """The handlers, bound to the assignment and no-show policies of the service's settings.
 
     After each event that can make a case due for assignment (registration, segment,
     intake coach, a repeated no-show), the no-show rule is applied (a digital case with a
@@ -41,71 +51,50 @@ def make_handlers(
     redelivery decides alike).
     """
 
-    def _then_assign(event: Event[Any], uow: UnitOfWork, case: Case) -> None:
-        noshows.enforce_segment_rule(uow=uow, case=case)
-        assignment.maybe_assign(uow=uow, case=case, policy=policy, today=event.time.date())
+    policy: AssignmentPolicy
+    no_show_policy: NoShowPolicy = DEFAULT_NO_SHOW_POLICY
 
-    def handle_intake_no_show(event: Event[Any], uow: UnitOfWork) -> None:
+    def _then_assign(self, event: Event[Any], uow: UnitOfWork, case: Case) -> None:
+        noshows.enforce_segment_rule(uow=uow, case=case)
+        assignment.maybe_assign(uow=uow, case=case, policy=self.policy, today=event.time.date())
+
+    def intake_no_show(self, event: Event[IntakeNoShow], uow: UnitOfWork) -> None:
         """intake.no_show: the count and flag on the case; a repeated no-show gets the
         coach a task and moves a digital case to personal service (which then gets a
         coach, or goes to the team lead's queue)."""
-        no_show = event.data
-        assert isinstance(no_show, IntakeNoShow)
+        no_show, policy = event.data, self.no_show_policy
         case = noshows.record_no_show(
-            uow=uow, no_show=no_show, recorded_at=event.time, policy=no_show_policy
+            uow=uow, no_show=no_show, recorded_at=event.time, policy=policy
         )
-        _then_assign(event, uow, case)
+        self._then_assign(event, uow, case)
         noshows.give_task(
-            uow=uow, case=case, no_show=no_show, recorded_at=event.time, policy=no_show_policy
+            uow=uow, case=case, no_show=no_show, recorded_at=event.time, policy=policy
         )
 
-    def handle_claim_registered(event: Event[Any], uow: UnitOfWork) -> None:
+    def claim_registered(self, event: Event[ClaimRegistered], uow: UnitOfWork) -> None:
         """Open a case for every new claim."""
-        _then_assign(event, uow, cases.open_case(uow=uow, claim=event.data))
+        self._then_assign(event, uow, cases.open_case(uow=uow, claim=event.data))
 
-    def handle_triage_scored(event: Event[Any], uow: UnitOfWork) -> None:
+    def triage_scored(self, event: Event[TriageScored], uow: UnitOfWork) -> None:
         """Keep the case's score and segment current."""
-        _then_assign(event, uow, cases.apply_score(uow=uow, scored=event.data))
+        self._then_assign(event, uow, cases.apply_score(uow=uow, scored=event.data))
 
-    def handle_triage_overridden(event: Event[Any], uow: UnitOfWork) -> None:
+    def triage_overridden(self, event: Event[TriageOverridden], uow: UnitOfWork) -> None:
         """A person overrode the segment: the case follows the human decision."""
-        _then_assign(event, uow, cases.apply_override(uow=uow, overridden=event.data))
+        self._then_assign(event, uow, cases.apply_override(uow=uow, overridden=event.data))
 
-    def handle_intake_coach(event: Event[Any], uow: UnitOfWork) -> None:
+    def intake_coach(
+        self, event: Event[IntakeCompleted] | Event[IntakeScheduled], uow: UnitOfWork
+    ) -> None:
         """intake.completed / intake.scheduled: the intake's coach, for continuity."""
-        _then_assign(event, uow, cases.record_intake_coach(uow=uow, intake=event.data))
+        self._then_assign(event, uow, cases.record_intake_coach(uow=uow, intake=event.data))
 
-    def handle_starters_period(event: Event[Any], uow: UnitOfWork) -> None:
-        """starters.research_period_started / start_period_granted: no job-search
-        obligation from starts_on to ends_on (an exemption of the claim)."""
-        assert isinstance(event.data, StartersResearchPeriodStarted | StartersStartPeriodGranted)
-        obligations.record_exemption(uow=uow, started=event.data)
-
-    def handle_starters_stopped(event: Event[Any], uow: UnitOfWork) -> None:
-        """starters.stopped: the application's exemptions end on stopped_on at the latest."""
-        assert isinstance(event.data, StartersStopped)
-        obligations.stop_exemptions(uow=uow, stopped=event.data)
-
-    def handle_starters_scheme_ended(event: Event[Any], uow: UnitOfWork) -> None:
-        """starters.scheme_ended: refused or withdrawn ends the exemptions on `ended_on`
-        (stopped is `starters.stopped`; continued: the start period ran its course)."""
-        ended = event.data
-        assert isinstance(ended, StartersSchemeEnded)
-        if ended.outcome in ("refused", "withdrawn"):
-            obligations.end_exemptions(
-                uow=uow,
-                claim_id=ended.claim_id,
-                application_id=ended.application_id,
-                last_day=ended.ended_on,
-            )
-
-    def handle_starters_revived(event: Event[Any], uow: UnitOfWork) -> None:
+    def starters_revived(self, event: Event[StartersRevived], uow: UnitOfWork) -> None:
         """starters.revived: WW runs again, so a closed case is reopened (audited as the
         starters service), gets a coach again if its own is inactive or at their maximum
         (`cases.reopen_case`), and the job-search obligation applies again from the
         revival day."""
         revived = event.data
-        assert isinstance(revived, StartersRevived)
         case = cases_repository.by_claim(uow.session, revived.claim_id)
         if case is None:
             return
@@ -113,13 +102,12 @@ def make_handlers(
         if case.status != "closed":
             return
         closed_on, closed_at = case.closed_on, case.closed_at
-        actor = Actor(subject="starters", kind="application", roles=())
         cases.reopen_case(
             uow=uow,
             case=case,
             reason="WW revived (starters scheme)",
-            actor=actor,
-            policy=policy,
+            actor=STARTERS,
+            policy=self.policy,
             today=event.time.date(),
         )
         obligations.resume_after_reopen(
@@ -131,26 +119,58 @@ def make_handlers(
             by="starters",
         )
 
-    return {
-        "starters.scheme_ended": handle_starters_scheme_ended,
-        "starters.revived": handle_starters_revived,
-        "claim.registered": handle_claim_registered,
-        "claim.withdrawn": handle_claim_withdrawn,
-        "claim.updated": handle_claim_updated,
-        "triage.scored": handle_triage_scored,
-        "triage.overridden": handle_triage_overridden,
-        "intake.completed": handle_intake_coach,
-        "intake.scheduled": handle_intake_coach,
-        "intake.no_show": handle_intake_no_show,
-        "starters.research_period_started": handle_starters_period,
-        "starters.start_period_granted": handle_starters_period,
-        "starters.stopped": handle_starters_stopped,
-    }
+
+def handle_starters_period(
+    event: Event[StartersResearchPeriodStarted] | Event[StartersStartPeriodGranted],
+    uow: UnitOfWork,
+) -> None:
+    """starters.research_period_started / start_period_granted: no job-search
+    obligation from starts_on to ends_on (an exemption of the claim)."""
+    obligations.record_exemption(uow=uow, started=event.data)
 
 
-def handlers_for(settings: ServiceSettings) -> dict[str, Handler]:
+def handle_starters_stopped(event: Event[StartersStopped], uow: UnitOfWork) -> None:
+    """starters.stopped: the application's exemptions end on stopped_on at the latest."""
+    obligations.stop_exemptions(uow=uow, stopped=event.data)
+
+
+def handle_starters_scheme_ended(event: Event[StartersSchemeEnded], uow: UnitOfWork) -> None:
+    """starters.scheme_ended: refused or withdrawn ends the exemptions on `ended_on`
+    (stopped is `starters.stopped`; continued: the start period ran its course)."""
+    ended = event.data
+    if ended.outcome in ("refused", "withdrawn"):
+        obligations.end_exemptions(
+            uow=uow,
+            claim_id=ended.claim_id,
+            application_id=ended.application_id,
+            last_day=ended.ended_on,
+        )
+
+
+def make_handlers(
+    policy: AssignmentPolicy, no_show_policy: NoShowPolicy = DEFAULT_NO_SHOW_POLICY
+) -> dict[str, Handler]:
+    """Handlers bound to the assignment and no-show policies of the service's settings."""
+    bound = CoachingHandlers(policy, no_show_policy)
+    registry = HandlerRegistry()
+    registry.on(StartersSchemeEnded, handle_starters_scheme_ended)
+    registry.on(StartersRevived, bound.starters_revived)
+    registry.on(ClaimRegistered, bound.claim_registered)
+    registry.on(ClaimWithdrawn, handle_claim_withdrawn)
+    registry.on(ClaimUpdated, handle_claim_updated)
+    registry.on(TriageScored, bound.triage_scored)
+    registry.on(TriageOverridden, bound.triage_overridden)
+    registry.on(IntakeCompleted, bound.intake_coach)
+    registry.on(IntakeScheduled, bound.intake_coach)
+    registry.on(IntakeNoShow, bound.intake_no_show)
+    registry.on(StartersResearchPeriodStarted, handle_starters_period)
+    registry.on(StartersStartPeriodGranted, handle_starters_period)
+    registry.on(StartersStopped, handle_starters_stopped)
+    return registry.build()
+
+
+def handlers_for(settings: CoachingSettings) -> dict[str, Handler]:
     """The handlers for these settings (the ServiceSpec's factory)."""
-    assert isinstance(settings, CoachingSettings)
     return make_handlers(settings.assignment_policy(), settings.no_show_policy())
 
 

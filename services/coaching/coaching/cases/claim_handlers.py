@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from coaching.cases import repository
 from coaching.cases import service as cases
 from coaching.cases.schemas import ClosureResult
@@ -15,14 +13,13 @@ from shared.events.intake import ClaimUpdated, ClaimWithdrawn
 INTAKE = Actor(subject="intake", kind="application", roles=())
 
 
-def handle_claim_withdrawn(event: Event[Any], uow: UnitOfWork) -> None:
+def handle_claim_withdrawn(event: Event[ClaimWithdrawn], uow: UnitOfWork) -> None:
     """claim.withdrawn: close the open case (result `other`, reported by the claimant).
 
     The `case.closed` this publishes finds the claim already withdrawn in intake, which
     leaves it as it is: no loop.
     """
     withdrawn = event.data
-    assert isinstance(withdrawn, ClaimWithdrawn)
     case = repository.by_claim(uow.session, withdrawn.claim_id)
     if case is None or case.status != "open":
         return
@@ -40,10 +37,9 @@ def handle_claim_withdrawn(event: Event[Any], uow: UnitOfWork) -> None:
     )
 
 
-def handle_claim_updated(event: Event[Any], uow: UnitOfWork) -> None:
+def handle_claim_updated(event: Event[ClaimUpdated], uow: UnitOfWork) -> None:
     """claim.updated: a move to another office's area moves the case's office too."""
     updated = event.data
-    assert isinstance(updated, ClaimUpdated)
     if updated.office_code is None:
         return
     case = repository.by_claim(uow.session, updated.claim_id)

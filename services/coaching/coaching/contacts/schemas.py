@@ -17,7 +17,10 @@ ContactStatus = Literal["planned", "held", "no_show", "cancelled"]
 
 
 def _to_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 at an offset: a 422 naming the field, not a 500
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
