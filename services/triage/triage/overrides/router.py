@@ -11,11 +11,11 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
+from triage.access import CLAIM_READ_ROLES
 from triage.claims.models import TriageClaim
 from triage.overrides import service
 from triage.overrides.models import Override
 from triage.overrides.schemas import OverrideCreate, OverrideRead
-from triage.scores.router import READ_ROLES
 
 router = APIRouter(prefix="/v1/claims", tags=["overrides"], responses=PROBLEM_RESPONSES)
 
@@ -69,7 +69,7 @@ def post_override(
 )
 def get_overrides(
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> list[OverrideRead]:
     """Every override, newest first; `in_force` marks the one deciding the segment now."""

@@ -11,6 +11,7 @@ from shared.runtime import ServiceContainer
 from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES, InvalidField, conflict_doc
+from triage.access import CLAIM_READ_ROLES
 from triage.questionnaires import rules, service
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.questionnaires.schemas import (
@@ -28,9 +29,6 @@ router = APIRouter(tags=["questionnaire"], responses=PROBLEM_RESPONSES)
 
 # Row-level: a claimant for their own claim, a coach for their caseload, analysts for any.
 SUBMIT_ROLES = (Role.CLAIMANT, Role.COACH, Role.TRIAGE_ANALYST)
-# Row-level as the scores: a claimant their own claim, a coach their caseload, a team lead
-# their office, triage analysts and admins every claim.
-READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 ANY_ROLE = tuple(Role)
 
 
@@ -95,7 +93,7 @@ def get_questionnaire(
 )
 def get_claim_questionnaire(
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> QuestionnaireResponseRead:
     """The newest answer set (submitted, or carried by intake's registration or intake

@@ -9,16 +9,13 @@ from fastapi import APIRouter, Depends, Query
 
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
-from shared.web.auth import Principal, Role, requires
+from shared.web.auth import Principal, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from triage.access import CLAIM_READ_ROLES
 from triage.scores import explain, service
 from triage.scores.schemas import ExplanationRead, ScoreRead
 
 router = APIRouter(prefix="/v1/claims", tags=["scores"], responses=PROBLEM_RESPONSES)
-
-# Row-level (triage.claims.service): a claimant their own claim, a coach their caseload,
-# a team lead their office, triage analysts and admins every claim.
-READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 
 
 @router.get(
@@ -26,7 +23,7 @@ READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Ro
 )
 def get_scores(
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> list[ScoreRead]:
     """All scorings of a claim, newest first, each with its factor contributions."""
@@ -43,7 +40,7 @@ def get_scores(
 def get_explanation(
     claim_id: uuid.UUID,
     lang: Literal["nl", "en"] = Query("nl", description="Language of labels and texts"),
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
     container: ServiceContainer = Depends(get_container),
 ) -> ExplanationRead:
     """Every factor's contribution (they add up to the logit), the top three hindering

@@ -28,7 +28,6 @@ from triage.claims import service as claims
 from triage.claims.models import TriageClaim
 from triage.overrides.models import Override
 from triage.overrides.rules import survives
-from triage.questionnaires import repository as questionnaires
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.registry import service as registry
 from triage.scores import provisional, repository
@@ -225,7 +224,7 @@ def score_claim(
     now: dt.datetime,
 ) -> Score:
     """Score a registered claim with what is known now (no commit: the caller commits)."""
-    questionnaire = questionnaires.latest(uow.session, claim.claim_id)
+    questionnaire = repository.answers_in_force(uow.session, claim.claim_id)
     # Without a complete answer set the model does not matter (provisional rule).
     wants_model = questionnaire is not None and questionnaire.complete
     computed = compute(

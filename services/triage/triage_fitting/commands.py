@@ -18,7 +18,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from triage.fitting.data import Progress
+    from triage_fitting.data import Progress
 
 
 def register(app: typer.Typer) -> None:
@@ -83,7 +83,7 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
 
 def _describe(csv_path: Path, sha: str) -> str:
     """The data description for a model card: the synth settings when the CSV is synthetic."""
-    from triage.fitting.synth import read_meta
+    from triage_fitting.synth import read_meta
 
     meta = read_meta(csv_path)
     if meta is not None:
@@ -110,8 +110,8 @@ def synth(
     ] = "model",
 ) -> None:
     """Generate synthetic claimants with outcomes drawn from a known model."""
-    from triage.fitting import synth as synthetic
-    from triage.fitting.data import DataError, resolve_model
+    from triage_fitting import synth as synthetic
+    from triage_fitting.data import DataError, resolve_model
 
     console, err = _consoles()
     if scenario not in synthetic.SCENARIOS:
@@ -165,10 +165,10 @@ def fit(
     """
     from pydantic import ValidationError
 
-    from triage.fitting import fit as fitting
-    from triage.fitting import render
-    from triage.fitting.data import DataError, read_csv, resolve_model, sha256
     from triage.scoring import model as m
+    from triage_fitting import fit as fitting
+    from triage_fitting import render
+    from triage_fitting.data import DataError, read_csv, resolve_model, sha256
 
     console, err = _consoles()
     try:
@@ -237,9 +237,9 @@ def report(
     ] = 100,
 ) -> None:
     """Evaluate an existing model on outcome data (no fitting): metrics, calibration, fairness."""
-    from triage.fitting import render
-    from triage.fitting.data import DataError, read_csv, resolve_model, sha256
-    from triage.fitting.evaluate import model_report
+    from triage_fitting import render
+    from triage_fitting.data import DataError, read_csv, resolve_model, sha256
+    from triage_fitting.evaluate import model_report
 
     console, err = _consoles()
     if not outcomes.is_file():

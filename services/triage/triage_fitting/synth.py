@@ -32,7 +32,9 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.reference import load_offices
-from triage.fitting.data import (
+from triage.scoring import model as m
+from triage.scoring.questionnaire import OCCUPATION_LEVELS
+from triage_fitting.data import (
     AGE,
     OFFICE,
     OUTCOME,
@@ -43,9 +45,7 @@ from triage.fitting.data import (
     sha256,
     write_csv,
 )
-from triage.fitting.groups import region_of
-from triage.scoring import model as m
-from triage.scoring.questionnaire import OCCUPATION_LEVELS
+from triage_fitting.groups import region_of
 
 Array = npt.NDArray[np.float64]
 MIN_AGE, MAX_AGE = 18, 66

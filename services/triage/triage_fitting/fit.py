@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from triage.fitting.data import Outcomes, Progress, design_matrix, no_progress
-from triage.fitting.evaluate import GROUPINGS, evaluate
 from triage.scoring import model as m
+from triage_fitting.data import Outcomes, Progress, design_matrix, no_progress
+from triage_fitting.evaluate import GROUPINGS, evaluate
 
 COEFFICIENT_DECIMALS = 4  # model files carry rounded coefficients; metrics use these
 

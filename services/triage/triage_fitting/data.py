@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.events.common import Segment
-from triage.fitting.groups import UNKNOWN, age_band
 from triage.scoring import model as m
 from triage.scoring.questionnaire import QUESTIONNAIRES, Item, validate
+from triage_fitting.groups import UNKNOWN, age_band
 
 OUTCOME = "found_work_12m"
 AGE = "age"
