@@ -7,11 +7,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, requires
 from shared.web.problems import PROBLEM_RESPONSES
 from triage.access import CLAIM_READ_ROLES
+from triage.deps import Container
 from triage.scores import explain, service
 from triage.scores.schemas import ExplanationRead, ScoreRead
 
@@ -22,9 +21,10 @@ router = APIRouter(prefix="/v1/claims", tags=["scores"], responses=PROBLEM_RESPO
     "/{claim_id}/scores", response_model=list[ScoreRead], summary="Score history of a claim"
 )
 def get_scores(
+    *,
     claim_id: uuid.UUID,
     principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> list[ScoreRead]:
     """All scorings of a claim, newest first, each with its factor contributions."""
     with container.uow() as uow:
@@ -38,10 +38,11 @@ def get_scores(
     summary="The current score explained in plain language",
 )
 def get_explanation(
+    *,
     claim_id: uuid.UUID,
     lang: Literal["nl", "en"] = Query("nl", description="Language of labels and texts"),
     principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> ExplanationRead:
     """Every factor's contribution (they add up to the logit), the top three hindering
     factors, and the segment in force (an override prevails over the score)."""
