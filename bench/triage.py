@@ -99,9 +99,9 @@ class Claimant:
 
 def synthetic(n: int, seed: int) -> list[Claimant]:
     """n claimants from `triage.fitting.synth` (outcome and region dropped)."""
-    from triage.fitting import synth
-    from triage.fitting.data import AGE, OFFICE, OUTCOME, REGION
     from triage.scoring import questionnaire as q
+    from triage_fitting import synth
+    from triage_fitting.data import AGE, OFFICE, OUTCOME, REGION
 
     drop = {AGE, OFFICE, OUTCOME, REGION}
     out: list[Claimant] = []

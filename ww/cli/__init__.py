@@ -12,8 +12,8 @@ import typer
 from coaching.jobs import app as coaching_jobs
 from intake.jobs import app as intake_jobs
 from starters.jobs import app as starters_jobs
-from triage.cli import app as triage_app
 from triage.jobs import app as triage_jobs
+from triage_fitting.cli import app as triage_app
 from ww.cli import dev, processes, simulate
 from ww.cli.mail import app as mail_app
 

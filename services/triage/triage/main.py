@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from shared.messaging.consumer import Handler
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer, ServiceSpec
-from shared.settings import ServiceSettings
 from shared.web.app import build_app
 from triage.batch import models as _batch_models  # noqa: F401  (register tables)
 from triage.claims import models as _claim_models  # noqa: F401
@@ -35,8 +34,7 @@ MIGRATIONS_DIR = (
 )
 
 
-def _handlers(settings: ServiceSettings) -> dict[str, Handler]:
-    assert isinstance(settings, TriageSettings)
+def _handlers(settings: TriageSettings) -> dict[str, Handler]:
     return make_handlers(threshold=settings.segment_threshold)
 
 
@@ -85,7 +83,7 @@ def create_app(
     settings: TriageSettings | None = None,
     *,
     broker: EmbeddedBroker | None = None,
-    container: ServiceContainer | None = None,
+    container: ServiceContainer[TriageSettings] | None = None,
 ) -> FastAPI:
     """Build the triage app."""
     if container is None:

@@ -1,4 +1,4 @@
-"""Model fitting, synthetic outcomes and the fairness report (`triage.fitting`).
+"""Model fitting, synthetic outcomes and the fairness report (`triage_fitting`).
 
 The acceptance test: on 50,000 synthetic claimants drawn from known coefficients (the
 default model), the fitted model's AUC on held-out data is within 0.01 of the true model's,
@@ -32,12 +32,12 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.reference import load_offices
-from triage.fitting import data as fdata
-from triage.fitting import evaluate, render, synth
-from triage.fitting import fit as fitting
-from triage.fitting.groups import PROVINCE_BY_OFFICE, REGIONS, age_band, region_of
 from triage.scoring import model as m
 from triage.scoring import questionnaire as q
+from triage_fitting import data as fdata
+from triage_fitting import evaluate, render, synth
+from triage_fitting import fit as fitting
+from triage_fitting.groups import PROVINCE_BY_OFFICE, REGIONS, age_band, region_of
 
 TRUE_MODEL = m.shipped()[m.DEFAULT_VERSION]
 N_RECOVERY = 50_000
@@ -343,7 +343,7 @@ def test_read_csv_round_trips_and_names_bad_rows(tmp_path: Path) -> None:
 
 
 def test_cli_synth_fit_report(tmp_path: Path) -> None:
-    from triage.cli import app
+    from triage_fitting.cli import app
 
     runner = CliRunner()
     csv_path = tmp_path / "outcomes.csv"
@@ -396,7 +396,7 @@ def test_cli_synth_fit_report(tmp_path: Path) -> None:
 def test_the_command_module_does_not_import_numpy_or_sklearn() -> None:
     code = (
         "import sys, typer\n"
-        "import triage.fitting.commands as c\n"
+        "import triage_fitting.commands as c\n"
         "c.register(typer.Typer())\n"
         "heavy = {'numpy', 'sklearn', 'scipy'}\n"
         "print(','.join(sorted(k for k in sys.modules if k.split('.')[0] in heavy)))\n"

@@ -7,15 +7,14 @@ import uuid
 from fastapi import APIRouter, Depends
 
 from shared.db.types import utcnow
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
+from triage.access import CLAIM_READ_ROLES
 from triage.claims.models import TriageClaim
+from triage.deps import Container
 from triage.overrides import service
 from triage.overrides.models import Override
 from triage.overrides.schemas import OverrideCreate, OverrideRead
-from triage.scores.router import READ_ROLES
 
 router = APIRouter(prefix="/v1/claims", tags=["overrides"], responses=PROBLEM_RESPONSES)
 
@@ -48,10 +47,11 @@ def to_read(row: Override, claim: TriageClaim) -> OverrideRead:
     summary="Override the claim's segment (the human decision prevails); emits triage.overridden",
 )
 def post_override(
+    *,
     claim_id: uuid.UUID,
     data: OverrideCreate,
     principal: Principal = Depends(requires(roles=OVERRIDE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> OverrideRead:
     """Mandatory `reason_category` and `reason_text`; audited. 409 if the claim is in that
     segment already. It stays in force until a score on new answers (ADR 0012)."""
@@ -68,9 +68,10 @@ def post_override(
     summary="Override history of a claim",
 )
 def get_overrides(
+    *,
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
+    container: Container,
 ) -> list[OverrideRead]:
     """Every override, newest first; `in_force` marks the one deciding the segment now."""
     with container.uow() as uow:

@@ -1,4 +1,5 @@
-"""Queries over questionnaire responses."""
+"""Queries over questionnaire responses (the answer set in force of one claim, which every
+scoring reads, is `triage.scores.repository.answers_in_force`)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ from triage.questionnaires.models import QuestionnaireResponse
 def add(session: Session, row: QuestionnaireResponse) -> None:
     """Stage a new response."""
     session.add(row)
-
-
-def latest(session: Session, claim_id: uuid.UUID) -> QuestionnaireResponse | None:
-    """The claim's answer set in force (the newest response)."""
-    return session.scalars(
-        select(QuestionnaireResponse)
-        .where(QuestionnaireResponse.claim_id == claim_id)
-        .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
-        .limit(1)
-    ).first()
 
 
 def latest_for(

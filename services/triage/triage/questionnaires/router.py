@@ -7,10 +7,10 @@ import uuid
 from fastapi import APIRouter, Depends, Query
 
 from shared.db.types import utcnow
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES, InvalidField, conflict_doc
+from triage.access import CLAIM_READ_ROLES
+from triage.deps import Container
 from triage.questionnaires import rules, service
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.questionnaires.schemas import (
@@ -22,22 +22,12 @@ from triage.questionnaires.schemas import (
 )
 from triage.scores import explain
 from triage.scoring import questionnaire as q
-from triage.settings import TriageSettings
 
 router = APIRouter(tags=["questionnaire"], responses=PROBLEM_RESPONSES)
 
 # Row-level: a claimant for their own claim, a coach for their caseload, analysts for any.
 SUBMIT_ROLES = (Role.CLAIMANT, Role.COACH, Role.TRIAGE_ANALYST)
-# Row-level as the scores: a claimant their own claim, a coach their caseload, a team lead
-# their office, triage analysts and admins every claim.
-READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 ANY_ROLE = tuple(Role)
-
-
-def _settings(container: ServiceContainer) -> TriageSettings:
-    settings = container.settings
-    assert isinstance(settings, TriageSettings)
-    return settings
 
 
 def response_read(row: QuestionnaireResponse) -> QuestionnaireResponseRead:
@@ -94,9 +84,10 @@ def get_questionnaire(
     summary="The claim's answers in force (the newest answer set), e.g. to pre-fill a form",
 )
 def get_claim_questionnaire(
+    *,
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
+    container: Container,
 ) -> QuestionnaireResponseRead:
     """The newest answer set (submitted, or carried by intake's registration or intake
     events; `complete` says whether every required item was answered). 409 when none yet,
@@ -111,10 +102,11 @@ def get_claim_questionnaire(
     summary="Submit the claim's questionnaire; the claim is re-triaged with the active model",
 )
 def put_questionnaire(
+    *,
     claim_id: uuid.UUID,
     data: QuestionnaireSubmit,
     principal: Principal = Depends(requires(roles=SUBMIT_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> QuestionnaireResultRead:
     """A complete answer set; earlier ones stay in the history. 422 names every missing,
     unknown or out-of-range item as `answers.<key>`, or `questionnaire_version`."""
@@ -125,7 +117,7 @@ def put_questionnaire(
             principal=principal,
             version=data.questionnaire_version,
             answers=data.answers,
-            threshold=_settings(container).segment_threshold,
+            threshold=container.settings.segment_threshold,
             now=utcnow(),
         )
         return QuestionnaireResultRead(

@@ -15,6 +15,7 @@ from triage.claims.models import TriageClaim
 from triage.questionnaires import repository, rules
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.registry import service as registry
+from triage.scores import repository as scores_repository
 from triage.scores import service as scores
 from triage.scores.models import Score
 from triage.scoring import questionnaire as q
@@ -55,7 +56,7 @@ def current(*, uow: UnitOfWork, claim_id: uuid.UUID, principal: Principal) -> Qu
     `questionnaire.read`; 409 when no answers were given yet (a state, as "no schedule yet"
     in starters), 404 when the caller may not see the claim."""
     claim = claims.visible_claim(uow=uow, claim_id=claim_id, principal=principal)
-    row = repository.latest(uow.session, claim.claim_id)
+    row = scores_repository.answers_in_force(uow.session, claim.claim_id)
     if row is None:
         raise Conflict("no questionnaire answers for this claim yet")
     uow.audit(
@@ -156,7 +157,7 @@ def record_event_answers(
         )
     if not checked.valid:
         return None
-    latest = repository.latest(uow.session, claim.claim_id)
+    latest = scores_repository.answers_in_force(uow.session, claim.claim_id)
     if latest is not None and latest.questionnaire_version == version:
         base = dict(latest.answers)
     else:

@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from shared.db.types import utcnow
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import STAFF_ROLES, Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
+from triage.deps import Container
 from triage.registry import service
 from triage.registry.models import ModelVersion
 from triage.registry.schemas import ActivationCreate, ModelVersionDetail, ModelVersionRead
@@ -47,9 +46,10 @@ def to_detail(row: ModelVersion) -> ModelVersionDetail:
 
 @router.get("", response_model=Page[ModelVersionRead], summary="List the model versions")
 def list_models(
+    *,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=LIST_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> Page[ModelVersionRead]:
     """Every registered version, newest first; `active` marks the one in use."""
     with container.uow() as uow:
@@ -62,9 +62,10 @@ def list_models(
     "/{version}", response_model=ModelVersionDetail, summary="A model version with its card"
 )
 def get_model(
+    *,
     version: str = VersionPath,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> ModelVersionDetail:
     """The model card (intended use, inputs, excluded attributes, limits) and coefficients."""
     with container.uow() as uow:
@@ -78,12 +79,13 @@ def get_model(
     summary="Upload a fitted model file (admin); it is not active until activated",
 )
 def upload_model(
+    *,
     response: Response,
     body: dict[str, Any] = Body(
         description="A model file as written by `ww triage fit` (docs/triage-model.md)"
     ),
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> ModelVersionDetail:
     """422 names each invalid field of the model file; 409 if the version exists."""
     with container.uow() as uow:
@@ -100,10 +102,11 @@ def upload_model(
     summary="Make a model version the active one (admin; audited with the reason)",
 )
 def activate_model(
+    *,
     data: ActivationCreate,
     version: str = VersionPath,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> ModelVersionRead:
     """New scores use the active version; existing scores keep theirs (`ww triage score-all`
     re-scores the running stock). 404 for an unknown version, 409 if already active."""

@@ -15,22 +15,20 @@ from triage.settings import TriageSettings
 log = get_logger(__name__)
 
 
-def sync_on_start(container: ServiceContainer) -> None:
+def sync_on_start(container: ServiceContainer[TriageSettings]) -> None:
     """ServiceSpec.extra_init: idempotent; skipped while the schema is not migrated yet.
 
     A fresh database gets the same from the migration that creates the table, so this only
     matters when a release ships a new model file. Several processes of the service may
     start at once: a lost race is harmless and only logged.
     """
-    settings = container.settings
-    assert isinstance(settings, TriageSettings)
     try:
         if not inspect(container.engine).has_table("model_versions"):
             return
         with container.uow() as uow:
             added = service.sync_shipped(
                 uow=uow,
-                default_version=settings.default_model_version,
+                default_version=container.settings.default_model_version,
                 actor=Actor.system("triage"),
                 now=utcnow(),
             )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from shared.db.types import utcnow
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
 from shared.web.validation import Day
+from triage.deps import Container, Today
 from triage.reports import service
 from triage.reports.rules import MonitoringGroup, OverrideGroup
 from triage.reports.schemas import (
@@ -29,10 +26,6 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RES
 OVERRIDE_REPORT_ROLES = (Role.TRIAGE_ANALYST, Role.TEAM_LEAD, Role.ADMIN)
 MONITORING_ROLES = (Role.TRIAGE_ANALYST, Role.ADMIN)
 _WEEK = r"^\d{4}-W\d{2}$"
-
-
-def _today() -> dt.date:
-    return utcnow().astimezone(service.LOCAL).date()
 
 
 def _group(g: OverrideGroup) -> OverrideGroupRead:
@@ -70,11 +63,13 @@ def _monitoring_group(g: MonitoringGroup) -> MonitoringGroupRead:
     summary="Override rates per coach or per office over a period",
 )
 def override_report(
+    *,
     from_date: Day | None = Query(None, alias="from", description="First local day"),
     to_date: Day | None = Query(None, alias="to", description="Last local day (inclusive)"),
     group_by: Literal["coach", "office"] = Query("office"),
     principal: Principal = Depends(requires(roles=OVERRIDE_REPORT_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
+    today: Today,
 ) -> OverrideReportRead:
     """Default: the 28 days up to today. Not audited (aggregates and staff ids only)."""
     with container.uow() as uow:
@@ -84,7 +79,7 @@ def override_report(
             from_date=from_date,
             to_date=to_date,
             group_by=group_by,
-            today=_today(),
+            today=today,
         )
     return OverrideReportRead(
         from_date=start,
@@ -102,15 +97,17 @@ def override_report(
     summary="Segment distribution, override rate and score drift per group, per ISO week",
 )
 def monitoring(
+    *,
     from_week: str | None = Query(None, pattern=_WEEK, description="e.g. 2026-W40"),
     to_week: str | None = Query(None, pattern=_WEEK, description="default: the current week"),
     principal: Principal = Depends(requires(roles=MONITORING_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
+    today: Today,
 ) -> MonitoringRead:
     """Groups: age band, region (office) and education, and `all`. Default: 8 weeks."""
     with container.uow() as uow:
         weeks, by_week = service.monitoring(
-            uow=uow, from_week=from_week, to_week=to_week, today=_today()
+            uow=uow, from_week=from_week, to_week=to_week, today=today
         )
     return MonitoringRead(
         from_week=str(weeks[0]),

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from shared.clock import local_today
 from shared.db.types import utcnow
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from triage.deps import Container
 from triage.retriage import service
 from triage.retriage.schemas import RetriageRunRead
-from triage.settings import TriageSettings
 
 router = APIRouter(tags=["retriage"], responses=PROBLEM_RESPONSES)
 
@@ -23,23 +20,15 @@ router = APIRouter(tags=["retriage"], responses=PROBLEM_RESPONSES)
     summary="Re-triage the claims due after the configured time in WW (admin; a scheduler)",
 )
 def run_retriage(
+    *,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
+    container: Container,
 ) -> RetriageRunRead:
     """Idempotent: each claim is re-triaged once for time (`TRIAGE_RETRIAGE_AFTER_WEEKS`,
     default 13). Call it daily; `more: true` means call again."""
-    settings = container.settings
-    assert isinstance(settings, TriageSettings)
-    now = utcnow()
     with container.uow() as uow:
-        run = service.run_time_retriage(
-            uow=uow,
-            today=local_today(now),
-            weeks=settings.retriage_after_weeks,
-            limit=settings.retriage_run_limit,
-            threshold=settings.segment_threshold,
-            actor=principal.as_actor(),
-            now=now,
+        run = service.run_due(
+            uow=uow, settings=container.settings, actor=principal.as_actor(), now=utcnow()
         )
     return RetriageRunRead(
         rescored=run.rescored, first_ww_day_on_or_before=run.cutoff, more=run.more

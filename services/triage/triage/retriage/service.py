@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from shared.clock import local_today
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from triage.claims import repository as claims
 from triage.scores import service as scores
+from triage.settings import TriageSettings
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,19 @@ def run_time_retriage(
         )
     uow.commit()
     return RetriageRun(rescored=len(due), cutoff=cutoff, more=len(due) == limit)
+
+
+def run_due(
+    *, uow: UnitOfWork, settings: TriageSettings, actor: Actor, now: dt.datetime
+) -> RetriageRun:
+    """One run on the service's settings, for the Dutch calendar day of `now`: what the admin
+    endpoint does once and `ww jobs retriage` until nothing is due."""
+    return run_time_retriage(
+        uow=uow,
+        today=local_today(now),
+        weeks=settings.retriage_after_weeks,
+        limit=settings.retriage_run_limit,
+        threshold=settings.segment_threshold,
+        actor=actor,
+        now=now,
+    )

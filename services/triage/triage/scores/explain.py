@@ -119,66 +119,26 @@ def explain(
     claim = claims.visible_claim(uow=uow, claim_id=claim_id, principal=principal)
     score = scores.latest_score(uow=uow, claim=claim)
     labels = labels_of(uow, score)
-    values = {f["factor"]: str(f["value"]) for f in score.factors}
-    index = 0 if lang == "nl" else 1
     override = uow.session.get(Override, claim.override_id) if claim.override_id else None
     current = claim.current_segment or score.segment
-    pct = round(score.probability * 100)
-    if lang == "nl":
-        summary = (
-            f"Kans op werk binnen een jaar: {pct}% (band {score.band}). "
-            f"Segment: {_SEGMENT_TEXT['nl'][current]}"
-            + (" (besluit van een medewerker)." if override else ".")
-        )
-    else:
-        summary = (
-            f"Chance of work within a year: {pct}% (band {score.band}). "
-            f"Segment: {_SEGMENT_TEXT['en'][current]}"
-            + (" (decided by a member of staff)." if override else ".")
-        )
     result = ExplanationRead(
         claim_id=claim.claim_id,
         score_id=score.id,
         lang="nl" if lang == "nl" else "en",
-        summary=summary,
+        summary=_summary(score, current, decided_by_staff=override is not None, lang=lang),
         probability=score.probability,
         band=score.band,
         segment=score.segment,
         current_segment=current,
-        override=OverrideInForceRead(
-            override_id=override.id,
-            segment=override.segment,
-            reason_category=override.reason_category,
-            overridden_by_role=override.overridden_by_role,
-            overridden_at=override.overridden_at,
-        )
-        if override is not None
-        else None,
+        override=_override_read(override) if override is not None else None,
         model_version=score.model_version,
         provisional=score.provisional,
         trigger=score.trigger,
         scored_at=score.scored_at,
         intercept=score.intercept,
         logit=logit_of(score),
-        contributions=[
-            ContributionRead(
-                factor=f["factor"],
-                label=labels.get(f["factor"], (f["factor"], f["factor"]))[index],
-                value=f["value"],
-                value_label=value_label(f["factor"], str(f["value"]), lang),
-                contribution=f["contribution"],
-            )
-            for f in score.factors
-        ],
-        hindering=[
-            HinderingTextRead(
-                factor=h["factor"],
-                label=labels.get(h["factor"], (h["factor"], h["factor"]))[index],
-                contribution=h["contribution"],
-                text=_hindering_text(h, labels, values, lang),
-            )
-            for h in hindering_of(score, labels)
-        ],
+        contributions=_contributions(score, labels, lang),
+        hindering=_hindering(score, labels, lang),
         over_55=score.over_55,
         under_27=score.under_27,
     )
@@ -191,3 +151,65 @@ def explain(
     )
     uow.commit()
     return result
+
+
+def _summary(score: Score, current: str, *, decided_by_staff: bool, lang: str) -> str:
+    """One sentence: the chance of work, the band and the segment in force."""
+    pct = round(score.probability * 100)
+    if lang == "nl":
+        return (
+            f"Kans op werk binnen een jaar: {pct}% (band {score.band}). "
+            f"Segment: {_SEGMENT_TEXT['nl'][current]}"
+            + (" (besluit van een medewerker)." if decided_by_staff else ".")
+        )
+    return (
+        f"Chance of work within a year: {pct}% (band {score.band}). "
+        f"Segment: {_SEGMENT_TEXT['en'][current]}"
+        + (" (decided by a member of staff)." if decided_by_staff else ".")
+    )
+
+
+def _override_read(override: Override) -> OverrideInForceRead:
+    return OverrideInForceRead(
+        override_id=override.id,
+        segment=override.segment,
+        reason_category=override.reason_category,
+        overridden_by_role=override.overridden_by_role,
+        overridden_at=override.overridden_at,
+    )
+
+
+def _label(labels: dict[str, tuple[str, str]], factor: str, lang: str) -> str:
+    return labels.get(factor, (factor, factor))[0 if lang == "nl" else 1]
+
+
+def _contributions(
+    score: Score, labels: dict[str, tuple[str, str]], lang: str
+) -> list[ContributionRead]:
+    """Every factor's contribution, labelled in `lang`."""
+    return [
+        ContributionRead(
+            factor=f["factor"],
+            label=_label(labels, f["factor"], lang),
+            value=f["value"],
+            value_label=value_label(f["factor"], str(f["value"]), lang),
+            contribution=f["contribution"],
+        )
+        for f in score.factors
+    ]
+
+
+def _hindering(
+    score: Score, labels: dict[str, tuple[str, str]], lang: str
+) -> list[HinderingTextRead]:
+    """The top three hindering factors, each with its sentence in `lang`."""
+    values = {f["factor"]: str(f["value"]) for f in score.factors}
+    return [
+        HinderingTextRead(
+            factor=h["factor"],
+            label=_label(labels, h["factor"], lang),
+            contribution=h["contribution"],
+            text=_hindering_text(h, labels, values, lang),
+        )
+        for h in hindering_of(score, labels)
+    ]

@@ -4,7 +4,8 @@ A logistic model on the log-odds scale; every factor's contribution is reported 
 contributions plus the intercept add up to the logit of the probability. The numbers are a
 documented prior (Werkverkenner: ~63-65% find work within a year; age is the strongest
 hard factor, people over 55 the lowest chance), not fitted: the questionnaire model
-replaces this score as soon as answers are known.
+replaces this score as soon as answers are known. Contributions and bands are those of the
+scoring core (`triage.scoring.model`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from shared.events.common import Band, Segment
+from triage.scoring.model import Contribution, band_for
 from triage.scoring.value_labels import reason_texts
 
 MODEL_VERSION = "provisional-2026.1"
@@ -35,15 +37,6 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Contribution:
-    """One factor's effect on the log-odds."""
-
-    factor: str
-    value: str
-    contribution: float
-
-
-@dataclass(frozen=True)
 class ProvisionalScore:
     """The outcome of provisional scoring."""
 
@@ -55,17 +48,6 @@ class ProvisionalScore:
     over_55: bool
     under_27: bool
     model_version: str = MODEL_VERSION
-
-
-def band_for(p: float) -> Band:
-    """Werkverkenner bands."""
-    if p < 0.25:
-        return Band.B0_25
-    if p < 0.5:
-        return Band.B25_50
-    if p < 0.75:
-        return Band.B50_75
-    return Band.B75_100
 
 
 def score(

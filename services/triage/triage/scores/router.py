@@ -7,27 +7,24 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
-from shared.web.auth import Principal, Role, requires
+from shared.web.auth import Principal, requires
 from shared.web.problems import PROBLEM_RESPONSES
+from triage.access import CLAIM_READ_ROLES
+from triage.deps import Container
 from triage.scores import explain, service
 from triage.scores.schemas import ExplanationRead, ScoreRead
 
 router = APIRouter(prefix="/v1/claims", tags=["scores"], responses=PROBLEM_RESPONSES)
-
-# Row-level (triage.claims.service): a claimant their own claim, a coach their caseload,
-# a team lead their office, triage analysts and admins every claim.
-READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.TRIAGE_ANALYST, Role.ADMIN)
 
 
 @router.get(
     "/{claim_id}/scores", response_model=list[ScoreRead], summary="Score history of a claim"
 )
 def get_scores(
+    *,
     claim_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
+    container: Container,
 ) -> list[ScoreRead]:
     """All scorings of a claim, newest first, each with its factor contributions."""
     with container.uow() as uow:
@@ -41,10 +38,11 @@ def get_scores(
     summary="The current score explained in plain language",
 )
 def get_explanation(
+    *,
     claim_id: uuid.UUID,
     lang: Literal["nl", "en"] = Query("nl", description="Language of labels and texts"),
-    principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
+    principal: Principal = Depends(requires(roles=CLAIM_READ_ROLES)),
+    container: Container,
 ) -> ExplanationRead:
     """Every factor's contribution (they add up to the logit), the top three hindering
     factors, and the segment in force (an override prevails over the score)."""

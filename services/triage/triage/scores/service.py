@@ -28,7 +28,6 @@ from triage.claims import service as claims
 from triage.claims.models import TriageClaim
 from triage.overrides.models import Override
 from triage.overrides.rules import survives
-from triage.questionnaires import repository as questionnaires
 from triage.questionnaires.models import QuestionnaireResponse
 from triage.registry import service as registry
 from triage.scores import provisional, repository
@@ -156,9 +155,38 @@ def record(
     now: dt.datetime,
 ) -> Score:
     """Store a score, bring the claim's current segment up to date, queue triage.scored."""
+    row = _score_row(claim, computed, trigger=trigger, questionnaire=questionnaire, now=now)
+    repository.add(uow.session, row)
+    override = uow.session.get(Override, claim.override_id) if claim.override_id else None
+    if override is not None and not survives(
+        override_questionnaire_id=override.questionnaire_id,
+        score_questionnaire_id=row.questionnaire_id,
+    ):
+        override = None  # new answers: the new score replaces the human decision (ADR 0012)
+    claim.override_id = override.id if override is not None else None
+    claim.latest_score_id = row.id
+    current = override.segment if override is not None else row.segment
+    claim.current_segment = current
+    claim.updated_at = now
+    uow.publish(
+        _scored_event(
+            row, computed, current_segment=current, override_in_force=override is not None
+        )
+    )
+    return row
+
+
+def _score_row(
+    claim: TriageClaim,
+    computed: Computed,
+    *,
+    trigger: str,
+    questionnaire: QuestionnaireResponse | None,
+    now: dt.datetime,
+) -> Score:
     assert claim.office_code is not None, "only registered claims are scored"
     answers = questionnaire.answers if questionnaire is not None else {}
-    row = Score(
+    return Score(
         id=uuid.uuid4(),
         claim_id=claim.claim_id,
         office_code=claim.office_code,
@@ -180,40 +208,31 @@ def record(
         age=claim.age_at_first_ww_day,
         education_level=answers.get("education_level") or claim.education_level,
     )
-    repository.add(uow.session, row)
-    override = uow.session.get(Override, claim.override_id) if claim.override_id else None
-    if override is not None and not survives(
-        override_questionnaire_id=override.questionnaire_id,
-        score_questionnaire_id=row.questionnaire_id,
-    ):
-        override = None  # new answers: the new score replaces the human decision (ADR 0012)
-    claim.override_id = override.id if override is not None else None
-    claim.latest_score_id = row.id
-    claim.current_segment = override.segment if override is not None else row.segment
-    claim.updated_at = now
-    uow.publish(
-        TriageScored(
-            claim_id=row.claim_id,
-            score_id=row.id,
-            probability=row.probability,
-            band=computed.band,
-            segment=computed.segment,
-            model_version=row.model_version,
-            provisional=row.provisional,
-            factors=[FactorContribution(**f) for f in row.factors],
-            over_55=row.over_55,
-            under_27=row.under_27,
-            scored_at=row.scored_at,
-            trigger=trigger,
-            logit=computed.logit,
-            intercept=computed.intercept,
-            hindering=[HinderingFactor(**h) for h in computed.hindering],
-            questionnaire_version=computed.questionnaire_version,
-            current_segment=Segment(claim.current_segment),
-            override_in_force=override is not None,
-        )
+
+
+def _scored_event(
+    row: Score, computed: Computed, *, current_segment: str, override_in_force: bool
+) -> TriageScored:
+    return TriageScored(
+        claim_id=row.claim_id,
+        score_id=row.id,
+        probability=row.probability,
+        band=computed.band,
+        segment=computed.segment,
+        model_version=row.model_version,
+        provisional=row.provisional,
+        factors=[FactorContribution(**f) for f in row.factors],
+        over_55=row.over_55,
+        under_27=row.under_27,
+        scored_at=row.scored_at,
+        trigger=row.trigger,
+        logit=computed.logit,
+        intercept=computed.intercept,
+        hindering=[HinderingFactor(**h) for h in computed.hindering],
+        questionnaire_version=computed.questionnaire_version,
+        current_segment=Segment(current_segment),
+        override_in_force=override_in_force,
     )
-    return row
 
 
 def score_claim(
@@ -225,7 +244,7 @@ def score_claim(
     now: dt.datetime,
 ) -> Score:
     """Score a registered claim with what is known now (no commit: the caller commits)."""
-    questionnaire = questionnaires.latest(uow.session, claim.claim_id)
+    questionnaire = repository.answers_in_force(uow.session, claim.claim_id)
     # Without a complete answer set the model does not matter (provisional rule).
     wants_model = questionnaire is not None and questionnaire.complete
     computed = compute(

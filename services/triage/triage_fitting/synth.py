@@ -32,7 +32,9 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.reference import load_offices
-from triage.fitting.data import (
+from triage.scoring import model as m
+from triage.scoring.questionnaire import OCCUPATION_LEVELS
+from triage_fitting.data import (
     AGE,
     OFFICE,
     OUTCOME,
@@ -43,9 +45,7 @@ from triage.fitting.data import (
     sha256,
     write_csv,
 )
-from triage.fitting.groups import region_of
-from triage.scoring import model as m
-from triage.scoring.questionnaire import OCCUPATION_LEVELS
+from triage_fitting.groups import region_of
 
 Array = npt.NDArray[np.float64]
 MIN_AGE, MAX_AGE = 18, 66
@@ -160,7 +160,10 @@ def generate(
     scenario: str = "model",
     progress: Progress = no_progress,
 ) -> list[dict[str, object]]:
-    """n synthetic claimants: answers, age, region, office code and found_work_12m."""
+    """n synthetic claimants: answers, age, region, office code and found_work_12m.
+
+    The draws happen in a fixed order (place, traits, work, well-being, skills, history,
+    outcome) from one generator: the same arguments give the same rows."""
     if n < 1:
         raise ValueError("n must be at least 1")
     if scenario not in SCENARIOS:
@@ -169,62 +172,131 @@ def generate(
     if model.questionnaire_version != "1":
         raise ValueError("synthetic answers exist for questionnaire version 1 only")
     rng = np.random.default_rng(seed)
+    office_code, region = _place(rng, n)
+    traits = _traits(rng, n)
+    columns = _work(rng, n, traits)
+    columns |= _wellbeing(rng, n, traits)
+    columns |= _skills(rng, n, traits, region, columns["work_limitations"])
+    columns |= _history(rng, n, traits, columns["years_work_history"])
+    answer_rows = [{k: columns[k][i] for k in _ANSWER_KEYS} for i in range(n)]
+    return _with_outcomes(
+        rng,
+        answer_rows,
+        model=model,
+        age=traits.age,
+        region=region,
+        office_code=office_code,
+        shift=SCENARIOS[scenario].region_logit_shift,
+        progress=progress,
+    )
 
-    # Office and region: weighted by the postcode areas an office serves (a rough stand-in
-    # for its population).
+
+# The answers of a row, in the order of the questionnaire.
+_ANSWER_KEYS = (
+    "education_level",
+    "years_work_history",
+    "last_sector",
+    "last_occupation_level",
+    "hours_per_week",
+    "self_rated_health",
+    "work_limitations",
+    "job_search_intention",
+    "self_efficacy",
+    "expectation",
+    "social_network",
+    "dutch_language",
+    "digital_skills",
+    "mobility",
+    "driving_licence",
+    "previous_unemployment_spells",
+    "severance_received",
+    "reservation_wage_ratio",
+    "months_since_last_training",
+    "willing_to_retrain",
+)
+Columns = dict[str, list[object]]
+
+
+@dataclass(frozen=True)
+class _Traits:
+    """Age and the latent traits the answers are drawn from."""
+
+    age: npt.NDArray[np.int64]
+    age_std: Array
+    edu: Array
+    health: Array
+    motivation: Array
+    occ: Array
+
+
+def _place(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
+    """Office and region: weighted by the postcode areas an office serves (a rough stand-in
+    for its population)."""
     offices = load_offices().offices
     weights = np.array([sum(hi - lo + 1 for lo, hi in o.postcode_ranges) for o in offices], float)
     office_idx = rng.choice(len(offices), size=n, p=weights / weights.sum())
     office_code = [offices[i].code for i in office_idx]
     office_region = {o.code: region_of(o) for o in offices}
-    region = [office_region[c] for c in office_code]
+    return office_code, [office_region[c] for c in office_code]
 
-    # Age 18-66, mean about 43 (WW inflow is older than the labour force).
+
+def _traits(rng: np.random.Generator, n: int) -> _Traits:
+    """Age 18-66, mean about 43 (WW inflow is older than the labour force), and the traits."""
     age = (MIN_AGE + np.floor(rng.beta(1.35, 1.25, n) * (MAX_AGE - MIN_AGE + 1))).astype(int)
     age_std = (age - 42.0) / 13.0
-
-    # Latent traits.
     edu_trait = _mix(rng, n, cohort=(-0.15, age_std))
     health = _mix(rng, n, age=(-0.35, age_std), edu=(0.15, edu_trait))
     motivation = rng.standard_normal(n)
-
-    edu_idx = _ordinal(edu_trait, _EDU_SHARES)
-    edu_idx = np.where((age < 22) & (edu_idx >= 4), 3, edu_idx)  # no degree before 22
-    edu_idx = np.where((age < 24) & (edu_idx == 5), 4, edu_idx)
-    education = [_EDU_ORDER[i] for i in edu_idx]
-
     occ_trait = _mix(rng, n, edu=(0.65, edu_trait))
-    occupation = [OCCUPATION_LEVELS[i] for i in _ordinal(occ_trait, _OCC_SHARES)]
+    return _Traits(age, age_std, edu_trait, health, motivation, occ_trait)
+
+
+def _work(rng: np.random.Generator, n: int, t: _Traits) -> Columns:
+    """Education, occupation level, sector, years of work history and hours per week."""
+    edu_idx = _ordinal(t.edu, _EDU_SHARES)
+    edu_idx = np.where((t.age < 22) & (edu_idx >= 4), 3, edu_idx)  # no degree before 22
+    edu_idx = np.where((t.age < 24) & (edu_idx == 5), 4, edu_idx)
+    education = [_EDU_ORDER[i] for i in edu_idx]
+    occupation = [OCCUPATION_LEVELS[i] for i in _ordinal(t.occ, _OCC_SHARES)]
 
     sector_names = list(_SECTOR)
     base = np.log(np.array([_SECTOR[s][0] for s in sector_names]))
     slope = np.array([_SECTOR[s][1] for s in sector_names])
-    utility = base + np.outer(occ_trait, slope) + rng.gumbel(size=(n, len(sector_names)))
+    utility = base + np.outer(t.occ, slope) + rng.gumbel(size=(n, len(sector_names)))
     sector = [sector_names[i] for i in utility.argmax(axis=1)]
 
     start_age = np.array([_EDU_START_AGE[e] for e in education])
-    possible = np.maximum(age - start_age, 0)
+    possible = np.maximum(t.age - start_age, 0)
     years = np.round(possible * rng.uniform(0.55, 1.0, n)).astype(int)
-    years = np.clip(np.minimum(years, np.maximum(age - 15, 0)), 0, 60)
+    years = np.clip(np.minimum(years, np.maximum(t.age - 15, 0)), 0, 60)
 
     hours = np.array([_SECTOR_HOURS[s] for s in sector]) + 7.0 * rng.standard_normal(n)
     hours = np.clip(np.round(hours), 4, 60).astype(int)
+    return {
+        "education_level": list(education),
+        "years_work_history": [int(v) for v in years],
+        "last_sector": list(sector),
+        "last_occupation_level": list(occupation),
+        "hours_per_week": [int(v) for v in hours],
+    }
 
-    self_health = 1 + _ordinal(health, (0.02, 0.08, 0.24, 0.43, 0.23))
-    limitation_idx = _ordinal(_mix(rng, n, health=(-0.75, health)), (0.78, 0.16, 0.06))
-    limitations = [("none", "some", "severe")[i] for i in limitation_idx]
 
+def _wellbeing(rng: np.random.Generator, n: int, t: _Traits) -> Columns:
+    """Health, work limitations, intention, self-efficacy, expectation and network."""
+    self_health = 1 + _ordinal(t.health, (0.02, 0.08, 0.24, 0.43, 0.23))
+    limitation_idx = _ordinal(_mix(rng, n, health=(-0.75, t.health)), (0.78, 0.16, 0.06))
     intention = 1 + _ordinal(
-        _mix(rng, n, mot=(0.7, motivation), health=(0.1, health)), (0.02, 0.06, 0.20, 0.42, 0.30)
+        _mix(rng, n, mot=(0.7, t.motivation), health=(0.1, t.health)),
+        (0.02, 0.06, 0.20, 0.42, 0.30),
     )
     efficacy = 1 + _ordinal(
         _mix(
             rng,
             n,
-            mot=(0.45, motivation),
-            health=(0.3, health),
-            edu=(0.15, edu_trait),
-            age=(-0.2, age_std),
+            mot=(0.45, t.motivation),
+            health=(0.3, t.health),
+            edu=(0.15, t.edu),
+            age=(-0.2, t.age_std),
         ),
         (0.02, 0.07, 0.25, 0.44, 0.22),
     )
@@ -232,91 +304,121 @@ def generate(
         _mix(
             rng,
             n,
-            mot=(0.35, motivation),
-            health=(0.25, health),
-            edu=(0.15, edu_trait),
-            age=(-0.35, age_std),
+            mot=(0.35, t.motivation),
+            health=(0.25, t.health),
+            edu=(0.15, t.edu),
+            age=(-0.35, t.age_std),
         ),
         (0.04, 0.10, 0.27, 0.38, 0.21),
     )
     network = 1 + _ordinal(
-        _mix(rng, n, occ=(0.3, occ_trait), mot=(0.2, motivation)), (0.08, 0.20, 0.36, 0.26, 0.10)
+        _mix(rng, n, occ=(0.3, t.occ), mot=(0.2, t.motivation)), (0.08, 0.20, 0.36, 0.26, 0.10)
     )
+    return {
+        "self_rated_health": [int(v) for v in self_health],
+        "work_limitations": [("none", "some", "severe")[i] for i in limitation_idx],
+        "job_search_intention": [int(v) for v in intention],
+        "self_efficacy": [int(v) for v in efficacy],
+        "expectation": [int(v) for v in expectation],
+        "social_network": [int(v) for v in network],
+    }
 
+
+def _skills(
+    rng: np.random.Generator,
+    n: int,
+    t: _Traits,
+    region: Sequence[str],
+    limitations: Sequence[object],
+) -> Columns:
+    """Dutch language, digital skills, driving licence and mobility."""
     region_shift = np.array([_LANGUAGE_REGION_SHIFT[r] for r in region])
     # Lower latent = weaker Dutch; the shares hold roughly over all regions together.
-    language_latent = _mix(rng, n, edu=(0.2, edu_trait)) + region_shift
+    language_latent = _mix(rng, n, edu=(0.2, t.edu)) + region_shift
     language_idx = (len(_LANGUAGE) - 1) - _ordinal(language_latent, _LANGUAGE_SHARES[::-1])
-    language = [_LANGUAGE[i] for i in language_idx]
     weak_dutch = language_idx >= 2
-
     digital = 1 + _ordinal(
         _mix(
             rng,
             n,
-            edu=(0.45, edu_trait),
-            age=(-0.35, age_std),
+            edu=(0.45, t.edu),
+            age=(-0.35, t.age_std),
             lang=(0.2, -language_idx.astype(float)),
         ),
         (0.05, 0.12, 0.33, 0.32, 0.18),
     )
-
-    licence = rng.random(n) < _sigmoid(1.6 + 0.4 * occ_trait - 0.8 * (age < 23) - 0.8 * weak_dutch)
+    licence = rng.random(n) < _sigmoid(1.6 + 0.4 * t.occ - 0.8 * (t.age < 23) - 0.8 * weak_dutch)
     mobility_draw = rng.random(n)
-    mobility: list[str] = []
-    for i in range(n):
-        limited = {"none": 0.02, "some": 0.08, "severe": 0.35}[limitations[i]]
-        if licence[i]:
-            options = (("limited", limited), ("car", 0.74), ("public_transport", 0.12))
-        else:
-            options = (("limited", limited + 0.06), ("public_transport", 0.50), ("bicycle", 1.0))
-        cumulative, chosen = 0.0, "bicycle"
-        for value, share in options:
-            cumulative += share
-            if mobility_draw[i] < cumulative:
-                chosen = value
-                break
-        mobility.append(chosen)
+    return {
+        "dutch_language": [_LANGUAGE[i] for i in language_idx],
+        "digital_skills": [int(v) for v in digital],
+        "mobility": [
+            _mobility(str(limitations[i]), bool(licence[i]), float(mobility_draw[i]))
+            for i in range(n)
+        ],
+        "driving_licence": [bool(v) for v in licence],
+    }
 
-    spells = rng.poisson(np.exp(-0.75 - 0.35 * occ_trait + 0.15 * (age < 35)))
+
+def _mobility(limitations: str, licence: bool, draw: float) -> str:
+    """How a claimant gets to work, from a uniform draw: limited, car, public transport, bicycle."""
+    limited = {"none": 0.02, "some": 0.08, "severe": 0.35}[limitations]
+    if licence:
+        options = (("limited", limited), ("car", 0.74), ("public_transport", 0.12))
+    else:
+        options = (("limited", limited + 0.06), ("public_transport", 0.50), ("bicycle", 1.0))
+    cumulative = 0.0
+    for value, share in options:
+        cumulative += share
+        if draw < cumulative:
+            return value
+    return "bicycle"
+
+
+def _history(
+    rng: np.random.Generator, n: int, t: _Traits, years_work_history: Sequence[object]
+) -> Columns:
+    """Unemployment spells, severance, reservation wage, training and willingness to retrain."""
+    years = np.array(years_work_history, dtype=int)
+    spells = rng.poisson(np.exp(-0.75 - 0.35 * t.occ + 0.15 * (t.age < 35)))
     spells = np.clip(spells, 0, 20)
     severance = rng.random(n) < _sigmoid(-0.9 + 0.06 * (years - 10))
-    wanted = 0.97 + 0.04 * severance + 0.03 * edu_trait + 0.12 * rng.standard_normal(n)
+    wanted = 0.97 + 0.04 * severance + 0.03 * t.edu + 0.12 * rng.standard_normal(n)
     reservation = np.round(np.clip(wanted, 0.3, 2.0), 2)
 
-    training_missing = rng.random(n) < 0.2 + 0.1 * (age >= 55)
-    training_scale = 30.0 * np.exp(0.3 * age_std - 0.3 * edu_trait)
+    training_missing = rng.random(n) < 0.2 + 0.1 * (t.age >= 55)
+    training_scale = 30.0 * np.exp(0.3 * t.age_std - 0.3 * t.edu)
     training = np.clip(np.round(rng.exponential(training_scale)), 0, 600).astype(int)
     retrain_missing = rng.random(n) < 0.15
-    retrain = rng.random(n) < _sigmoid(0.6 - 0.5 * age_std + 0.3 * motivation)
+    retrain = rng.random(n) < _sigmoid(0.6 - 0.5 * t.age_std + 0.3 * t.motivation)
+    return {
+        "previous_unemployment_spells": [int(v) for v in spells],
+        "severance_received": [bool(v) for v in severance],
+        "reservation_wage_ratio": [float(v) for v in reservation],
+        "months_since_last_training": [
+            None if training_missing[i] else int(training[i]) for i in range(n)
+        ],
+        "willing_to_retrain": [None if retrain_missing[i] else bool(retrain[i]) for i in range(n)],
+    }
 
+
+def _with_outcomes(
+    rng: np.random.Generator,
+    answer_rows: list[dict[str, object]],
+    *,
+    model: m.ModelFile,
+    age: npt.NDArray[np.int64],
+    region: Sequence[str],
+    office_code: Sequence[str],
+    shift: dict[str, float],
+    progress: Progress,
+) -> list[dict[str, object]]:
+    """Add age, region, office and found_work_12m (drawn from the true model's probability,
+    shifted by the scenario's regional effect) to each row."""
+    n = len(answer_rows)
     outcome_draw = rng.random(n)
-    shift = SCENARIOS[scenario].region_logit_shift
     advance = progress("drawing claimants", n)
-    rows: list[dict[str, object]] = []
-    for i in range(n):
-        row: dict[str, object] = {
-            "education_level": education[i],
-            "years_work_history": int(years[i]),
-            "last_sector": sector[i],
-            "last_occupation_level": occupation[i],
-            "hours_per_week": int(hours[i]),
-            "self_rated_health": int(self_health[i]),
-            "work_limitations": limitations[i],
-            "job_search_intention": int(intention[i]),
-            "self_efficacy": int(efficacy[i]),
-            "expectation": int(expectation[i]),
-            "social_network": int(network[i]),
-            "dutch_language": language[i],
-            "digital_skills": int(digital[i]),
-            "mobility": mobility[i],
-            "driving_licence": bool(licence[i]),
-            "previous_unemployment_spells": int(spells[i]),
-            "severance_received": bool(severance[i]),
-            "reservation_wage_ratio": float(reservation[i]),
-            "months_since_last_training": None if training_missing[i] else int(training[i]),
-            "willing_to_retrain": None if retrain_missing[i] else bool(retrain[i]),
-        }
+    for i, row in enumerate(answer_rows):
         answers = {k: v for k, v in row.items() if v is not None}
         logit = m.score(model, answers, age=int(age[i])).logit + shift.get(region[i], 0.0)
         p = 1.0 / (1.0 + math.exp(-logit))
@@ -324,11 +426,10 @@ def generate(
         row[REGION] = region[i]
         row[OFFICE] = office_code[i]
         row[OUTCOME] = int(outcome_draw[i] < p)
-        rows.append(row)
         if (i + 1) % 1000 == 0:
             advance(1000)
     advance(n % 1000)
-    return rows
+    return answer_rows
 
 
 def write(

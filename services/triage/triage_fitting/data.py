@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.events.common import Segment
-from triage.fitting.groups import UNKNOWN, age_band
 from triage.scoring import model as m
-from triage.scoring.questionnaire import QUESTIONNAIRES, Item, validate
+from triage.scoring.questionnaire import QUESTIONNAIRES, Item, Questionnaire, validate
+from triage_fitting.groups import UNKNOWN, age_band
 
 OUTCOME = "found_work_12m"
 AGE = "age"
@@ -174,34 +174,15 @@ def read_csv(
         if missing:
             raise DataError(f"{path.name}: missing columns: {', '.join(missing)}")
         for rownum, raw in enumerate(reader, start=2):  # line 1 is the header
-            row_answers: dict[str, object] = {}
-            for item in questionnaire.items:
-                text = (raw.get(item.key) or "").strip()
-                if text:
-                    row_answers[item.key] = _parse(item, text)
-            problems = [
-                f"{e.key}: {e.message}" for e in validate(questionnaire.version, row_answers)
-            ]
-            age_text = (raw.get(AGE) or "").strip()
-            age: int | None = int(age_text) if age_text.isdigit() else None
-            if age is None:
-                problems.append(f"age: must be a whole number, got {age_text!r}")
-            elif not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
-                problems.append(f"age: must be between {AGE_RANGE[0]} and {AGE_RANGE[1]}")
-            outcome = (raw.get(OUTCOME) or "").strip().lower()
-            if outcome in ("1", "true"):
-                ys.append(1)
-            elif outcome in ("0", "false"):
-                ys.append(0)
-            else:
-                problems.append(f"{OUTCOME}: must be 0 or 1, got {outcome!r}")
-            if problems:
-                errors.extend(f"line {rownum}: {p}" for p in problems)
+            row = _parse_row(questionnaire, raw)
+            if row.problems:
+                errors.extend(f"line {rownum}: {p}" for p in row.problems)
                 if len(errors) >= max_errors:
                     break
                 continue
-            answers.append(row_answers)
-            ages.append(age)
+            answers.append(row.answers)
+            ages.append(row.age)
+            ys.append(row.outcome)
             regions.append((raw.get(REGION) or "").strip())
             offices.append((raw.get(OFFICE) or "").strip())
             if rownum % 1000 == 0:
@@ -222,6 +203,37 @@ def read_csv(
         office_codes=offices,
         questionnaire_version=questionnaire_version,
     )
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One parsed CSV row: its answers, age and outcome, or what is wrong with it."""
+
+    answers: dict[str, object]
+    age: int | None
+    outcome: int
+    problems: list[str]
+
+
+def _parse_row(questionnaire: Questionnaire, raw: dict[str, str | None]) -> _Row:
+    """Parse and check one row (answers against the questionnaire, age, outcome)."""
+    row_answers: dict[str, object] = {}
+    for item in questionnaire.items:
+        text = (raw.get(item.key) or "").strip()
+        if text:
+            row_answers[item.key] = _parse(item, text)
+    problems = [f"{e.key}: {e.message}" for e in validate(questionnaire.version, row_answers)]
+    age_text = (raw.get(AGE) or "").strip()
+    age: int | None = int(age_text) if age_text.isdigit() else None
+    if age is None:
+        problems.append(f"age: must be a whole number, got {age_text!r}")
+    elif not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
+        problems.append(f"age: must be between {AGE_RANGE[0]} and {AGE_RANGE[1]}")
+    outcome_text = (raw.get(OUTCOME) or "").strip().lower()
+    outcome = {"1": 1, "true": 1, "0": 0, "false": 0}.get(outcome_text, -1)
+    if outcome < 0:
+        problems.append(f"{OUTCOME}: must be 0 or 1, got {outcome_text!r}")
+    return _Row(row_answers, age, outcome, problems)
 
 
 # Encoding and scoring -----------------------------------------------------------------------

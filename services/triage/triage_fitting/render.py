@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage.fitting.evaluate import GROUPINGS
+from triage_fitting.evaluate import GROUPINGS
 
 GROUPING_TITLES = {
     "age_band": "Age band",

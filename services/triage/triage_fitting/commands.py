@@ -18,7 +18,9 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from triage.fitting.data import Progress
+    from triage.scoring.model import ModelFile
+    from triage_fitting.data import Progress
+    from triage_fitting.fit import FitResult
 
 
 def register(app: typer.Typer) -> None:
@@ -83,7 +85,7 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
 
 def _describe(csv_path: Path, sha: str) -> str:
     """The data description for a model card: the synth settings when the CSV is synthetic."""
-    from triage.fitting.synth import read_meta
+    from triage_fitting.synth import read_meta
 
     meta = read_meta(csv_path)
     if meta is not None:
@@ -110,8 +112,8 @@ def synth(
     ] = "model",
 ) -> None:
     """Generate synthetic claimants with outcomes drawn from a known model."""
-    from triage.fitting import synth as synthetic
-    from triage.fitting.data import DataError, resolve_model
+    from triage_fitting import synth as synthetic
+    from triage_fitting.data import DataError, resolve_model
 
     console, err = _consoles()
     if scenario not in synthetic.SCENARIOS:
@@ -163,32 +165,11 @@ def fit(
 
     The new version is not activated: that is `ww triage activate`, an audited admin action.
     """
-    from pydantic import ValidationError
-
-    from triage.fitting import fit as fitting
-    from triage.fitting import render
-    from triage.fitting.data import DataError, read_csv, resolve_model, sha256
-    from triage.scoring import model as m
+    from triage_fitting import fit as fitting
+    from triage_fitting.data import DataError, read_csv, sha256
 
     console, err = _consoles()
-    try:
-        base_model = resolve_model(base)
-        m.ModelFile.model_validate({**base_model.model_dump(), "version": version})
-    except (DataError, ValidationError) as exc:
-        raise _fail(err, f"cannot fit: {exc}") from exc
-    if version in m.shipped() or version == base_model.version:
-        raise _fail(err, f"version {version!r} exists already; choose a new one")
-    if not outcomes.is_file():
-        raise _fail(err, f"no file {outcomes}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "model": out_dir / f"{version}.json",
-        "md": out_dir / f"{version}.fit-report.md",
-        "json": out_dir / f"{version}.fit-report.json",
-    }
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not overwrite:
-        raise _fail(err, f"would overwrite {', '.join(existing)} (use --overwrite)")
+    base_model, paths = _fit_targets(err, outcomes, version, out_dir, base, overwrite=overwrite)
     sha = sha256(outcomes)
     description = data_description or _describe(outcomes, sha)
     try:
@@ -210,6 +191,45 @@ def fit(
             )
     except (DataError, ValueError) as exc:
         raise _fail(err, f"cannot fit: {exc}") from exc
+    _write_fit(console, paths, result, version)
+
+
+def _fit_targets(
+    err: Console, outcomes: Path, version: str, out_dir: Path, base: str, *, overwrite: bool
+) -> tuple[ModelFile, dict[str, Path]]:
+    """The base model and the output paths of a fit, after checking the new version is new,
+    the data exists and nothing would be overwritten unasked."""
+    from pydantic import ValidationError
+
+    from triage.scoring import model as m
+    from triage_fitting.data import DataError, resolve_model
+
+    try:
+        base_model = resolve_model(base)
+        m.ModelFile.model_validate({**base_model.model_dump(), "version": version})
+    except (DataError, ValidationError) as exc:
+        raise _fail(err, f"cannot fit: {exc}") from exc
+    if version in m.shipped() or version == base_model.version:
+        raise _fail(err, f"version {version!r} exists already; choose a new one")
+    if not outcomes.is_file():
+        raise _fail(err, f"no file {outcomes}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "model": out_dir / f"{version}.json",
+        "md": out_dir / f"{version}.fit-report.md",
+        "json": out_dir / f"{version}.fit-report.json",
+    }
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not overwrite:
+        raise _fail(err, f"would overwrite {', '.join(existing)} (use --overwrite)")
+    return base_model, paths
+
+
+def _write_fit(console: Console, paths: dict[str, Path], result: FitResult, version: str) -> None:
+    """Write the model file and the fit report (Markdown, JSON); print the report's tables."""
+    from triage.scoring import model as m
+    from triage_fitting import render
+
     paths["model"].write_text(m.dump(result.model), encoding="utf-8")
     paths["md"].write_text(render.fit_markdown(result.report), encoding="utf-8")
     _write_json(paths["json"], result.report)
@@ -237,9 +257,9 @@ def report(
     ] = 100,
 ) -> None:
     """Evaluate an existing model on outcome data (no fitting): metrics, calibration, fairness."""
-    from triage.fitting import render
-    from triage.fitting.data import DataError, read_csv, resolve_model, sha256
-    from triage.fitting.evaluate import model_report
+    from triage_fitting import render
+    from triage_fitting.data import DataError, read_csv, resolve_model, sha256
+    from triage_fitting.evaluate import model_report
 
     console, err = _consoles()
     if not outcomes.is_file():

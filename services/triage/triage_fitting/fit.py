@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from triage.fitting.data import Outcomes, Progress, design_matrix, no_progress
-from triage.fitting.evaluate import GROUPINGS, evaluate
 from triage.scoring import model as m
+from triage_fitting.data import Outcomes, Progress, design_matrix, no_progress
+from triage_fitting.evaluate import GROUPINGS, evaluate
 
 COEFFICIENT_DECIMALS = 4  # model files carry rounded coefficients; metrics use these
 
@@ -162,42 +162,104 @@ def fit(
     done = progress("fitting the logistic regression", None)
     result = fit_logistic(x, train.y, penalty_c=penalty_c)
     done(1)
-    fitter = _fitter_name(penalty_c)
     coefficients = [round(c, COEFFICIENT_DECIMALS) for c in result.coefficients]
     intercept = round(result.intercept, COEFFICIENT_DECIMALS)
     provisional = m.with_coefficients(
         base, version=version, intercept=intercept, coefficients=coefficients, card=base.card
     )
-    fitted_eval = evaluate(provisional, test, min_group_size=min_group_size, progress=progress)
-    base_eval = evaluate(base, test, min_group_size=min_group_size, progress=progress)
-
-    overall = fitted_eval["overall"]
-    today = dt.datetime.now(dt.UTC).date().isoformat()
-    training_data = (
-        f"{data_description}. {len(data)} claimants: {len(train)} used for fitting, "
-        f"{len(test)} held out at random (seed {seed}) for the metrics; share that found "
-        f"work within 12 months {float(data.y.mean()):.3f}. Encoding of {base.version}; "
-        f"fitted with {fitter} on {today}."
+    run = _Run(
+        base=base,
+        data=data,
+        n_train=len(train),
+        n_test=len(test),
+        data_description=data_description,
+        data_sha256=data_sha256,
+        seed=seed,
+        test_fraction=test_fraction,
+        penalty_c=penalty_c,
+        min_group_size=min_group_size,
+        result=result,
+        intercept=intercept,
+        coefficients=coefficients,
+        fitter=_fitter_name(penalty_c),
+        today=dt.datetime.now(dt.UTC).date().isoformat(),
+        fitted_eval=evaluate(provisional, test, min_group_size=min_group_size, progress=progress),
+        base_eval=evaluate(base, test, min_group_size=min_group_size, progress=progress),
     )
+    card = base.card.model_copy(
+        update={
+            "training_data": _training_data(run),
+            "known_limits": _known_limits(run),
+            "metrics": _metrics(run),
+        }
+    )
+    fitted = provisional.model_copy(update={"card": card})
+    fitted = m.ModelFile.model_validate(fitted.model_dump())  # the file as it will be read
+    return FitResult(model=fitted, report=_report(run, version))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One fit: its inputs, the fitted (rounded) coefficients and both models' evaluation."""
+
+    base: m.ModelFile
+    data: Outcomes
+    n_train: int
+    n_test: int
+    data_description: str
+    data_sha256: str | None
+    seed: int
+    test_fraction: float
+    penalty_c: float | None
+    min_group_size: int
+    result: LogisticFit
+    intercept: float
+    coefficients: list[float]
+    fitter: str
+    today: str
+    fitted_eval: dict[str, Any]
+    base_eval: dict[str, Any]
+
+
+def _training_data(run: _Run) -> str:
+    """The model card's description of the training data."""
+    return (
+        f"{run.data_description}. {len(run.data)} claimants: {run.n_train} used for fitting, "
+        f"{run.n_test} held out at random (seed {run.seed}) for the metrics; share that found "
+        f"work within 12 months {float(run.data.y.mean()):.3f}. Encoding of {run.base.version}; "
+        f"fitted with {run.fitter} on {run.today}."
+    )
+
+
+def _known_limits(run: _Run) -> list[str]:
+    """The model card's known limits: of fitting on this data, then the base model's."""
     known_limits = [
-        f"Fitted on: {data_description}. The probabilities hold for a population like that "
+        f"Fitted on: {run.data_description}. The probabilities hold for a population like that "
         "one; recheck calibration and the fairness report on current data before activation "
         "and after.",
         "Metrics are on a random hold-out of the same data, not on a later period: drift "
         "over time is not measured.",
         "Outcomes were observed under the service people received (a coach or not), so "
         "the data mixes the claimant's chance with the effect of that service.",
-        *[limit for limit in base.card.known_limits if not limit.startswith("Not fitted")],
+        *[limit for limit in run.base.card.known_limits if not limit.startswith("Not fitted")],
     ]
-    if result.not_estimated:
-        cols = m.columns(base)
-        names = ", ".join(f"{cols[j][0]}={cols[j][1]}" for j in result.not_estimated)
+    if run.result.not_estimated:
+        cols = m.columns(run.base)
+        names = ", ".join(f"{cols[j][0]}={cols[j][1]}" for j in run.result.not_estimated)
         known_limits.append(f"Not estimable from the data (kept at 0, the reference): {names}.")
+    return known_limits
+
+
+def _metrics(run: _Run) -> dict[str, Any]:
+    """The model card's metrics: the fitted model on the held-out part, beside the base."""
+    overall = run.fitted_eval["overall"]
     metrics: dict[str, Any] = {
-        "evaluated_on": f"held-out {test_fraction:.0%} (n={len(test)}, split seed {seed})",
-        "n": len(data),
-        "n_train": len(train),
-        "n_test": len(test),
+        "evaluated_on": (
+            f"held-out {run.test_fraction:.0%} (n={run.n_test}, split seed {run.seed})"
+        ),
+        "n": len(run.data),
+        "n_train": run.n_train,
+        "n_test": run.n_test,
         "auc": _round(overall["auc"]),
         "brier": _round(overall["brier"]),
         "log_loss": _round(overall["log_loss"]),
@@ -206,71 +268,63 @@ def fit(
         "selection_rate_personal": _round(overall["selection_rate"]),
         "fpr_flagged_but_found_work": _round(overall["fpr"]),
         "fnr_digital_but_no_work": _round(overall["fnr"]),
-        "base_model": base.version,
-        "base_model_auc": _round(base_eval["overall"]["auc"]),
-        "base_model_brier": _round(base_eval["overall"]["brier"]),
+        "base_model": run.base.version,
+        "base_model_auc": _round(run.base_eval["overall"]["auc"]),
+        "base_model_brier": _round(run.base_eval["overall"]["brier"]),
         "fairness_max_gaps": {
             grouping: {k: _round(v) for k, v in gaps.items()}
-            for grouping, gaps in _max_gaps(fitted_eval["fairness"]).items()
+            for grouping, gaps in _max_gaps(run.fitted_eval["fairness"]).items()
         },
-        "fairness_min_group_size": min_group_size,
-        "fitter": fitter,
-        "fitted_on": today,
+        "fairness_min_group_size": run.min_group_size,
+        "fitter": run.fitter,
+        "fitted_on": run.today,
     }
-    if data_sha256 is not None:
-        metrics["data_sha256"] = data_sha256
-    card = base.card.model_copy(
-        update={"training_data": training_data, "known_limits": known_limits, "metrics": metrics}
-    )
-    fitted = provisional.model_copy(update={"card": card})
-    fitted = m.ModelFile.model_validate(fitted.model_dump())  # the file as it will be read
+    if run.data_sha256 is not None:
+        metrics["data_sha256"] = run.data_sha256
+    return metrics
 
-    cols = m.columns(base)
-    base_coefs = m.coefficient_vector(base)
-    report = {
+
+def _report(run: _Run, version: str) -> dict[str, Any]:
+    """The fit report (JSON): data, fitter, every coefficient beside the base's, evaluations."""
+    cols = m.columns(run.base)
+    base_coefs = m.coefficient_vector(run.base)
+    return {
         "kind": "fit",
         "model_version": version,
-        "base_version": base.version,
+        "base_version": run.base.version,
         "data": {
-            "description": data_description,
-            "sha256": data_sha256,
-            "n": len(data),
-            "n_train": len(train),
-            "n_test": len(test),
-            "split_seed": seed,
-            "test_fraction": test_fraction,
-            "base_rate": float(data.y.mean()),
+            "description": run.data_description,
+            "sha256": run.data_sha256,
+            "n": len(run.data),
+            "n_train": run.n_train,
+            "n_test": run.n_test,
+            "split_seed": run.seed,
+            "test_fraction": run.test_fraction,
+            "base_rate": float(run.data.y.mean()),
         },
         "fitter": {
-            "name": fitter,
-            "penalty_c": penalty_c,
-            "iterations": result.iterations,
+            "name": run.fitter,
+            "penalty_c": run.penalty_c,
+            "iterations": run.result.iterations,
             "coefficient_decimals": COEFFICIENT_DECIMALS,
         },
         "coefficients": [
             {
                 "feature": "intercept",
                 "level": None,
-                "base": base.intercept,
-                "fitted": intercept,
-                "se": result.intercept_se,
+                "base": run.base.intercept,
+                "fitted": run.intercept,
+                "se": run.result.intercept_se,
             },
             *[
-                {
-                    "feature": name,
-                    "level": level,
-                    "base": b,
-                    "fitted": c,
-                    "se": se,
-                }
+                {"feature": name, "level": level, "base": b, "fitted": c, "se": se}
                 for (name, level), b, c, se in zip(
-                    cols, base_coefs, coefficients, result.standard_errors, strict=True
+                    cols, base_coefs, run.coefficients, run.result.standard_errors, strict=True
                 )
             ],
         ],
         "not_estimated": [
-            {"feature": cols[j][0], "level": cols[j][1]} for j in result.not_estimated
+            {"feature": cols[j][0], "level": cols[j][1]} for j in run.result.not_estimated
         ],
-        "held_out": {"fitted": fitted_eval, "base": base_eval},
+        "held_out": {"fitted": run.fitted_eval, "base": run.base_eval},
     }
-    return FitResult(model=fitted, report=report)

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from triage.fitting.data import Outcomes, Predictions, Progress, no_progress, predict
-from triage.fitting.groups import group_order
 from triage.scoring import model as m
+from triage_fitting.data import Outcomes, Predictions, Progress, no_progress, predict
+from triage_fitting.groups import group_order
 
 GAP_METRICS = (
     "base_rate",

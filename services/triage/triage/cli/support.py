@@ -9,17 +9,16 @@ from contextlib import contextmanager
 from shared.db.audit import Actor
 from shared.messaging.embedded import EmbeddedBroker
 from shared.runtime import ServiceContainer
+from triage.main import SPEC
+from triage.settings import TriageSettings
 
 
 @contextmanager
-def cli_container() -> Iterator[ServiceContainer]:
+def cli_container() -> Iterator[ServiceContainer[TriageSettings]]:
     """The triage container on the service's own settings (TRIAGE_/WW_ environment).
 
     Events go to the outbox like any other change; the service's relay publishes them.
     """
-    from triage.main import SPEC
-    from triage.settings import TriageSettings
-
     container = ServiceContainer(SPEC, TriageSettings(), broker=EmbeddedBroker())
     try:
         yield container
