@@ -7,15 +7,8 @@ give-up state, recording every attempt in a delivery log; an attempt is committe
 before the provider is called, so a restarted sender knows what was in flight.
 """
 
-from shared.delivery.dispatcher import (
-    Attempt,
-    DeliveryRun,
-    RetryPolicy,
-    Sender,
-    SendOutcome,
-    deliver_due,
-    recover_in_doubt,
-)
+from shared.delivery.attempts import Attempt, DeliveryRun, RetryPolicy, Sender, SendOutcome
+from shared.delivery.dispatcher import deliver_due, recover_in_doubt
 from shared.delivery.models import (
     FINAL_STATUSES,
     DeliveryAttemptMixin,

@@ -26,171 +26,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any, cast
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from shared import faults
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
+from shared.delivery.attempts import (
+    Attempt,
+    DeliveryCounters,
+    DeliveryRun,
+    RetryPolicy,
+    Sender,
+    SendOutcome,
+)
 from shared.delivery.models import DeliveryStatus
 from shared.logging import get_logger
 
 log = get_logger(__name__)
-
-Outcome = Literal["sent", "retry", "bounced", "suppressed", "unconfirmed"]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long a delivery is retried.
-
-    The wait after the n-th failed attempt is `base * factor**(n-1)`, at most `max_wait`;
-    after `max_attempts` failed attempts the delivery is `failed` (given up). `lease` is
-    how long an attempt may be in flight before a sender presumes its owner died.
-    """
-
-    max_attempts: int = 8
-    base: dt.timedelta = dt.timedelta(seconds=30)
-    factor: float = 2.0
-    max_wait: dt.timedelta = dt.timedelta(hours=6)
-    lease: dt.timedelta = dt.timedelta(minutes=5)
-
-    def backoff(self, attempts: int) -> dt.timedelta:
-        """The wait after the `attempts`-th failed attempt."""
-        wait = self.base * (self.factor ** max(attempts - 1, 0))
-        return min(wait, self.max_wait)
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """What one attempt came to.
-
-    sent: accepted (with the provider's id). retry: a transient failure (no answer, a 4xx
-    SMTP reply, an HTTP 5xx): tried again after the backoff. bounced: refused for good
-    (unknown mailbox, invalid number): never tried again. suppressed: no longer wanted.
-    unconfirmed: handed over, but the answer was lost (it may have arrived).
-    """
-
-    outcome: Outcome
-    provider_message_id: str | None = None
-    status_code: int | None = None
-    error: str | None = None
-
-    @classmethod
-    def sent(
-        cls, provider_message_id: str | None = None, status_code: int | None = None
-    ) -> SendOutcome:
-        return cls("sent", provider_message_id=provider_message_id, status_code=status_code)
-
-    @classmethod
-    def retry(cls, error: str, status_code: int | None = None) -> SendOutcome:
-        return cls("retry", error=error[:500], status_code=status_code)
-
-    @classmethod
-    def bounced(cls, error: str, status_code: int | None = None) -> SendOutcome:
-        return cls("bounced", error=error[:500], status_code=status_code)
-
-    @classmethod
-    def suppressed(cls, reason: str) -> SendOutcome:
-        return cls("suppressed", error=reason[:500])
-
-    @classmethod
-    def unconfirmed(cls, error: str) -> SendOutcome:
-        """The provider got the whole message but its answer was lost: it may have it, so
-        it is not sent again by itself (never twice)."""
-        return cls("unconfirmed", error=error[:500])
-
-
-class Attempt:
-    """Handed to a sender: which attempt this is, and the hand-over step."""
-
-    def __init__(
-        self, uows: Callable[[], UnitOfWork], model: type[Any], row_id: uuid.UUID, number: int
-    ) -> None:
-        self._uows, self._model, self.row_id, self.number = uows, model, row_id, number
-        self.handed_over = False
-
-    def handing_over(self) -> None:
-        """Commit `handed_over` now: the provider is about to get the complete message.
-
-        From here a crash leaves the outcome unknown, so the delivery is not sent again
-        by itself (`recover_in_doubt` makes it `unconfirmed`)."""
-        with self._uows() as uow:
-            uow.session.execute(
-                update(self._model)
-                .where(
-                    self._model.id == self.row_id,
-                    self._model.status == DeliveryStatus.SENDING,
-                )
-                .values(status=DeliveryStatus.HANDED_OVER)
-            )
-            uow.commit()
-        self.handed_over = True
-        faults.point("delivery.after_handing_over")
-
-
-class Sender(Protocol):
-    """A channel: sends one delivery row (detached, read-only) and says how it went.
-
-    It must not raise for a failure of the delivery itself (return `retry` or `bounced`);
-    an exception is recorded as a `retry`."""
-
-    def __call__(self, row: Any, attempt: Attempt, /) -> SendOutcome: ...
-
-
-class DeliveryCounters:
-    """Prometheus counters of deliveries by channel and outcome (one set per registry)."""
-
-    def __init__(self, registry: CollectorRegistry | None) -> None:
-        kwargs: dict[str, Any] = {"registry": registry} if registry is not None else {}
-        self.attempts = Counter(
-            "ww_delivery_attempts",
-            "Outbound delivery attempts, by kind (message, webhook), channel and outcome",
-            ["kind", "channel", "outcome"],
-            **kwargs,
-        )
-
-    @classmethod
-    def for_registry(cls, registry: CollectorRegistry | None) -> DeliveryCounters:
-        # Keyed by the registry itself, held weakly: keyed by `id()`, a registry created
-        # after another was collected could get its id and find counters registered in
-        # the dead one (its own /metrics would then never show them).
-        key = REGISTRY if registry is None else registry
-        found = _COUNTERS.get(key)
-        if found is None:
-            found = _COUNTERS[key] = cls(registry)
-        return found
-
-
-_COUNTERS: weakref.WeakKeyDictionary[CollectorRegistry, DeliveryCounters] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@dataclass
-class DeliveryRun:
-    """Counts of one dispatcher run."""
-
-    attempted: int = 0
-    sent: int = 0
-    retrying: int = 0
-    bounced: int = 0
-    failed: int = 0
-    suppressed: int = 0
-    recovered: int = 0
-    unconfirmed: int = 0
-    by_channel: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def delivered(self) -> int:
-        """Alias of `sent` (the webhook dispatcher's earlier name)."""
-        return self.sent
 
 
 def _rowcount(result: Any) -> int:
@@ -208,6 +65,7 @@ def recover_in_doubt(
 
 
 _STOPPED_LAST = "the sender stopped during the last attempt; given up"
+_STOPPED_HANDED_OVER = "the sender stopped after handing the message over; not sent again"
 
 
 def _recover(
@@ -227,37 +85,7 @@ def _recover(
     given_up = 0
     with uows() as uow:
         if policy is not None:
-            exhausted = uow.session.scalars(
-                select(model)
-                .where(
-                    model.status == DeliveryStatus.SENDING,
-                    model.lease_until < now,
-                    model.attempts >= policy.max_attempts,
-                )
-                .with_for_update(skip_locked=True)
-            ).all()
-            for row in exhausted:
-                row.status = DeliveryStatus.FAILED
-                row.lease_until = None
-                row.next_attempt_at = None
-                row.finished_at = now
-                row.last_error = _STOPPED_LAST
-                if log_model is not None:
-                    uow.session.add(
-                        log_model(
-                            id=uuid.uuid4(),
-                            delivery_id=row.id,
-                            attempt=row.attempts,
-                            channel=row.channel,
-                            outcome=DeliveryStatus.FAILED.value,
-                            error=_STOPPED_LAST,
-                            at=now,
-                        )
-                    )
-                if on_final is not None:
-                    on_final(uow, row)
-            uow.session.flush()  # before the bulk updates below, which skip them now
-            given_up = len(exhausted)
+            given_up = _give_up_exhausted(uow, model, now, policy, log_model, on_final)
         back = _rowcount(
             uow.session.execute(
                 update(model)
@@ -274,7 +102,7 @@ def _recover(
                     lease_until=None,
                     next_attempt_at=None,
                     finished_at=now,
-                    last_error="the sender stopped after handing the message over; not sent again",
+                    last_error=_STOPPED_HANDED_OVER,
                 )
             )
         )
@@ -288,6 +116,67 @@ def _recover(
             given_up=given_up,
         )
     return back, doubt, given_up
+
+
+def _give_up_exhausted(
+    uow: UnitOfWork,
+    model: type[Any],
+    now: dt.datetime,
+    policy: RetryPolicy,
+    log_model: type[Any] | None,
+    on_final: Callable[[UnitOfWork, Any], None] | None,
+) -> int:
+    """Expired `sending` rows with no attempts left become `failed` (logged, `on_final`);
+    flushed, so the bulk updates of `_recover` skip them. Returns how many."""
+    exhausted = uow.session.scalars(
+        select(model)
+        .where(
+            model.status == DeliveryStatus.SENDING,
+            model.lease_until < now,
+            model.attempts >= policy.max_attempts,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in exhausted:
+        row.status = DeliveryStatus.FAILED
+        row.lease_until = None
+        row.next_attempt_at = None
+        row.finished_at = now
+        row.last_error = _STOPPED_LAST
+        if log_model is not None:
+            _log_attempt(
+                uow, log_model, row, row.attempts, DeliveryStatus.FAILED.value, _STOPPED_LAST, now
+            )
+        if on_final is not None:
+            on_final(uow, row)
+    uow.session.flush()  # before the bulk updates of `_recover`, which skip them now
+    return len(exhausted)
+
+
+def _log_attempt(
+    uow: UnitOfWork,
+    log_model: type[Any],
+    row: Any,
+    number: int,
+    outcome: str,
+    error: str | None,
+    at: dt.datetime,
+    result: SendOutcome | None = None,
+) -> None:
+    """Add the delivery log row of attempt `number` of `row`."""
+    uow.session.add(
+        log_model(
+            id=uuid.uuid4(),
+            delivery_id=row.id,
+            attempt=number,
+            channel=row.channel,
+            outcome=outcome,
+            status_code=result.status_code if result is not None else None,
+            provider_message_id=result.provider_message_id if result is not None else None,
+            error=error,
+            at=at,
+        )
+    )
 
 
 def _due_ids(session: Session, model: type[Any], now: dt.datetime, limit: int) -> list[uuid.UUID]:
@@ -367,21 +256,7 @@ def deliver_due(
             uow.commit()
         faults.point("delivery.after_claim")
         number = row.attempts
-        sender = senders.get(row.channel)
-        attempt = Attempt(uows, model, row.id, number)
-        if sender is None:
-            result = SendOutcome.bounced(f"no sender for channel {row.channel}")
-        else:
-            try:
-                result = sender(row, attempt)
-            except Exception as exc:  # one bad row must not block the others
-                log.warning(
-                    "delivery.sender_error",
-                    kind=kind,
-                    channel=row.channel,
-                    error=type(exc).__name__,
-                )
-                result = SendOutcome.retry(f"{type(exc).__name__}: {exc}")
+        result = _send(senders.get(row.channel), row, Attempt(uows, model, row.id, number), kind)
         faults.point("delivery.before_record")
         final = _record(
             uows,
@@ -397,19 +272,40 @@ def deliver_due(
         run.attempted += 1
         run.by_channel[row.channel] = run.by_channel.get(row.channel, 0) + 1
         counters.attempts.labels(kind, row.channel, final or "superseded").inc()
-        if final == DeliveryStatus.SENT:
-            run.sent += 1
-        elif final == DeliveryStatus.PENDING:
-            run.retrying += 1
-        elif final == DeliveryStatus.BOUNCED:
-            run.bounced += 1
-        elif final == DeliveryStatus.FAILED:
-            run.failed += 1
-        elif final == DeliveryStatus.SUPPRESSED:
-            run.suppressed += 1
-        elif final == DeliveryStatus.UNCONFIRMED:
-            run.unconfirmed += 1
+        _count(run, final)
     return run
+
+
+def _send(sender: Sender | None, row: Any, attempt: Attempt, kind: str) -> SendOutcome:
+    """The sender's outcome; no sender for the channel bounces, an exception is a retry."""
+    if sender is None:
+        return SendOutcome.bounced(f"no sender for channel {row.channel}")
+    try:
+        return sender(row, attempt)
+    except Exception as exc:  # one bad row must not block the others
+        log.warning(
+            "delivery.sender_error",
+            kind=kind,
+            channel=row.channel,
+            error=type(exc).__name__,
+        )
+        return SendOutcome.retry(f"{type(exc).__name__}: {exc}")
+
+
+def _count(run: DeliveryRun, final: str | None) -> None:
+    """Count the attempt's resulting status in `run` (a superseded one, None, is not)."""
+    if final == DeliveryStatus.SENT:
+        run.sent += 1
+    elif final == DeliveryStatus.PENDING:
+        run.retrying += 1
+    elif final == DeliveryStatus.BOUNCED:
+        run.bounced += 1
+    elif final == DeliveryStatus.FAILED:
+        run.failed += 1
+    elif final == DeliveryStatus.SUPPRESSED:
+        run.suppressed += 1
+    elif final == DeliveryStatus.UNCONFIRMED:
+        run.unconfirmed += 1
 
 
 def _record(
@@ -435,19 +331,7 @@ def _record(
             # Another sender settled it meanwhile (our lease expired): theirs stands. The
             # provider was still called, so the attempt goes into the log (a duplicate sent
             # this way must be visible there), but the delivery is left as it is.
-            uow.session.add(
-                log_model(
-                    id=uuid.uuid4(),
-                    delivery_id=row.id,
-                    attempt=number,
-                    channel=row.channel,
-                    outcome=result.outcome,
-                    status_code=result.status_code,
-                    provider_message_id=result.provider_message_id,
-                    error=result.error,
-                    at=at,
-                )
-            )
+            _log_attempt(uow, log_model, row, number, result.outcome, result.error, at, result)
             uow.commit()
             log.warning(
                 "delivery.superseded",
@@ -456,51 +340,9 @@ def _record(
                 attempt=number,
             )
             return None
-        row.lease_until = None
-        row.last_status_code = result.status_code
-        if result.provider_message_id:
-            row.provider_message_id = result.provider_message_id
-        if result.outcome == "sent":
-            row.status = DeliveryStatus.SENT
-            row.delivered_at = at
-            row.next_attempt_at = None
-            row.last_error = None
-        elif result.outcome == "bounced":
-            row.status = DeliveryStatus.BOUNCED
-            row.next_attempt_at = None
-            row.last_error = result.error
-        elif result.outcome == "suppressed":
-            row.status = DeliveryStatus.SUPPRESSED
-            row.next_attempt_at = None
-            row.last_error = result.error
-        elif result.outcome == "unconfirmed":
-            row.status = DeliveryStatus.UNCONFIRMED
-            row.next_attempt_at = None
-            row.last_error = result.error
-        elif row.attempts >= policy.max_attempts:
-            row.status = DeliveryStatus.FAILED
-            row.next_attempt_at = None
-            row.last_error = result.error
-        else:
-            row.status = DeliveryStatus.PENDING
-            row.next_attempt_at = at + policy.backoff(row.attempts)
-            row.last_error = result.error
-        final = row.status != DeliveryStatus.PENDING
-        if final:
-            row.finished_at = at
-        uow.session.add(
-            log_model(
-                id=uuid.uuid4(),
-                delivery_id=row.id,
-                attempt=number,
-                channel=row.channel,
-                outcome=result.outcome if not (result.outcome == "retry" and final) else "failed",
-                status_code=result.status_code,
-                provider_message_id=result.provider_message_id,
-                error=result.error,
-                at=at,
-            )
-        )
+        final = _settle(row, result, at, policy)
+        outcome = "failed" if result.outcome == "retry" and final else result.outcome
+        _log_attempt(uow, log_model, row, number, outcome, result.error, at, result)
         if final and on_final is not None:
             on_final(uow, row)
         status = str(row.status)
@@ -510,3 +352,36 @@ def _record(
             "delivery.given_up", table=model.__tablename__, delivery_id=str(row_id), attempts=number
         )
     return status
+
+
+_FINAL_OUTCOME = {
+    "bounced": DeliveryStatus.BOUNCED,
+    "suppressed": DeliveryStatus.SUPPRESSED,
+    "unconfirmed": DeliveryStatus.UNCONFIRMED,
+}
+
+
+def _settle(row: Any, result: SendOutcome, at: dt.datetime, policy: RetryPolicy) -> bool:
+    """Write `result` on the claimed `row`: its new status, error and next attempt (after
+    the backoff, or none). Returns True when the delivery ended (not pending again)."""
+    row.lease_until = None
+    row.last_status_code = result.status_code
+    if result.provider_message_id:
+        row.provider_message_id = result.provider_message_id
+    row.next_attempt_at = None
+    row.last_error = result.error
+    if result.outcome == "sent":
+        row.status = DeliveryStatus.SENT
+        row.delivered_at = at
+        row.last_error = None
+    elif result.outcome in _FINAL_OUTCOME:
+        row.status = _FINAL_OUTCOME[result.outcome]
+    elif row.attempts >= policy.max_attempts:
+        row.status = DeliveryStatus.FAILED
+    else:
+        row.status = DeliveryStatus.PENDING
+        row.next_attempt_at = at + policy.backoff(row.attempts)
+    final = row.status != DeliveryStatus.PENDING
+    if final:
+        row.finished_at = at
+    return final

@@ -8,9 +8,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
-from shared.clock import local_today
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, conflict_doc
@@ -28,21 +25,15 @@ from starters.applications.schemas import (
     SuspensionRead,
     TransitionBody,
 )
+from starters.deps import Container, Settings, Today
 from starters.rules import schedule as rules
 from starters.rules.states import State, allowed_actions
-from starters.settings import StartersSettings
 
 router = APIRouter(prefix="/v1/starters", tags=["starters"], responses=PROBLEM_RESPONSES)
 
 READ_ROLES = (Role.CLAIMANT, Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER, Role.ADMIN)
 APPLY_ROLES = (Role.CLAIMANT, Role.BENEFITS_OFFICER, Role.ADMIN)
 DECIDE_ROLES = (Role.CLAIMANT, Role.BENEFITS_OFFICER, Role.ADMIN)  # claimants: withdraw only
-
-
-def _settings(container: ServiceContainer) -> StartersSettings:
-    settings = container.settings
-    assert isinstance(settings, StartersSettings)
-    return settings
 
 
 def _read(app: Application) -> ApplicationRead:
@@ -64,8 +55,10 @@ def _read(app: Application) -> ApplicationRead:
 def create_application(
     body: ApplicationCreate,
     response: Response,
+    container: Container,
+    settings: Settings,
+    today: Today,
     principal: Principal = Depends(requires(roles=APPLY_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ApplicationRead:
     """The claimant for their own claim (a benefits officer on their behalf), on or after
     the first WW day, with proof of the online training. Publishes `starters.applied`."""
@@ -74,8 +67,8 @@ def create_application(
             uow=uow,
             data=body,
             principal=principal,
-            today=local_today(),
-            variants_enabled=_settings(container).variants_enabled,
+            today=today,
+            variants_enabled=settings.variants_enabled,
         )
         response.headers["Location"] = f"/v1/starters/applications/{app.id}"
         return _read(app)
@@ -83,11 +76,11 @@ def create_application(
 
 @router.get("/applications", response_model=Page[ApplicationRead], summary="List applications")
 def list_applications(
+    container: Container,
     state: State | None = None,
     claim_id: uuid.UUID | None = None,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> Page[ApplicationRead]:
     """Newest first. Benefits officers and admins see all; a claimant their own; a coach
     their caseload's; a team lead their office's. Audited."""
@@ -109,8 +102,8 @@ def list_applications(
 )
 def get_application(
     application_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ApplicationRead:
     """With `allowed_actions` from its state. Audited."""
     with container.uow() as uow:
@@ -126,9 +119,10 @@ def get_application(
 )
 def transition(
     application_id: uuid.UUID,
+    container: Container,
+    today: Today,
     body: TransitionBody = Body(discriminator="action"),
     principal: Principal = Depends(requires(roles=DECIDE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ApplicationRead:
     """A benefits officer (or admin) decides; the claimant may only `withdraw` their own.
     An action the state does not allow is a 409 naming `allowed_actions`; a date breaking
@@ -139,7 +133,7 @@ def transition(
             application_id=application_id,
             step=body,
             principal=principal,
-            today=local_today(),
+            today=today,
         )
         return _read(app)
 
@@ -151,8 +145,8 @@ def transition(
 )
 def list_decisions(
     application_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[DecisionRead]:
     """Oldest first, each with the parameter versions it used. Audited."""
     with container.uow() as uow:
@@ -172,8 +166,9 @@ def list_decisions(
 def add_income_statement(
     application_id: uuid.UUID,
     body: IncomeStatementCreate,
+    container: Container,
+    today: Today,
     principal: Principal = Depends(requires(roles=APPLY_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> IncomeStatementRead:
     """Income is not deducted during the start period, but the statement is required; an
     assignment for the former employer suspends the benefit until the period ends
@@ -184,7 +179,7 @@ def add_income_statement(
             application_id=application_id,
             data=body,
             principal=principal,
-            today=local_today(),
+            today=today,
         )
         return IncomeStatementRead.model_validate(row, from_attributes=True)
 
@@ -196,8 +191,8 @@ def add_income_statement(
 )
 def list_income_statements(
     application_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[IncomeStatementRead]:
     """By month. Audited."""
     with container.uow() as uow:
@@ -212,8 +207,8 @@ def list_income_statements(
 )
 def list_suspensions(
     application_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[SuspensionRead]:
     """Audited."""
     with container.uow() as uow:
@@ -242,8 +237,9 @@ def _schedule(
 )
 def application_schedule(
     application_id: uuid.UUID,
+    container: Container,
+    settings: Settings,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ScheduleRead:
     """From the first WW day to the end of entitlement, month by month, with the parameter
     versions each month used. 409 before the WW facts are recorded. Audited."""
@@ -252,7 +248,7 @@ def application_schedule(
             uow,
             application_id,
             principal,
-            variants_enabled=_settings(container).variants_enabled,
+            variants_enabled=settings.variants_enabled,
         )
     return _schedule(lines, app.id, app.variant is not None)
 
@@ -268,12 +264,12 @@ def simulation(
     entitlement_months: Annotated[int, Query(ge=3, le=38)],
     # Annotated, not `= Query()`: FastAPI drops the bounds of `Day` in the default form.
     start: Annotated[Day, Query(description="The proposed start of the start period")],
+    container: Container,
     usual_hours_per_day: Decimal = Query(Decimal(8), gt=0, le=12),
     research_weeks: int = Query(0, ge=0, le=6, description="A research period before it"),
     outcome: Literal["continued", "stopped"] | None = None,
     business_hours_per_month: Decimal | None = Query(None, ge=0, le=400),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ScheduleRead:
     """Nothing is stored (no personal data: not audited)."""
     with container.uow() as uow:

@@ -235,3 +235,9 @@ class ScheduleRead(BaseModel):
     not_current_law: bool = Field(
         default=False, description="True when a NOT CURRENT LAW variant shaped the schedule"
     )
+
+
+class ReminderRun(BaseModel):
+    """How many reminders were published."""
+
+    reminders: int

@@ -1,16 +1,16 @@
 """Starters-scheme applications in the service: apply, decide (the state machine of
-`starters.rules.states`, each step's effect in `steps`), the reads (audited), the
-schedule (`starters.rules.schedule`). Income statements, the former employer rule and the
-reminders are in `statements`. Every decision is audited and stored with the parameter
+`starters.rules.states`, each step's effect in `steps`), the reads (audited). The schedule
+and the simulation are in `schedules`; income statements, the former employer rule and
+the reminders in `statements`. Every decision is audited and stored with the parameter
 versions it used (docs/starters-rules.md, "In the service")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from shared.db.types import utcnow
 from shared.db.uow import UnitOfWork
@@ -20,6 +20,7 @@ from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 from starters.applications import repository
 from starters.applications.access import DECIDERS, load, owns, reach, visible
 from starters.applications.models import Application, Decision, IncomeStatement, Suspension
+from starters.applications.schedules import facts_and_plan, schedule_of, simulate
 from starters.applications.schemas import ApplicationCreate, Refuse, Revive
 from starters.applications.statements import (
     add_statement,
@@ -31,7 +32,6 @@ from starters.applications.statements import (
 from starters.applications.steps import ResearchPeriodRunning, Step, StepRun, step_effect
 from starters.claims.models import KnownClaim
 from starters.parameters import service as parameters
-from starters.rules import schedule as rules
 from starters.rules.states import (
     Action,
     GuardContext,
@@ -41,6 +41,8 @@ from starters.rules.states import (
     apply,
     check_guard,
 )
+
+_Row = TypeVar("_Row")
 
 TERMINAL_FOR_NEW = frozenset({State.REFUSED, State.WITHDRAWN, State.CONTINUED, State.REVIVED})
 
@@ -87,28 +89,37 @@ def decisions(
     uow: UnitOfWork, application_id: uuid.UUID, principal: Principal
 ) -> Sequence[Decision]:
     """An application's decisions, oldest first; the read is audited."""
-    app = load(uow, application_id, principal, action="application.decisions")
-    rows = repository.decisions_of(uow.session, app.id)
-    uow.commit()
-    return rows
+    return _read_rows(uow, application_id, principal, "application.decisions", _decisions_of)
 
 
 def income_statements(
     uow: UnitOfWork, application_id: uuid.UUID, principal: Principal
 ) -> Sequence[IncomeStatement]:
     """An application's income statements by month; the read is audited."""
-    app = load(uow, application_id, principal, action="application.statements")
-    rows = statements(uow, app)
-    uow.commit()
-    return rows
+    return _read_rows(uow, application_id, principal, "application.statements", statements)
 
 
 def application_suspensions(
     uow: UnitOfWork, application_id: uuid.UUID, principal: Principal
 ) -> Sequence[Suspension]:
     """An application's suspensions; the read is audited."""
-    app = load(uow, application_id, principal, action="application.suspensions")
-    rows = suspensions(uow, app)
+    return _read_rows(uow, application_id, principal, "application.suspensions", suspensions)
+
+
+def _decisions_of(uow: UnitOfWork, app: Application) -> Sequence[Decision]:
+    return repository.decisions_of(uow.session, app.id)
+
+
+def _read_rows(
+    uow: UnitOfWork,
+    application_id: uuid.UUID,
+    principal: Principal,
+    action: str,
+    rows_of: Callable[[UnitOfWork, Application], Sequence[_Row]],
+) -> Sequence[_Row]:
+    """`rows_of` an application the caller may see (404 if not); audited as `action`."""
+    app = load(uow, application_id, principal, action=action)
+    rows = rows_of(uow, app)
     uow.commit()
     return rows
 
@@ -356,121 +367,6 @@ def _check_guards(run: StepRun, step: Step, action: Action, before: State) -> No
         if action is Action.START_RESEARCH and any("end" in v.code for v in violations):
             field = "ends_on"
         raise InvalidField(field, "; ".join(v.message for v in violations))
-
-
-# --- schedule -----------------------------------------------------------------------------
-
-
-def facts_and_plan(
-    uow: UnitOfWork, app: Application
-) -> tuple[rules.WwFacts, rules.StartersPlan] | None:
-    """The rules' inputs for an application (None before the WW facts are recorded)."""
-    if app.dagloon is None or app.entitlement_end is None or app.usual_hours_per_day is None:
-        return None
-    claim = repository.known_claim(uow.session, app.claim_id)
-    first = (
-        claim.first_ww_day if claim is not None and claim.first_ww_day else app.created_at.date()
-    )
-    facts = rules.WwFacts(
-        dagloon=app.dagloon,
-        first_ww_day=first,
-        entitlement_end=app.entitlement_end,
-        usual_hours_per_day=app.usual_hours_per_day,
-    )
-    state = State(app.state)
-    outcome: Any = None
-    if state is State.CONTINUED:
-        outcome = "continued"
-    elif state in (State.STOPPED, State.REVIVED):
-        outcome = "stopped"
-    plan = rules.StartersPlan(
-        research_start=app.research_start,
-        research_end=app.research_end,
-        start_period_start=app.start_period_start,
-        start_period_end=app.start_period_end,
-        outcome=outcome,
-        outcome_on=app.outcome_on,
-        business_hours_per_month=app.business_hours_per_month,
-        suspended=tuple((s.starts_on, s.ends_on) for s in suspensions(uow, app)),
-        **rules.variant_fields(app.variant, app.gradual_business_share),
-    )
-    return facts, plan
-
-
-def schedule_of(
-    uow: UnitOfWork, application_id: uuid.UUID, principal: Principal, *, variants_enabled: bool
-) -> tuple[Application, list[rules.MonthLine]]:
-    """The application's monthly schedule (409 before the WW facts are recorded, or when
-    the rules cannot compute one); the read is audited."""
-    app = load(uow, application_id, principal, action="application.schedule")
-    inputs = facts_and_plan(uow, app)
-    if inputs is None:
-        raise Conflict("the schedule needs the WW facts of the first decision")
-    facts, plan = inputs
-    params = parameters.current(uow, variants_enabled=variants_enabled)
-    try:
-        lines = rules.monthly_schedule(facts, plan, params)
-    except rules.PlanError as exc:
-        raise Conflict(f"no schedule: {exc}") from None
-    uow.commit()
-    return app, lines
-
-
-def simulate(
-    uow: UnitOfWork,
-    *,
-    dagloon: Decimal,
-    first_ww_day: dt.date,
-    entitlement_months: int,
-    start: dt.date,
-    usual_hours_per_day: Decimal,
-    research_weeks: int,
-    outcome: Literal["continued", "stopped"] | None,
-    business_hours_per_month: Decimal | None,
-) -> list[rules.MonthLine]:
-    """What-if: the monthly schedule of a proposed start, under the parameters in force
-    (nothing is stored; a 422 names the query parameter that makes it impossible)."""
-    params = parameters.current(uow)
-    # Before every parameter has a value the rules cannot compute a schedule (this was a
-    # 500): the limit follows the parameter set, e.g. max_dagloon is known from 2025.
-    earliest = params.complete_from()
-    for name, day in (("first_ww_day", first_ww_day), ("start", start)):
-        if earliest is not None and day < earliest:
-            raise InvalidField(name, f"must be on or after {earliest}", location="query")
-    if start < first_ww_day:
-        raise InvalidField("start", "before the first WW day", location="query")
-    if outcome == "continued" and business_hours_per_month is None:
-        raise InvalidField(
-            "business_hours_per_month", "a continued business reports hours", location="query"
-        )
-    entitlement_end = rules.entitlement_end(first_ww_day, entitlement_months)
-    if start > entitlement_end:
-        raise InvalidField("start", "after the end of the entitlement", location="query")
-    research_start = start - dt.timedelta(weeks=research_weeks) if research_weeks else None
-    if research_start is not None and research_start < first_ww_day:
-        raise InvalidField(
-            "research_weeks", "the research period would start before WW", location="query"
-        )
-    sp_end = rules.start_period_end(start, entitlement_end, params)
-    facts = rules.WwFacts(
-        dagloon=dagloon,
-        first_ww_day=first_ww_day,
-        entitlement_end=entitlement_end,
-        usual_hours_per_day=usual_hours_per_day,
-    )
-    plan = rules.StartersPlan(
-        research_start=research_start,
-        research_end=start - dt.timedelta(days=1) if research_start else None,
-        start_period_start=start,
-        start_period_end=sp_end,
-        outcome=outcome,
-        outcome_on=sp_end + dt.timedelta(days=1) if outcome else None,
-        business_hours_per_month=business_hours_per_month,
-    )
-    try:
-        return rules.monthly_schedule(facts, plan, params)
-    except rules.PlanError as exc:
-        raise InvalidField("start", str(exc), location="query") from None
 
 
 __all__ = [

@@ -8,13 +8,11 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from shared.clock import local_today
 from shared.decimals import Decimal2
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
 from shared.web.validation import RequestModel
+from starters.deps import Container, Today
 from starters.parameters import service
 
 router = APIRouter(prefix="/v1/starters", tags=["parameters"], responses=PROBLEM_RESPONSES)
@@ -42,10 +40,10 @@ class ParameterOut(BaseModel):
 
 @router.get("/parameters", response_model=list[ParameterOut], summary="The dated parameters")
 def list_parameters(
+    container: Container,
     principal: Principal = Depends(
         requires(roles=(Role.BENEFITS_OFFICER, Role.COACH, Role.TEAM_LEAD, Role.ADMIN))
     ),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[ParameterOut]:
     """Every value with its validity date: the shipped ones and those added since."""
     with container.uow() as uow:
@@ -70,8 +68,9 @@ def list_parameters(
 )
 def add_parameter(
     body: ParameterIn,
+    container: Container,
+    today: Today,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
 ) -> ParameterOut:
     """From tomorrow at the earliest; audited. Computations for days from `valid_from` use
     it and name its version."""
@@ -83,7 +82,7 @@ def add_parameter(
             valid_from=body.valid_from,
             source=body.source,
             principal=principal,
-            today=local_today(),
+            today=today,
         )
     return ParameterOut(
         name=v.name,

@@ -210,6 +210,27 @@ class ParameterValue:
         """The identifier recorded by computations: ``name@valid_from``."""
         return f"{self.name}@{self.valid_from.isoformat()}"
 
+    def as_decimal(self) -> Decimal:
+        """The value of a decimal parameter (TypeError for another kind)."""
+        v = self.value
+        if isinstance(v, bool) or not isinstance(v, Decimal):
+            raise TypeError(f"starters parameter {self.name!r} is not a decimal")
+        return v
+
+    def as_int(self) -> int:
+        """The value of an int parameter (TypeError for another kind)."""
+        v = self.value
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"starters parameter {self.name!r} is not an int")
+        return v
+
+    def as_bool(self) -> bool:
+        """The value of a bool parameter (TypeError for another kind)."""
+        v = self.value
+        if not isinstance(v, bool):
+            raise TypeError(f"starters parameter {self.name!r} is not a bool")
+        return v
+
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in ``parameters.json`` (decimals as strings)."""
         value: Any = str(self.value) if isinstance(self.value, Decimal) else self.value
@@ -282,24 +303,15 @@ class ParameterSet:
 
     def decimal(self, name: str, day: dt.date) -> Decimal:
         """The value of a decimal parameter on `day`."""
-        v = self.at(name, day).value
-        if isinstance(v, bool) or not isinstance(v, Decimal):
-            raise TypeError(f"starters parameter {name!r} is not a decimal")
-        return v
+        return self.at(name, day).as_decimal()
 
     def integer(self, name: str, day: dt.date) -> int:
         """The value of an int parameter on `day`."""
-        v = self.at(name, day).value
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"starters parameter {name!r} is not an int")
-        return v
+        return self.at(name, day).as_int()
 
     def flag(self, name: str, day: dt.date) -> bool:
         """The value of a bool parameter on `day`."""
-        v = self.at(name, day).value
-        if not isinstance(v, bool):
-            raise TypeError(f"starters parameter {name!r} is not a bool")
-        return v
+        return self.at(name, day).as_bool()
 
     def names(self) -> tuple[str, ...]:
         """The parameter names in this set, sorted."""

@@ -31,7 +31,7 @@ from types import MappingProxyType
 
 from starters.rules.dates import weeks_period_end
 from starters.rules.parameters import ParameterSet
-from starters.rules.schedule import revival_allowed, revival_deadline
+from starters.rules.periods import revival_allowed, revival_deadline
 
 
 class State(StrEnum):
