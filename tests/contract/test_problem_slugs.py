@@ -18,7 +18,7 @@ from coaching.contacts import service as contacts
 from coaching.partner.candidates.service import DailyCapReached
 from coaching.workplans import service as workplans
 from intake.agendas.service import InvalidBlocksError
-from intake.claims import answers
+from intake.claims import rules as answers
 from intake.claims import service as claims
 from shared.web import problems
 from shared.web.problems import Problem

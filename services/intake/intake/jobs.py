@@ -19,7 +19,7 @@ app = typer.Typer(help="Intake's scheduled jobs.")
 @app.command("reminders")
 def job_reminders() -> None:
     """Intake: emit the intake.reminder_due events due now (idempotent; every few minutes)."""
-    from intake.appointments import service
+    from intake.appointments import reminders as service
     from intake.main import SPEC
     from shared.db.types import utcnow
 
@@ -31,7 +31,7 @@ def job_reminders() -> None:
 @app.command("planning")
 def job_planning() -> None:
     """Intake: roll slot horizons forward and book the unplanned lists (idempotent)."""
-    from intake.appointments import service
+    from intake.appointments import runs as service
     from intake.main import SPEC
     from intake.settings import IntakeSettings
     from shared.db.types import utcnow

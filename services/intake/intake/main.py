@@ -15,6 +15,7 @@ from intake.calendar import models as _calendar_models  # noqa: F401  (register 
 from intake.calendar.router import router as calendar_router
 from intake.claims import models as _claim_models  # noqa: F401  (register tables)
 from intake.claims.router import router as claims_router
+from intake.closures.router import router as closures_router
 from intake.coaches import models as _coach_models  # noqa: F401
 from intake.coaches.directory import coach_status
 from intake.db import TABLES
@@ -51,6 +52,7 @@ SPEC = ServiceSpec(
         claims_router,
         access_router,
         calendar_router,
+        closures_router,
         agendas_router,
         appointments_router,
         kpis_router,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from intake.access import service as access
 from intake.agendas.rules import local_day
-from intake.appointments import rules, service
+from intake.appointments import actions, cancellations, outcomes, reads, reminders, rules, runs
 from intake.appointments.models import Appointment, UnplannedClaim
 from intake.appointments.schemas import (
     AlternativeRead,
@@ -105,7 +105,7 @@ def claim_appointments(
     """Staff see any claim's (a team lead their office's); a claimant only their own claim's."""
     own_only = principal.subject if not principal.has_role(*STAFF_ROLES) else None
     with container.uow() as uow:
-        rows = service.list_for_claim(
+        rows = reads.list_for_claim(
             uow=uow,
             claim_id=claim_id,
             actor=principal.as_actor(),
@@ -131,7 +131,7 @@ def appointment_ics(
 ) -> Response:
     """Same readers as the JSON appointment; audited as `appointment.ics`."""
     with container.uow() as uow:
-        body = service.appointment_ics(
+        body = reads.appointment_ics(
             uow=uow,
             appointment_id=appointment_id,
             principal=principal,
@@ -156,7 +156,7 @@ def run_reminders(
 ) -> ReminderRunRead:
     """Idempotent: a cron job / Kubernetes CronJob calls this every few minutes."""
     with container.uow() as uow:
-        return ReminderRunRead(emitted=service.emit_due_reminders(uow=uow, now=_now()))
+        return ReminderRunRead(emitted=reminders.emit_due_reminders(uow=uow, now=_now()))
 
 
 @router.post(
@@ -171,7 +171,7 @@ def run_planning(
     """Idempotent and safe to overlap: call it every few minutes and at least daily. Overdue
     unplanned claims are booked as soon as possible, their missed deadline kept."""
     with container.uow() as uow:
-        run = service.run_planning(
+        run = runs.run_planning(
             uow=uow,
             offices=load_offices(),
             settings=_settings(container),
@@ -200,7 +200,7 @@ def run_office_planning(
     free slots (overdue ones as soon as possible), as the periodic run does; idempotent. A
     team lead runs only their own office's (403 otherwise)."""
     with container.uow() as uow:
-        run = service.run_office_planning(
+        run = runs.run_office_planning(
             uow=uow,
             office_code=office_code,
             principal=principal,
@@ -226,8 +226,8 @@ def get_appointment(
     """The claimant's own, the coach's own, the office's (team lead), or any (admin), with
     `allowed_actions`: what the caller may do with it now."""
     with container.uow() as uow:
-        a = service.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
-        allowed = service.allowed_now(
+        a = reads.get_appointment(uow=uow, appointment_id=appointment_id, principal=principal)
+        allowed = reads.allowed_now(
             uow=uow, appointment=a, principal=principal, settings=_settings(container), now=_now()
         )
         first_name = directory.first_names(uow.session, [a.coach_id]).get(a.coach_id)
@@ -269,7 +269,7 @@ def coach_appointments(
     first = start if start is not None else today
     last = end if end is not None else first + dt.timedelta(days=7)
     with container.uow() as uow:
-        rows, total = service.list_for_coach(
+        rows, total = reads.list_for_coach(
             uow=uow,
             coach_id=coach_id,
             principal=principal,
@@ -314,7 +314,7 @@ def unplanned(
 ) -> Page[UnplannedClaimRead]:
     """The office's unplanned list in deadline order; a team lead sees only their own office."""
     with container.uow() as uow:
-        rows, total = service.list_unplanned(
+        rows, total = reads.list_unplanned(
             uow=uow,
             office_code=office_code,
             actor=principal.as_actor(),
@@ -351,14 +351,14 @@ def alternatives(
 ) -> Page[AlternativeRead]:
     """Exactly the slots `reschedule` accepts now: nearest office first, then the earliest."""
     with container.uow() as uow:
-        found, total = service.alternatives(
+        found, total = actions.alternatives(
             uow=uow,
             appointment_id=appointment_id,
             principal=principal,
             offices=load_offices(),
             settings=_settings(container),
             now=_now(),
-            where=service.AlternativesFilter(
+            where=actions.AlternativesFilter(
                 from_date=from_date,
                 to_date=to_date,
                 part_of_day=part_of_day.value if part_of_day is not None else None,
@@ -395,7 +395,7 @@ def reschedule(
     """The claimant until `reschedule_cutoff_hours` before the start, staff until the start."""
     with container.uow() as uow:
         return to_read(
-            service.reschedule(
+            actions.reschedule(
                 uow=uow,
                 appointment_id=appointment_id,
                 slot_id=body.slot_id,
@@ -422,7 +422,7 @@ def cancel(
     """Frees the slot; the claim goes back on the office's unplanned list."""
     with container.uow() as uow:
         return to_read(
-            service.cancel_by_claimant(
+            cancellations.cancel_by_claimant(
                 uow=uow,
                 appointment_id=appointment_id,
                 reason_code=body.reason_code.value,
@@ -449,7 +449,7 @@ def cancel_by_service(
 ) -> CancellationRead:
     """Cancels, then books another slot before the deadline or puts the claim on the list."""
     with container.uow() as uow:
-        cancelled, rebooked = service.cancel_by_service(
+        cancelled, rebooked = cancellations.cancel_by_service(
             uow=uow,
             appointment_id=appointment_id,
             reason_code=body.reason_code.value,
@@ -481,7 +481,7 @@ def no_show(
     within 3 working days (configurable); a second flags the claim for the coach."""
     settings = _settings(container)
     with container.uow() as uow:
-        outcome = service.no_show(
+        outcome = outcomes.no_show(
             uow=uow,
             appointment_id=appointment_id,
             principal=principal,
@@ -513,7 +513,7 @@ def complete(
     """Only after the start time, and once; emits intake.completed with within_deadline."""
     with container.uow() as uow:
         return to_read(
-            service.complete(
+            outcomes.complete(
                 uow=uow,
                 appointment_id=appointment_id,
                 explained_topics=[t.value for t in body.explained_topics],

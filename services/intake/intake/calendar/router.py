@@ -5,22 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query
 
 from intake.calendar import service
-from intake.calendar.models import Closure
 from intake.calendar.rules import DayInfo
 from intake.calendar.schemas import (
-    ClosureCreate,
-    ClosureCreatedRead,
-    ClosureEffectRead,
     ClosureRead,
     DeadlineRead,
     WorkingDayRead,
     WorkingDaysRead,
+    closure_read,
 )
 from intake.settings import IntakeSettings
-from shared.db.types import utcnow
 from shared.reference import load_offices
 from shared.runtime import ServiceContainer
 from shared.web.app import get_container
@@ -39,8 +35,6 @@ READ_ROLES = (
     Role.ADMIN,
     Role.CLAIMANT,
 )
-# Row-level: national closures are for admins; a team lead only for their own office.
-WRITE_ROLES = (Role.TEAM_LEAD, Role.ADMIN)
 OFFICE_QUERY = Query(
     None,
     max_length=10,
@@ -48,27 +42,9 @@ OFFICE_QUERY = Query(
 )
 
 
-def _settings(container: ServiceContainer) -> IntakeSettings:
-    settings = container.settings
-    assert isinstance(settings, IntakeSettings)
-    return settings
-
-
 def _day(info: DayInfo) -> WorkingDayRead:
     return WorkingDayRead(
         date=info.day, is_working_day=info.is_working_day, reason=info.reason, source=info.source
-    )
-
-
-def to_read(closure: Closure) -> ClosureRead:
-    """Response model; the national sentinel becomes null."""
-    return ClosureRead(
-        id=closure.id,
-        date=closure.day,
-        office_code=None if closure.is_national else closure.office_code,
-        reason=closure.reason,
-        created_by=closure.created_by,
-        created_at=closure.created_at,
     )
 
 
@@ -135,37 +111,8 @@ def list_closures(
             offset=page.offset,
             offices=load_offices(),
         )
-        items = [to_read(c) for c in rows]
+        items = [closure_read(c) for c in rows]
     return Page[ClosureRead](items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.post(
-    "/closures",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ClosureCreatedRead,
-    summary="Declare a closure (national: admin; office: its team lead or admin)",
-    responses={409: PROBLEM_RESPONSES[422] | {"description": "A closure exists for that day"}},
-)
-def create_closure(
-    body: ClosureCreate,
-    response: Response,
-    principal: Principal = Depends(requires(roles=WRITE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
-) -> ClosureCreatedRead:
-    """Add an ad-hoc non-working day: its open slots are withdrawn and its appointments
-    cancelled by the service and rebooked (or listed as unplanned); audited."""
-    with container.uow() as uow:
-        closure, effect = service.create_closure(
-            uow=uow,
-            data=body,
-            principal=principal,
-            offices=load_offices(),
-            settings=_settings(container),
-            now=utcnow(),
-        )
-        read = to_read(closure)
-    response.headers["Location"] = f"/v1/calendar/closures/{closure.id}"
-    return ClosureCreatedRead(**read.model_dump(), effect=ClosureEffectRead(**effect.as_json()))
 
 
 @router.get("/closures/{closure_id}", response_model=ClosureRead, summary="Get one closure")
@@ -176,29 +123,4 @@ def get_closure(
 ) -> ClosureRead:
     """One closure by id."""
     with container.uow() as uow:
-        return to_read(service.get_closure(uow=uow, closure_id=closure_id))
-
-
-@router.delete(
-    "/closures/{closure_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="Remove a closure (national: admin; office: its team lead or admin)",
-)
-def delete_closure(
-    closure_id: uuid.UUID,
-    principal: Principal = Depends(requires(roles=WRITE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
-) -> Response:
-    """Delete a closure; audited with its old values. The day gets slots again (waiting
-    claims are booked into them); appointments cancelled for the closure stay cancelled."""
-    with container.uow() as uow:
-        service.delete_closure(
-            uow=uow,
-            closure_id=closure_id,
-            principal=principal,
-            offices=load_offices(),
-            settings=_settings(container),
-            now=utcnow(),
-        )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return closure_read(service.get_closure(uow=uow, closure_id=closure_id))

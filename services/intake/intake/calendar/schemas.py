@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bsn import FreeText
 from shared.web.validation import MultiLine, RequestModel
+
+if TYPE_CHECKING:
+    from intake.calendar.models import Closure
 
 
 class WorkingDayRead(BaseModel):
@@ -87,3 +90,15 @@ class ClosureCreatedRead(ClosureRead):
     """The stored closure and what it changed."""
 
     effect: ClosureEffectRead
+
+
+def closure_read(closure: Closure) -> ClosureRead:
+    """Response model of a closure; the national sentinel becomes null."""
+    return ClosureRead(
+        id=closure.id,
+        date=closure.day,
+        office_code=None if closure.is_national else closure.office_code,
+        reason=closure.reason,
+        created_by=closure.created_by,
+        created_at=closure.created_at,
+    )

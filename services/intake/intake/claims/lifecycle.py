@@ -10,13 +10,13 @@ from typing import Any
 from intake.access import service as access
 from intake.agendas.rules import local_day
 from intake.appointments import repository as appointments_repository
-from intake.appointments import service as booking
+from intake.appointments.cancellations import cancel_by_service, record_service_cancel
 from intake.appointments.models import (
     ACTIVE_STATUSES,
-    CANCELLED_BY_SERVICE,
     COMPLETED,
     Appointment,
 )
+from intake.appointments.runs import book_on_registration
 from intake.claims import repository, states
 from intake.claims.models import Claim
 from intake.claims.schemas import ClaimUpdate, ClaimWithdraw
@@ -30,7 +30,6 @@ from shared.events.intake import (
     ClaimReopenRefused,
     ClaimUpdated,
     ClaimWithdrawn,
-    IntakeCancelled,
 )
 from shared.reference import InvalidPostcodeError, OfficeDirectory
 from shared.web.auth import Principal, Role
@@ -68,27 +67,10 @@ def _cancel_future_appointments(
     for appointment in appointments_repository.of_claim(uow.session, claim.id):
         if appointment.status not in ACTIVE_STATUSES or appointment.starts_at <= now:
             continue
-        old_status = appointment.status
-        appointment.status = CANCELLED_BY_SERVICE
+        record_service_cancel(
+            uow, appointment, reason_code=reason_code, actor=actor, now=now, reason=reason_code
+        )
         cancelled.append(appointment)
-        uow.publish(
-            IntakeCancelled(
-                claim_id=claim.id,
-                appointment_id=appointment.id,
-                by="service",
-                reason_code=reason_code,
-                cancelled_at=now,
-            )
-        )
-        uow.audit(
-            actor=actor,
-            action="appointment.cancel_by_service",
-            resource_type="appointment",
-            resource_id=appointment.id,
-            old={"status": old_status},
-            new={"status": appointment.status},
-            reason=reason_code,
-        )
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
     if unplanned is not None:
         appointments_repository.remove_unplanned(uow.session, unplanned)
@@ -212,7 +194,7 @@ def _rebook_intake_after_reopen(
     history = appointments_repository.of_claim(uow.session, claim.id)
     if any(a.status == COMPLETED or a.status in ACTIVE_STATUSES for a in history):
         return
-    booking.book_on_registration(
+    book_on_registration(
         uow=uow,
         claim=claim,
         actor=SYSTEM,
@@ -291,7 +273,7 @@ def _replan_after_move(
 ) -> None:
     """A move to another office: a not-yet-held intake is cancelled by the service and booked
     at the new office before its deadline, else shortfall and the new office's unplanned list
-    (`appointments.service.cancel_by_service`, which rebooks at the claim's office; it
+    (`appointments.cancellations.cancel_by_service`, which rebooks at the claim's office; it
     commits, together with the changed claim)."""
     unplanned = appointments_repository.unplanned(uow.session, claim.id)
     if unplanned is not None:
@@ -302,7 +284,7 @@ def _replan_after_move(
     uow.session.flush()
     for appointment in appointments_repository.of_claim(uow.session, claim.id):
         if appointment.status in ACTIVE_STATUSES and appointment.starts_at > now:
-            booking.cancel_by_service(
+            cancel_by_service(
                 uow=uow,
                 appointment_id=appointment.id,
                 reason_code=CLAIMANT_MOVED,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from intake.access import service as access
-from intake.appointments import service as booking
+from intake.appointments import runs as booking
 from intake.claims import repository, states
-from intake.claims.answers import refuse_unfit_answers
 from intake.claims.models import Claim, IdempotencyKey
+from intake.claims.rules import refuse_unfit_answers
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, UnavailableTime
 from intake.settings import IntakeSettings
 from shared.bsn import BsnVault, mask_bsn

@@ -116,7 +116,7 @@ def sender_worker(container: ServiceContainer, stop: threading.Event) -> None:
 def reminder_loop(container: ServiceContainer, stop: threading.Event) -> None:
     """Emit the intake reminders that are due, every `reminder_poll_interval_s` (a running
     service does what the `ww jobs reminders` CronJob does; both are idempotent)."""
-    from intake.appointments import service as appointments
+    from intake.appointments import reminders as appointments
     from shared.db.types import utcnow
 
     settings = container.settings

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from intake.agendas.rules import local_day
-from intake.calendar.service import WorkingDayCalendar, intake_deadline
+from intake.calendar.service import WorkingDayCalendar
 from intake.claims.models import Claim
 from intake.planning import repository
 from intake.planning.models import DeferredIntake
 from intake.settings import IntakeSettings
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
-from shared.reference import OfficeDirectory
 
 
 def bookable_from(
@@ -72,64 +70,3 @@ def defer_if_early(
         reason="first WW day further ahead than the booking window",
     )
     return row
-
-
-def book_deferred(
-    *,
-    uow: UnitOfWork,
-    offices: OfficeDirectory,
-    settings: IntakeSettings,
-    now: dt.datetime,
-    actor: Actor,
-) -> int:
-    """Book every deferred intake whose window has opened (the planning run); no commit.
-
-    Nothing fits before the deadline: `intake.capacity_shortfall` and the unplanned list, as
-    at registration. A claim no longer open is dropped. Returns how many were booked.
-    """
-    # Deferred import: booking imports this module for the registration path.
-    from intake.appointments import service as booking
-    from intake.claims import repository as claims_repository
-
-    session = uow.session
-    today = local_day(now)
-    calendar = WorkingDayCalendar(session)
-    booked = 0
-    for row in repository.deferred_due(session, today):
-        claim = claims_repository.get(session, row.claim_id)
-        repository.remove_deferred(session, row)
-        if claim is None or claim.status != "open":
-            continue
-        # The calendar as it is now (a closure declared meanwhile moves the deadline), and the
-        # claim's office as it is now (the claimant may have moved).
-        deadline = intake_deadline(
-            calendar,
-            first_ww_day=claim.first_ww_day,
-            registered_on=local_day(claim.registered_at),
-            office_code=claim.office_code,
-            working_days=settings.intake_deadline_working_days,
-        )
-        appointment, searched = booking.try_book(
-            uow,
-            claim_id=claim.id,
-            office_code=claim.office_code,
-            deadline=deadline,
-            offices=offices,
-            settings=settings,
-            now=now,
-            prefs=booking.Preferences.of(session, claim, settings),
-        )
-        if appointment is not None:
-            booking._scheduled(uow, appointment, actor)
-            booked += 1
-        else:
-            booking._shortfall(
-                uow,
-                claim_id=claim.id,
-                office_code=claim.office_code,
-                deadline=deadline,
-                searched=searched,
-                now=now,
-            )
-    session.flush()
-    return booked

@@ -32,7 +32,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from intake.appointments import service as appointments
+from intake.appointments import reminders as appointments
 from intake.appointments.rules import reminder_due_at
 from intake.calendar.rules import WorkingDays
 from intake.calendar.service import WorkingDayCalendar

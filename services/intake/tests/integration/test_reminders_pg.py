@@ -25,7 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from intake.agendas.rules import local_to_utc
-from intake.appointments import ics, service
+from intake.appointments import ics
+from intake.appointments import reminders as service
 from intake.appointments.rules import reminder_due_at
 from intake.calendar.rules import WorkingDays
 from intake.calendar.service import WorkingDayCalendar

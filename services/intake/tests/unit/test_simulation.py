@@ -199,7 +199,7 @@ def test_shares_print_100_percent_only_when_exact() -> None:
 
 
 def test_reach_and_deadline_agree_with_the_service() -> None:
-    from intake.appointments.service import search_offices
+    from intake.appointments.booking import search_offices
     from intake.calendar.service import intake_deadline
     from intake.simulation.engine import _Run
 

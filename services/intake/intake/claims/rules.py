@@ -1,4 +1,5 @@
-"""Questionnaire answers that come with a registration or an intake: refused when unfit.
+"""Claim rules without I/O: questionnaire answers that come with a registration or an
+intake are refused when unfit.
 
 Triage used to drop an unknown key or a value outside its item with a log line, so a typo
 (`has_driving_licence`) vanished silently. Intake now refuses them at the door: one 422

@@ -15,19 +15,21 @@ claims were rebooked (or listed) and told so; moving them back would be a second
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from intake.agendas import repository as agendas_repository
 from intake.agendas.rules import local_day, local_to_utc
-from intake.agendas.service import generate_slots
-from intake.appointments.models import CANCELLED_BY_SERVICE
+from intake.appointments.booking import book_unplanned, rebook_or_shortfall
+from intake.appointments.cancellations import record_service_cancel
+from intake.appointments.models import Appointment
 from intake.calendar.models import Closure
 from intake.calendar.service import WorkingDayCalendar
-from intake.claims import repository as claims_repository
+from intake.claims.models import Claim
 from intake.settings import IntakeSettings
+from intake.slots import repository as slots_repository
+from intake.slots.service import generate_slots
 from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
-from shared.events.intake import IntakeCancelled
 from shared.reference import OfficeDirectory
 
 REASON_CODE = "office_closed"
@@ -72,88 +74,79 @@ def apply_closure(
 
     The closure must be flushed first: rebooking searches slots on the calendar with it.
     """
-    # Deferred import: booking imports the calendar service.
-    from intake.appointments import service as booking
-
     session = uow.session
     codes = None if closure.is_national else [closure.office_code]
     after, before = _window(closure, now)
     if before <= after:
         return ClosureEffect()
-    appointments = agendas_repository.active_appointments_between(
+    appointments = slots_repository.active_appointments_between(
         session, codes, after=after, before=before
     )
-    withdrawn = agendas_repository.withdraw_slots_between(
-        session, codes, after=after, before=before
-    )
+    withdrawn = slots_repository.withdraw_slots_between(session, codes, after=after, before=before)
     reason = f"{REASON_CODE}: closure {closure.id}"
     for appointment in appointments:
-        old_status = appointment.status
-        appointment.status = CANCELLED_BY_SERVICE
-        uow.publish(
-            IntakeCancelled(
-                claim_id=appointment.claim_id,
-                appointment_id=appointment.id,
-                by="service",
-                reason_code=REASON_CODE,
-                cancelled_at=now,
-            )
-        )
-        uow.audit(
+        record_service_cancel(
+            uow,
+            appointment,
+            reason_code=REASON_CODE,
             actor=actor,
-            action="appointment.cancel_by_service",
-            resource_type="appointment",
-            resource_id=appointment.id,
-            old={"status": old_status},
-            new={"status": appointment.status, "closure_id": str(closure.id)},
+            now=now,
             reason=reason,
+            extra={"closure_id": str(closure.id)},
         )
     session.flush()
+    rebooked, unplanned = _rebook(
+        uow, appointments, actor=actor, offices=offices, settings=settings, now=now
+    )
+    session.flush()
+    return ClosureEffect(withdrawn, len(appointments), rebooked, unplanned)
+
+
+def _rebook(
+    uow: UnitOfWork,
+    appointments: Sequence[Appointment],
+    *,
+    actor: Actor,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Rebook the open claims of the cancelled appointments, earliest deadline first (the
+    most urgent claims get the remaining slots), an overdue one within one more deadline
+    period; else a shortfall and the unplanned list, never silent. Returns how many were
+    rebooked and how many listed."""
+    session = uow.session
     today = local_day(now)
     calendar = WorkingDayCalendar(session)
     rebooked = unplanned = 0
-    # Earliest deadline first: the most urgent claims get the remaining slots.
     for appointment in appointments:
-        claim = claims_repository.get(session, appointment.claim_id)
+        claim = session.get(Claim, appointment.claim_id)
         if claim is None or claim.status != "open":
             continue
-        overdue = appointment.deadline < today
         late_until = (
             calendar.add_working_days(
                 today, settings.intake_deadline_working_days, claim.office_code
             )
-            if overdue
+            if appointment.deadline < today
             else None
         )
-        new, searched = booking.try_book(
+        new = rebook_or_shortfall(
             uow,
-            claim_id=claim.id,
-            office_code=claim.office_code,
+            claim,
             deadline=appointment.deadline,
-            search_until=late_until,
+            actor=actor,
             offices=offices,
             settings=settings,
             now=now,
+            search_until=late_until,
             exclude_slots={appointment.slot_id},
-            prefs=booking.Preferences.of(session, claim, settings),
             summoned=appointment.summoned,
         )
         if new is not None:
-            booking._scheduled(uow, new, actor)
             rebooked += 1
         else:
-            # Never silent: a shortfall event and the office's unplanned list.
-            booking._shortfall(
-                uow,
-                claim_id=claim.id,
-                office_code=claim.office_code,
-                deadline=appointment.deadline,
-                searched=searched,
-                now=now,
-            )
             unplanned += 1
-    session.flush()
-    return ClosureEffect(withdrawn, len(appointments), rebooked, unplanned)
+    return rebooked, unplanned
 
 
 def lift_closure(
@@ -168,14 +161,12 @@ def lift_closure(
     """The day is open again: regenerate its slots where agendas reach it and book waiting
     claims into them (no commit). The closure must be deleted and flushed first. Returns how
     many waiting claims were booked."""
-    from intake.appointments import service as booking
-
     session = uow.session
     if closure.day < local_day(now):
         return 0
     codes = None if closure.is_national else [closure.office_code]
     gained: set[str] = set()
-    for agenda in agendas_repository.agendas_reaching(session, codes, closure.day):
+    for agenda in slots_repository.agendas_reaching(session, codes, closure.day):
         gained |= generate_slots(
             session,
             coach_id=agenda.coach_id,
@@ -186,7 +177,7 @@ def lift_closure(
         )
     if not gained:
         return 0
-    return booking.book_unplanned(
+    return book_unplanned(
         uow=uow,
         office_codes=sorted(gained),
         offices=offices,

@@ -1,0 +1,1 @@
+"""Office closures: declaring an ad-hoc non-working day cancels and rebooks its intakes."""
