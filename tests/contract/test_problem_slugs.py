@@ -18,6 +18,7 @@ from coaching.contacts import service as contacts
 from coaching.partner.candidates.service import DailyCapReached
 from coaching.workplans import service as workplans
 from intake.agendas.service import InvalidBlocksError
+from intake.claims import idempotency, refusals
 from intake.claims import rules as answers
 from intake.claims import service as claims
 from shared.web import problems
@@ -115,11 +116,11 @@ def test_the_shared_catalogue_keeps_its_wire_values(
 
 
 def test_the_services_raise_the_shared_problems() -> None:
-    assert claims.IdempotencyKeyReuseError is problems.IdempotencyKeyReuse
+    assert idempotency.IdempotencyKeyReuseError is problems.IdempotencyKeyReuse
     assert claims.IdempotencyKeyInProgressError is problems.IdempotencyKeyInProgress
     assert workplans.IdempotencyKeyReuse is contacts.IdempotencyKeyReuse
     assert workplans.IdempotencyKeyInProgress is problems.IdempotencyKeyInProgress
-    for limited in (claims.RegistrationThrottledError, DailyCapReached):
+    for limited in (refusals.RegistrationThrottledError, DailyCapReached):
         assert issubclass(limited, problems.RateLimited)
     for invalid in (
         InvalidBlocksError,

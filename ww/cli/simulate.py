@@ -63,7 +63,7 @@ def simulate_intake(
     from rich.console import Console as RichConsole
 
     # Imported here, like the services behind the other commands: `ww --help` stays cheap.
-    from intake.simulation import SimulationConfig, report, simulate
+    from intake_simulation import SimulationConfig, report, simulate
 
     try:
         config = SimulationConfig(

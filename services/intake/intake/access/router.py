@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends
 
 from intake.access import service
 from intake.access.schemas import AccessLogEntry
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
+from intake.deps import Container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
@@ -33,9 +32,9 @@ ACCESS_LOG_ROLES = (
 )
 def access_log(
     claim_id: uuid.UUID,
+    container: Container,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=ACCESS_LOG_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> Page[AccessLogEntry]:
     """Newest first: reads, changes and break-glass reads with their reason. The claimant
     sees their own claim's log (without staff identities); staff the claims in their

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 
 from intake.access import service as access
 from intake.claims import lifecycle, service
+from intake.claims.idempotency import IdempotencyRequest, RegistrationResponse
 from intake.claims.models import Claim
+from intake.claims.refusals import RegistrationCaller, RegistrationThrottledError
 from intake.claims.schemas import (
     ClaimCreate,
     ClaimFilter,
@@ -20,13 +22,11 @@ from intake.claims.schemas import (
     ClaimUpdate,
     ClaimWithdraw,
 )
+from intake.deps import Container, Settings, Today
 from intake.settings import IntakeSettings
 from shared.bsn import BsnVault, InvalidBSNError, mask_bsn, normalize_bsn
-from shared.clock import local_today
 from shared.events.common import RegistrationChannel
 from shared.reference import load_offices
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import MAX_LIMIT, Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES
@@ -74,11 +74,11 @@ def _office_scope(principal: Principal) -> str | None:
 
 def _caller(
     principal: Principal, channel: RegistrationChannel, settings: IntakeSettings
-) -> service.RegistrationCaller:
+) -> RegistrationCaller:
     """Staff, or a claimant (with the BSN of their sign-in) or partner application, whose
     refusals are rate-limited and whose 409 names no claim (ADR 0025)."""
     if channel is not RegistrationChannel.CLAIMANT:
-        return service.RegistrationCaller(
+        return RegistrationCaller(
             staff=channel is RegistrationChannel.STAFF,
             limited=(channel is not RegistrationChannel.STAFF),
         )
@@ -87,7 +87,7 @@ def _caller(
         signed_in = normalize_bsn(raw) if isinstance(raw, str) else None
     except InvalidBSNError:
         signed_in = None  # a broker sending junk: treated as no BSN (403), never echoed
-    return service.RegistrationCaller(staff=False, limited=True, signed_in_bsn=signed_in)
+    return RegistrationCaller(staff=False, limited=True, signed_in_bsn=signed_in)
 
 
 _CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -129,6 +129,9 @@ _CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 def register_claim(
     body: ClaimCreate,
+    container: Container,
+    settings: Settings,
+    today: Today,
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
@@ -138,7 +141,6 @@ def register_claim(
         "with another body is 422 `idempotency-key-reuse`. Keys are private to the caller.",
     ),
     principal: Principal = Depends(requires(roles=REGISTER_ROLES, scopes=[PARTNER_REGISTER_SCOPE])),
-    container: ServiceContainer = Depends(get_container),
 ) -> Response:
     """Register a claim; emits `claim.registered` through the outbox.
 
@@ -148,23 +150,8 @@ def register_claim(
     claimants and partner applications learn no claim id from a 409, and their refused
     attempts are audited and rate-limited (ADR 0025).
     """
-    settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     channel = _channel(principal)
-    caller = _caller(principal, channel, settings)
     actor = principal.as_actor()
-    idempotency = (
-        service.IdempotencyRequest(
-            # Stored and looked up as a keyed hash: the key as sent never reaches the table.
-            key=container.idempotency_keys.digest(idempotency_key),
-            subject=actor.subject,
-            endpoint=REGISTER_ENDPOINT,
-            ttl=dt.timedelta(hours=settings.idempotency_key_ttl_hours),
-            now=dt.datetime.now(dt.UTC),
-        )
-        if idempotency_key is not None
-        else None
-    )
     try:
         with container.uow() as uow:
             result = service.register_claim(
@@ -178,15 +165,38 @@ def register_claim(
                 vault=container.bsn,
                 offices=load_offices(),
                 settings=settings,
-                today=local_today(),
-                idempotency=idempotency,
-                caller=caller,
+                today=today,
+                idempotency=_idempotency(
+                    idempotency_key, container, settings, subject=actor.subject
+                ),
+                caller=_caller(principal, channel, settings),
             )
-    except service.RegistrationThrottledError as exc:
+    except RegistrationThrottledError as exc:
         # The one problem with a header: Retry-After (RFC 9110), as the partner API does.
         raise HTTPException(
             status_code=429, detail=exc.detail, headers={"Retry-After": str(exc.retry_after)}
         ) from None
+    return _registered(result)
+
+
+def _idempotency(
+    idempotency_key: str | None, container: Container, settings: IntakeSettings, *, subject: str
+) -> IdempotencyRequest | None:
+    """The registration's `Idempotency-Key`, scoped to the caller; None without one."""
+    if idempotency_key is None:
+        return None
+    return IdempotencyRequest(
+        # Stored and looked up as a keyed hash: the key as sent never reaches the table.
+        key=container.idempotency_keys.digest(idempotency_key),
+        subject=subject,
+        endpoint=REGISTER_ENDPOINT,
+        ttl=dt.timedelta(hours=settings.idempotency_key_ttl_hours),
+        now=dt.datetime.now(dt.UTC),
+    )
+
+
+def _registered(result: RegistrationResponse) -> Response:
+    """The 201 as registered or as replayed (`Idempotent-Replayed: true`), body verbatim."""
     headers = {"Location": result.location} if result.location else {}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -201,8 +211,8 @@ def register_claim(
 @router.get("/{claim_id}", response_model=ClaimRead, summary="Get one claim")
 def get_claim(
     claim_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
-    container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
     """Need to know (ADR 0022): a claimant their own claim; a coach their office's, their
     caseload's and the claims whose intake they hold; a team lead their office's; benefits
@@ -221,12 +231,14 @@ def get_claim(
     return to_read(claim, container.bsn)
 
 
-@router.get(
-    "",
-    response_model=Page[ClaimRead],
-    summary="List claims (staff; a claimant their own)",
-)
-def list_claims(
+class ClaimQuery(NamedTuple):
+    """The filters and the sort order of `GET /v1/claims`."""
+
+    filters: ClaimFilter
+    sort: ClaimSort
+
+
+def claim_query(
     office_code: str | None = Query(None, max_length=10),
     claim_status: Literal["open", "closed", "withdrawn"] | None = Query(None, alias="status"),
     first_ww_day_from: Day | None = None,
@@ -252,14 +264,8 @@ def list_claims(
         "names of a page of cases, e.g. the web's caseload",
     ),
     sort: ClaimSort = "-registered_at",
-    page: PageParams = Depends(page_params),
-    principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
-    container: ServiceContainer = Depends(get_container),
-) -> Page[ClaimRead]:
-    """Filtered, sorted, paginated list of the claims the caller may see (as `GET
-    /v1/claims/{id}`: a claimant the claims they registered themselves); with
-    `X-Break-Glass-Reason` every claim, each one on the page outside the caller's scope
-    audited as `claim.list.break_glass`."""
+) -> ClaimQuery:
+    """The list's query parameters (their names and order are the OpenAPI document's)."""
     filters = ClaimFilter(
         office_code=office_code,
         status=claim_status,
@@ -272,11 +278,29 @@ def list_claims(
         needs_attention=needs_attention,
         ids=claim_ids,
     )
+    return ClaimQuery(filters, sort)
+
+
+@router.get(
+    "",
+    response_model=Page[ClaimRead],
+    summary="List claims (staff; a claimant their own)",
+)
+def list_claims(
+    container: Container,
+    query: ClaimQuery = Depends(claim_query),
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(requires(roles=(*STAFF_READ_ROLES, Role.CLAIMANT))),
+) -> Page[ClaimRead]:
+    """Filtered, sorted, paginated list of the claims the caller may see (as `GET
+    /v1/claims/{id}`: a claimant the claims they registered themselves); with
+    `X-Break-Glass-Reason` every claim, each one on the page outside the caller's scope
+    audited as `claim.list.break_glass`."""
     with container.uow() as uow:
         rows, total = service.list_claims(
             uow=uow,
-            filters=filters,
-            sort=sort,
+            filters=query.filters,
+            sort=query.sort,
             limit=page.limit,
             offset=page.offset,
             actor=principal.as_actor(),
@@ -293,8 +317,8 @@ def list_claims(
 @router.post("/search", response_model=list[ClaimRead], summary="Find claims by BSN (staff)")
 def search_claims(
     body: ClaimSearch,
+    container: Container,
     principal: Principal = Depends(requires(roles=STAFF_READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[ClaimRead]:
     """Look up by BSN via its keyed hash; POST so the BSN never appears in a URL."""
     with container.uow() as uow:
@@ -324,8 +348,9 @@ _STATE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def withdraw_claim(
     claim_id: uuid.UUID,
     body: ClaimWithdraw,
+    container: Container,
+    today: Today,
     principal: Principal = Depends(requires(roles=WRITE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
     """Withdraw an open claim: future intakes are cancelled, `claim.withdrawn` lets coaching
     close the case. Repeating it answers the same; a closed claim is 409."""
@@ -336,7 +361,7 @@ def withdraw_claim(
             claim_id=claim_id,
             data=body,
             principal=principal,
-            today=local_today(),
+            today=today,
             now=now,
         )
     return to_read(claim, container.bsn)
@@ -351,13 +376,12 @@ def withdraw_claim(
 def update_claim(
     claim_id: uuid.UUID,
     body: ClaimUpdate,
+    container: Container,
+    settings: Settings,
     principal: Principal = Depends(requires(roles=WRITE_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> ClaimRead:
     """Only the fields sent change; audited with old and new values; `claim.updated` names the
     changed fields. A move to another office's area re-plans a not-yet-held intake there."""
-    settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     with container.uow() as uow:
         claim = lifecycle.update(
             uow=uow,

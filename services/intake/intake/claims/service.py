@@ -1,20 +1,29 @@
-"""Claim registration and look-up rules; no FastAPI here."""
+"""Claim registration and look-up rules; no FastAPI here.
+
+The idempotency of a registration lives in `idempotency`, the refusal rules of ADR 0025
+(own BSN only, rate-limited refusals) in `refusals`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from intake.access import service as access
 from intake.appointments import runs as booking
-from intake.claims import repository, states
-from intake.claims.models import Claim, IdempotencyKey
+from intake.claims import refusals, repository, states
+from intake.claims.idempotency import (
+    IdempotencyRequest,
+    RegistrationResponse,
+    replay_stored,
+    request_hash,
+    store_response,
+)
+from intake.claims.models import Claim
+from intake.claims.refusals import RegistrationCaller
 from intake.claims.rules import refuse_unfit_answers
 from intake.claims.schemas import ClaimCreate, ClaimFilter, ClaimRead, UnavailableTime
 from intake.settings import IntakeSettings
@@ -23,10 +32,9 @@ from shared.db.audit import Actor
 from shared.db.uow import UnitOfWork
 from shared.events.common import RegistrationChannel
 from shared.events.intake import ClaimRegistered
-from shared.reference import InvalidPostcodeError, OfficeDirectory
-from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound, RateLimited
+from shared.reference import InvalidPostcodeError, Office, OfficeDirectory
+from shared.web.problems import Conflict, Forbidden, InvalidField, NotFound
 from shared.web.problems import IdempotencyKeyInProgress as IdempotencyKeyInProgressError
-from shared.web.problems import IdempotencyKeyReuse as IdempotencyKeyReuseError
 
 
 class OpenClaimExistsError(Conflict):
@@ -34,57 +42,6 @@ class OpenClaimExistsError(Conflict):
 
     slug = "open-claim-exists"
     title = "An open claim already exists for this BSN"
-
-
-class NotOwnBsnError(Forbidden):
-    """A claimant registers only the BSN their sign-in established (ADR 0025)."""
-
-    slug = "not-own-bsn"
-    title = "A claimant registers only their own BSN"
-
-
-class RegistrationThrottledError(RateLimited):
-    """Too many refused registrations by one caller; the router answers 429 + Retry-After."""
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class RegistrationCaller:
-    """Who registers, as far as the BSN-oracle rules care (ADR 0025).
-
-    `signed_in_bsn` is the BSN of a claimant's sign-in (None for others, or a claimant
-    token without one); `limited` is set for callers whose refusals are counted and
-    rate-limited (claimants and partner applications); `staff` callers learn the existing
-    claim's id from a 409, nobody else does.
-    """
-
-    staff: bool
-    limited: bool
-    signed_in_bsn: str | None = None
-
-
-@dataclass(frozen=True)
-class IdempotencyRequest:
-    """The `Idempotency-Key` of one request and what it is scoped to."""
-
-    key: str
-    subject: str
-    endpoint: str
-    ttl: dt.timedelta
-    now: dt.datetime
-
-
-@dataclass(frozen=True)
-class RegistrationResponse:
-    """What the API answers: fresh, or replayed from a stored idempotent response."""
-
-    status: int
-    body: str
-    location: str | None
-    replayed: bool
 
 
 def read_model(claim: Claim, *, bsn_masked: str) -> ClaimRead:
@@ -159,93 +116,35 @@ def effective_channel(
     return RegistrationChannel.EMPLOYER
 
 
-def request_hash(data: ClaimCreate, vault: BsnVault) -> str:
-    """SHA-256 of the canonical JSON of the validated body, the BSN replaced by its keyed hash."""
-    canonical = data.model_dump(mode="json")
-    canonical["bsn"] = vault.lookup_hash(data.bsn) if data.bsn is not None else None
-    raw = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _live(stored: IdempotencyKey, idem: IdempotencyRequest) -> bool:
-    return stored.created_at > idem.now - idem.ttl
-
-
-def _replay(
-    uow: UnitOfWork, stored: IdempotencyKey, *, idem: IdempotencyRequest, digest: str, actor: Actor
-) -> RegistrationResponse:
-    if stored.endpoint != idem.endpoint or stored.request_hash != digest:
-        raise IdempotencyKeyReuseError(
-            "this Idempotency-Key was already used for a different request; use a new key"
-        )
-    response = RegistrationResponse(
-        status=stored.response_status,
-        body=stored.response_body,
-        location=stored.response_location,
-        replayed=True,
-    )
-    # The replay shows personal data again: audited like a read.
-    uow.audit(
-        actor=actor,
-        action="claim.register_replayed",
-        resource_type="claim",
-        resource_id=(stored.response_location or "-").rsplit("/", 1)[-1],
-    )
-    uow.commit()
-    return response
-
-
-def register_claim(
-    *,
-    uow: UnitOfWork,
-    data: ClaimCreate,
-    actor: Actor,
-    channel: RegistrationChannel,
-    claimant_subject: str | None,
-    vault: BsnVault,
-    offices: OfficeDirectory,
-    settings: IntakeSettings,
-    today: dt.date,
-    idempotency: IdempotencyRequest | None = None,
-    caller: RegistrationCaller | None = None,
-    now: dt.datetime | None = None,
-) -> RegistrationResponse:
-    """Register a claim and queue `claim.registered`, in one transaction.
-
-    With an idempotency key, the stored response is inserted in the same transaction, so
-    a retried or concurrent duplicate replays the first answer instead of registering twice.
-    Only successful responses are stored: a rejected request wrote nothing, so repeating it
-    is harmless and gets the same rejection (and, for a limited caller, an audited refusal
-    that counts towards its limit).
-    """
-    caller = caller or RegistrationCaller(staff=True, limited=False)
-    now = now or dt.datetime.now(dt.UTC)
-    if caller.limited:
-        _check_refusal_limit(uow, actor=actor, settings=settings, now=now)
-    data = _registered_bsn(uow, data, channel=channel, caller=caller, actor=actor)
-    assert data.bsn is not None
-    idem = idempotency
-    digest = request_hash(data, vault) if idem else ""
-    if idem:
-        stored = repository.get_idempotency_key(uow.session, idem.subject, idem.key)
-        if stored is not None and _live(stored, idem):
-            return _replay(uow, stored, idem=idem, digest=digest, actor=actor)
-        if stored is not None:  # expired: the key starts afresh
-            repository.delete_idempotency_key(uow.session, stored)
-
-    channel = effective_channel(data, channel)
+def _validated(
+    data: ClaimCreate, *, offices: OfficeDirectory, settings: IntakeSettings, today: dt.date
+) -> tuple[int, Office]:
+    """The checks beyond the schema: date windows, unfit answers, a known postcode; returns
+    the age on the first WW day and the office serving the postcode."""
     age = validate_dates(data, settings=settings, today=today)
     refuse_unfit_answers(data.questionnaire_answers)
     try:
         office = offices.for_postcode(data.postcode)
     except InvalidPostcodeError as exc:
         raise InvalidField("postcode", str(exc)) from None
-    bsn_hash = vault.lookup_hash(data.bsn)
-    # No look-up first: the partial unique index on open claims decides, race-free, and
-    # the conflict path below finds the existing claim.
-    claim = Claim(
+    return age, office
+
+
+def _new_claim(
+    data: ClaimCreate,
+    *,
+    bsn: str,
+    bsn_hash: str,
+    vault: BsnVault,
+    office: Office,
+    channel: RegistrationChannel,
+    actor: Actor,
+    claimant_subject: str | None,
+) -> Claim:
+    """The claim row of a registration (the BSN encrypted, never stored in the clear)."""
+    return Claim(
         id=uuid.uuid4(),
-        bsn_ciphertext=vault.encrypt(data.bsn),
+        bsn_ciphertext=vault.encrypt(bsn),
         bsn_hash=bsn_hash,
         status="open",
         given_name=data.given_name,
@@ -276,12 +175,23 @@ def register_claim(
         claimant_subject=claimant_subject,
         registered_at=dt.datetime.now(dt.UTC),
     )
-    repository.add(uow.session, claim)
+
+
+def _publish_registered(
+    uow: UnitOfWork,
+    claim: Claim,
+    data: ClaimCreate,
+    *,
+    age: int,
+    channel: RegistrationChannel,
+    actor: Actor,
+) -> None:
+    """Queue `claim.registered` in the outbox and audit the registration."""
     # Name, contact details and last employer stay in intake: never in the event.
     uow.publish(
         ClaimRegistered(
             claim_id=claim.id,
-            office_code=office.code,
+            office_code=claim.office_code,
             first_ww_day=data.first_ww_day,
             registered_at=claim.registered_at,
             channel=channel,
@@ -292,7 +202,7 @@ def register_claim(
             hours_lost_per_week=data.hours_lost_per_week,
             preferred_language=data.preferred_language,
             questionnaire_answers=data.questionnaire_answers,
-            claimant_subject=claimant_subject,
+            claimant_subject=claim.claimant_subject,
         )
     )
     uow.audit(
@@ -301,27 +211,70 @@ def register_claim(
         resource_type="claim",
         resource_id=claim.id,
         new={
-            "office_code": office.code,
+            "office_code": claim.office_code,
             "first_ww_day": data.first_ww_day.isoformat(),
             "channel": channel.value,
         },
     )
+
+
+def register_claim(
+    *,
+    uow: UnitOfWork,
+    data: ClaimCreate,
+    actor: Actor,
+    channel: RegistrationChannel,
+    claimant_subject: str | None,
+    vault: BsnVault,
+    offices: OfficeDirectory,
+    settings: IntakeSettings,
+    today: dt.date,
+    idempotency: IdempotencyRequest | None = None,
+    caller: RegistrationCaller | None = None,
+    now: dt.datetime | None = None,
+) -> RegistrationResponse:
+    """Register a claim and queue `claim.registered`, in one transaction.
+
+    With an idempotency key, the stored response is inserted in the same transaction, so
+    a retried or concurrent duplicate replays the first answer instead of registering twice.
+    Only successful responses are stored: a rejected request wrote nothing, so repeating it
+    is harmless and gets the same rejection (and, for a limited caller, an audited refusal
+    that counts towards its limit).
+    """
+    caller = caller or RegistrationCaller(staff=True, limited=False)
+    now = now or dt.datetime.now(dt.UTC)
+    if caller.limited:
+        refusals.check_refusal_limit(uow, actor=actor, settings=settings, now=now)
+    data = refusals.registered_bsn(uow, data, channel=channel, caller=caller, actor=actor)
+    assert data.bsn is not None
+    idem = idempotency
+    digest = request_hash(data, vault) if idem else ""
+    if idem:
+        replayed = replay_stored(uow, idem, digest=digest, actor=actor, delete_expired=True)
+        if replayed is not None:
+            return replayed
+
+    channel = effective_channel(data, channel)
+    age, office = _validated(data, offices=offices, settings=settings, today=today)
+    bsn_hash = vault.lookup_hash(data.bsn)
+    # No look-up first: the partial unique index on open claims decides, race-free, and
+    # the conflict path (`_after_conflict`) finds the existing claim.
+    claim = _new_claim(
+        data,
+        bsn=data.bsn,
+        bsn_hash=bsn_hash,
+        vault=vault,
+        office=office,
+        channel=channel,
+        actor=actor,
+        claimant_subject=claimant_subject,
+    )
+    repository.add(uow.session, claim)
+    _publish_registered(uow, claim, data, age=age, channel=channel, actor=actor)
     location = f"/v1/claims/{claim.id}"
     body = read_model(claim, bsn_masked=mask_bsn(data.bsn)).model_dump_json()
     if idem:
-        repository.add_idempotency_key(
-            uow.session,
-            IdempotencyKey(
-                subject=idem.subject,
-                key=idem.key,
-                endpoint=idem.endpoint,
-                request_hash=digest,
-                response_status=201,
-                response_body=body,
-                response_location=location,
-                created_at=idem.now,
-            ),
-        )
+        store_response(uow, idem, digest=digest, body=body, location=location)
     try:
         # The intake is booked in the same transaction (or the claim goes on the unplanned list).
         booking.book_on_registration(
@@ -335,109 +288,51 @@ def register_claim(
         )
         uow.commit()
     except IntegrityError:
-        # Either the key was taken by a concurrent duplicate (primary key), or the BSN has
-        # an open claim (partial unique index). PostgreSQL reports a unique violation only
-        # after the competing transaction committed, so its rows are visible now.
-        uow.rollback()
-        if idem:
-            # (An expired row seen here is one whose deletion was just rolled back.)
-            stored = repository.get_idempotency_key(uow.session, idem.subject, idem.key)
-            if stored is not None and _live(stored, idem):
-                return _replay(uow, stored, idem=idem, digest=digest, actor=actor)
-        winner = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
-        if winner is None and idem:
-            raise IdempotencyKeyInProgressError(
-                "a request with this Idempotency-Key is still being processed; retry shortly"
-            ) from None
-        if not caller.staff:
-            # No claim id, no other detail: the same answer whichever claim it is (ADR 0025).
-            _refused(uow, actor=actor, reason="open_claim_exists", claim=winner, channel=channel)
-            raise OpenClaimExistsError("this BSN already has an open claim") from None
-        extra = {"existing_claim_id": str(winner.id)} if winner else {}
-        raise OpenClaimExistsError("this BSN already has an open claim", **extra) from None
+        return _after_conflict(
+            uow,
+            idem=idem,
+            digest=digest,
+            bsn_hash=bsn_hash,
+            caller=caller,
+            actor=actor,
+            channel=channel,
+        )
     return RegistrationResponse(status=201, body=body, location=location, replayed=False)
 
 
-REFUSED_ACTION = "claim.register_refused"
-THROTTLED_ACTION = "claim.register_throttled"
-
-
-def _refused(
+def _after_conflict(
     uow: UnitOfWork,
     *,
-    actor: Actor,
-    reason: str,
-    claim: Claim | None,
-    channel: RegistrationChannel,
-) -> None:
-    """Audit a refused registration in its own commit: it counts towards the caller's limit
-    and shows staff who tried to register against which claim (never the BSN itself)."""
-    uow.audit(
-        actor=actor,
-        action=REFUSED_ACTION,
-        resource_type="claim",
-        resource_id=claim.id if claim is not None else "-",
-        new={"reason": reason, "channel": channel.value},
-    )
-    uow.commit()
-
-
-def _check_refusal_limit(
-    uow: UnitOfWork, *, actor: Actor, settings: IntakeSettings, now: dt.datetime
-) -> None:
-    """429 once the caller has used up its refusals in the window (counted from the audit
-    log, so every API process sees the same count); the throttled attempt is audited too."""
-    window = dt.timedelta(minutes=settings.registration_refusal_window_minutes)
-    refusals = repository.refusals_since(
-        uow.session, actor=actor.subject, action=REFUSED_ACTION, since=now - window
-    )
-    if len(refusals) < settings.registration_refusals_per_window:
-        return
-    # The attempt may be retried when enough of the counted refusals have left the window.
-    oldest_counted = refusals[-settings.registration_refusals_per_window]
-    retry_after = max(1, int((oldest_counted + window - now).total_seconds()) + 1)
-    uow.audit(
-        actor=actor,
-        action=THROTTLED_ACTION,
-        resource_type="claim",
-        resource_id="-",
-        new={"refusals": len(refusals), "retry_after_s": retry_after},
-    )
-    uow.commit()
-    raise RegistrationThrottledError(
-        "too many refused registrations; retry later", retry_after=retry_after
-    )
-
-
-def _registered_bsn(
-    uow: UnitOfWork,
-    data: ClaimCreate,
-    *,
-    channel: RegistrationChannel,
+    idem: IdempotencyRequest | None,
+    digest: str,
+    bsn_hash: str,
     caller: RegistrationCaller,
     actor: Actor,
-) -> ClaimCreate:
-    """The body with the BSN that is registered: a claimant's comes from the sign-in."""
-    if channel is RegistrationChannel.CLAIMANT:
-        if caller.signed_in_bsn is None:
-            raise Forbidden("the sign-in established no BSN: a claimant registers with DigiD")
-        if data.bsn is not None and data.bsn != caller.signed_in_bsn:
-            _refused(uow, actor=actor, reason="not_own_bsn", claim=None, channel=channel)
-            raise NotOwnBsnError(
-                "a claimant registers only the BSN of their own sign-in; omit `bsn`",
-                errors=[
-                    {
-                        "field": "bsn",
-                        "location": "body",
-                        "message": "must be the BSN of the sign-in, or omitted",
-                        "code": "not_own_bsn",
-                    }
-                ],
-            )
-        return data.model_copy(update={"bsn": caller.signed_in_bsn})
-    if data.bsn is None:
-        raise InvalidField("bsn", "required")
-    return data
+    channel: RegistrationChannel,
+) -> RegistrationResponse:
+    """A unique violation at commit: replay the duplicate's response, or refuse (409).
+
+    Either the key was taken by a concurrent duplicate (primary key), or the BSN has an
+    open claim (partial unique index). PostgreSQL reports a unique violation only after the
+    competing transaction committed, so its rows are visible now.
+    """
+    uow.rollback()
+    if idem:
+        # (An expired row seen here is one whose deletion was just rolled back.)
+        replayed = replay_stored(uow, idem, digest=digest, actor=actor, delete_expired=False)
+        if replayed is not None:
+            return replayed
+    winner = repository.find_open_by_bsn_hash(uow.session, bsn_hash)
+    if winner is None and idem:
+        raise IdempotencyKeyInProgressError(
+            "a request with this Idempotency-Key is still being processed; retry shortly"
+        ) from None
+    if not caller.staff:
+        # No claim id, no other detail: the same answer whichever claim it is (ADR 0025).
+        refusals.refuse(uow, actor=actor, reason="open_claim_exists", claim=winner, channel=channel)
+        raise OpenClaimExistsError("this BSN already has an open claim") from None
+    extra = {"existing_claim_id": str(winner.id)} if winner else {}
+    raise OpenClaimExistsError("this BSN already has an open claim", **extra) from None
 
 
 def purge_idempotency_keys(*, uow: UnitOfWork, now: dt.datetime, ttl: dt.timedelta) -> int:

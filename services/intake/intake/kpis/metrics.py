@@ -146,10 +146,9 @@ class WeekOneCollector(Collector):
         return families
 
 
-def install(container: ServiceContainer) -> None:
+def install(container: ServiceContainer[IntakeSettings]) -> None:
     """Register the week-one collector on the container's registry (ServiceSpec.extra_init)."""
     settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     offices = load_offices()
 
     def compute(now: dt.datetime) -> KpiReport:

@@ -6,14 +6,12 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Query
 
+from intake.deps import Container, Settings
 from intake.kpis import service
 from intake.kpis.rules import IsoWeek, WeekKpis
 from intake.kpis.schemas import OfficeKpisRead, WeekKpisRead, WeekOneKpisRead
-from intake.settings import IntakeSettings
 from shared.db.types import utcnow
 from shared.reference import load_offices
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.problems import PROBLEM_RESPONSES
 
@@ -28,12 +26,6 @@ _WEEK = r"^\d{4}-W\d{2}$"
 def clock() -> dt.datetime:
     """The current moment (a dependency, so tests can fix 'today')."""
     return utcnow()
-
-
-def _settings(container: ServiceContainer) -> IntakeSettings:
-    settings = container.settings
-    assert isinstance(settings, IntakeSettings)
-    return settings
 
 
 def week_read(k: WeekKpis) -> WeekKpisRead:
@@ -66,6 +58,8 @@ def _weeks(by_week: dict[IsoWeek, WeekKpis]) -> list[WeekKpisRead]:
     summary="Week-one intake KPIs per ISO week, national and per office",
 )
 def week_one(
+    container: Container,
+    settings: Settings,
     from_week: str | None = Query(
         None,
         max_length=8,
@@ -86,7 +80,6 @@ def week_one(
         "their own; without it they get their own office, others every office)",
     ),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
     now: dt.datetime = Depends(clock),
 ) -> WeekOneKpisRead:
     """Registrations, share held within the deadline, median working days to the intake,
@@ -99,7 +92,7 @@ def week_one(
             to_week=to_week,
             office_code=office_code,
             offices=load_offices(),
-            settings=_settings(container),
+            settings=settings,
             now=now,
         )
     return WeekOneKpisRead(

@@ -151,6 +151,32 @@ def median(histogram: Mapping[int, int]) -> float | None:
     return (lo + hi) / 2
 
 
+def _count_cohort(
+    k: WeekKpis,
+    g: CohortGroup,
+    *,
+    today: dt.date,
+    deadline: Callable[[str, dt.date], dt.date],
+    working_days: Callable[[str, dt.date, dt.date], int],
+) -> None:
+    """Add a group of claims registered in `k`'s week: held (in time or not), due, pending."""
+    k.registrations += g.claims
+    start = max(g.registered_on, g.later_first_ww_day or g.registered_on)
+    due_by = deadline(g.office_code, start)
+    if g.held_on is not None:
+        k.intakes_held += g.claims
+        k.due += g.claims
+        if g.held_on <= due_by:
+            k.held_within_deadline += g.claims
+        # Counted from the same day as the deadline: a claim booked only when its first WW
+        # day is near (item 9a) is not a slow intake; one held before that day counts 0.
+        k.working_days_to_intake[max(0, working_days(g.office_code, start, g.held_on))] += g.claims
+    elif due_by < today:
+        k.due += g.claims
+    else:
+        k.pending += g.claims
+
+
 KpiTable = dict[str | None, dict[IsoWeek, WeekKpis]]
 """Office code (None = national) -> week -> figures."""
 
@@ -188,24 +214,9 @@ def compute(
         week = IsoWeek.of(g.registered_on)
         if week not in wanted or g.claims <= 0:
             continue
-        k = cell(g.office_code, week)
-        k.registrations += g.claims
-        start = max(g.registered_on, g.later_first_ww_day or g.registered_on)
-        due_by = deadline(g.office_code, start)
-        if g.held_on is not None:
-            k.intakes_held += g.claims
-            k.due += g.claims
-            if g.held_on <= due_by:
-                k.held_within_deadline += g.claims
-            # Counted from the same day as the deadline: a claim booked only when its first WW
-            # day is near (item 9a) is not a slow intake; one held before that day counts 0.
-            k.working_days_to_intake[max(0, working_days(g.office_code, start, g.held_on))] += (
-                g.claims
-            )
-        elif due_by < today:
-            k.due += g.claims
-        else:
-            k.pending += g.claims
+        _count_cohort(
+            cell(g.office_code, week), g, today=today, deadline=deadline, working_days=working_days
+        )
 
     for o in outcomes:
         week = IsoWeek.of(o.registered_on)

@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from pydantic import ConfigDict
 
 from shared.reference import InvalidPostcodeError, OfficeDirectory, load_offices, normalize_postcode
 
 from .letters import Sender
+from .schemas import OfficeContactDetails
 
 LANGUAGES = ("nl", "en")
 _HOUSE_NUMBER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$")
@@ -35,22 +36,11 @@ class OfficeContactsError(ValueError):
     """The office contacts file is incomplete or has a bad entry."""
 
 
-@dataclass(frozen=True, slots=True)
-class OfficeContact:
+class OfficeContact(OfficeContactDetails):
     """How a claimant reaches an office and how its messages are signed."""
 
-    code: str
-    name: str  # from the office table, e.g. "UWV Amsterdam"
-    street: str
-    house_number: str
-    postcode: str  # normalised: "1234 AB"
-    city: str
-    phone: str
-    email: str  # the Reply-To of the office's e-mail
-    route_nl: str
-    route_en: str
-    opening_hours_nl: str
-    opening_hours_en: str
+    model_config = ConfigDict(frozen=True)
+
     address_verified: bool
 
     def route(self, language: str) -> str:

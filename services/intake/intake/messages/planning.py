@@ -162,45 +162,71 @@ def build_plan(uow: UnitOfWork, trigger: Trigger, settings: IntakeSettings) -> P
     if claim is None:
         return None
     kind = trigger.kind
-    data = trigger.data or {}
     appointment: Appointment | None = None
     announced: Appointment | None = None
     if kind in APPOINTMENT_KINDS:
-        if claim.status != "open":
-            # A closed or withdrawn claim's intakes are cancelled with it: the claimant is
-            # told about the claim instead (case_closed), not about each appointment.
-            return None
-        if trigger.appointment_id is None:
-            return None
-        appointment = uow.session.get(Appointment, trigger.appointment_id)
+        appointment = _appointment_of(uow, claim, trigger)
         if appointment is None:
             return None
         if kind is not Kind.CANCELLED:
-            if appointment.status not in ACTIVE_STATUSES:
-                return None
             announced = appointment
     language = language_of(claim)
     office_code = appointment.office_code if appointment is not None else claim.office_code
     office = uow.session.get(OfficeContact, office_code)
-    context: dict[str, Any] = {
-        "kind": str(kind),
-        "language": language,
-        "claimant": {"given_name": claim.given_name, "family_name": claim.family_name},
-        "office": office_context(office, language),
-        "appointment": None,
-        "previous_starts_at": None,
-        "by": None,
-        "new_appointment": None,
-        "obligation": None,
-        "income_statement": None,
-        "case_closed": None,
-        "links": {
+    context = render.new_context(
+        str(kind),
+        language,
+        claimant={"given_name": claim.given_name, "family_name": claim.family_name},
+        office=office_context(office, language),
+        links={
             "manage_url": settings.messages_manage_url,
             "contact_phone": office.phone if office is not None else settings.messages_phone,
         },
-    }
+    )
     if appointment is not None:
         context["appointment"] = _appointment_context(uow, appointment)
+    rebooked = _add_kind_parts(uow, context, trigger, claim=claim, appointment=appointment)
+    return Plan(
+        kind=kind,
+        claim=claim,
+        language=language,
+        context=context,
+        office=office,
+        appointment=appointment,
+        announced=rebooked if rebooked is not None else announced,
+    )
+
+
+def _appointment_of(uow: UnitOfWork, claim: Claim, trigger: Trigger) -> Appointment | None:
+    """The appointment an appointment message is about, or None when there is nothing to
+    tell: the claim is no longer open, or (but for a cancellation) the appointment is no
+    longer active."""
+    if claim.status != "open":
+        # A closed or withdrawn claim's intakes are cancelled with it: the claimant is
+        # told about the claim instead (case_closed), not about each appointment.
+        return None
+    if trigger.appointment_id is None:
+        return None
+    appointment = uow.session.get(Appointment, trigger.appointment_id)
+    if appointment is None:
+        return None
+    if trigger.kind is not Kind.CANCELLED and appointment.status not in ACTIVE_STATUSES:
+        return None
+    return appointment
+
+
+def _add_kind_parts(
+    uow: UnitOfWork,
+    context: dict[str, Any],
+    trigger: Trigger,
+    *,
+    claim: Claim,
+    appointment: Appointment | None,
+) -> Appointment | None:
+    """Fill in the context parts of the trigger's kind; returns the new appointment a
+    cancellation by the service announces (None otherwise)."""
+    kind = trigger.kind
+    data = trigger.data or {}
     if kind is Kind.RESCHEDULED:
         context["previous_starts_at"] = _moment(data.get("previous_starts_at"))
         context["by"] = data.get("by")
@@ -210,7 +236,7 @@ def build_plan(uow: UnitOfWork, trigger: Trigger, settings: IntakeSettings) -> P
             new = _rebooked(uow, claim.id, appointment.id)
             if new is not None:
                 context["new_appointment"] = _appointment_context(uow, new)
-                announced = new
+                return new
     elif kind is Kind.OBLIGATION_MISSED:
         context["obligation"] = {
             "period_start": _day(data.get("period_start")),
@@ -225,15 +251,7 @@ def build_plan(uow: UnitOfWork, trigger: Trigger, settings: IntakeSettings) -> P
             "result": str(data.get("reason") or "other"),
             "closed_on": _day(data.get("closed_on")),
         }
-    return Plan(
-        kind=kind,
-        claim=claim,
-        language=language,
-        context=context,
-        office=office,
-        appointment=appointment,
-        announced=announced,
-    )
+    return None
 
 
 def _moment(value: Any) -> dt.datetime | None:

@@ -133,6 +133,21 @@ def gsm7_length(text: str) -> int | None:
     return length
 
 
+def new_context(
+    kind: str,
+    language: str,
+    *,
+    claimant: Mapping[str, Any],
+    office: Mapping[str, Any] | None,
+    links: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A render context with every key of `CONTEXT_KEYS`: the parts every message has, the
+    kind's own parts (appointment, obligation, ...) None until the caller fills them in."""
+    context: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS)
+    context.update(kind=kind, language=language, claimant=claimant, office=office, links=links)
+    return context
+
+
 def render(kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
     """The message `kind` in `language` for `context` (see design14.md for its shape)."""
     if kind not in KINDS:

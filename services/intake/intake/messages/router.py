@@ -8,6 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from intake.deps import Container, Settings
 from intake.messages import service
 from intake.messages.models import Message
 from intake.messages.runtime import channels_of
@@ -22,10 +23,7 @@ from intake.messages.schemas import (
     SendRunRead,
 )
 from intake.messages.sending import send_due
-from intake.settings import IntakeSettings
 from shared.reference import InvalidPostcodeError, normalize_postcode
-from shared.runtime import ServiceContainer
-from shared.web.app import get_container
 from shared.web.auth import Principal, Role, requires
 from shared.web.pagination import Page, PageParams, page_params
 from shared.web.problems import PROBLEM_RESPONSES, InvalidField, conflict_doc
@@ -74,9 +72,9 @@ def _read(message: Message, principal: Principal) -> MessageRead:
 )
 def list_claim_messages(
     claim_id: uuid.UUID,
+    container: Container,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> Page[MessageRead]:
     """Newest first. The claimant sees their own; staff the claims they may see (need to
     know, ADR 0022). Subjects only for roles that may read what the claimant was told."""
@@ -99,8 +97,8 @@ def list_claim_messages(
 )
 def get_message(
     message_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> MessageDetail:
     """The text is shown only to roles that may read it; others get the delivery facts.
     Audited as `message.read`."""
@@ -121,8 +119,8 @@ def get_message(
 )
 def message_attempts(
     message_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=STAFF_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> list[MessageAttemptRead]:
     """Every attempt: outcome, the provider's status code and id, the error."""
     with container.uow() as uow:
@@ -140,8 +138,8 @@ def message_attempts(
 )
 def letter_pdf(
     message_id: uuid.UUID,
+    container: Container,
     principal: Principal = Depends(requires(roles=BODY_READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> Response:
     """The letter as it went to the print room; audited as `message.letter`."""
     with container.uow() as uow:
@@ -169,14 +167,13 @@ def letter_pdf(
 def resend_message(
     message_id: uuid.UUID,
     body: ResendRequest,
+    container: Container,
+    settings: Settings,
     principal: Principal = Depends(
         requires(roles=(Role.COACH, Role.TEAM_LEAD, Role.BENEFITS_OFFICER))
     ),
-    container: ServiceContainer = Depends(get_container),
 ) -> MessageRead:
     """A new message on the same channel, rendered with today's contact details."""
-    settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     with container.uow() as uow:
         message = service.resend(
             uow=uow,
@@ -218,8 +215,8 @@ def preview_template(
 )
 def get_office_contact(
     office_code: str,
+    container: Container,
     principal: Principal = Depends(requires(roles=READ_ROLES)),
-    container: ServiceContainer = Depends(get_container),
 ) -> OfficeContactRead:
     """As invitations and letters show them."""
     with container.uow() as uow:
@@ -234,8 +231,8 @@ def get_office_contact(
 def put_office_contact(
     office_code: str,
     body: OfficeContactUpdate,
+    container: Container,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
 ) -> OfficeContactRead:
     """Messages planned from now on use the new details."""
     try:
@@ -261,8 +258,8 @@ def put_office_contact(
     summary="Send the messages that are due now (admin; called by a scheduler)",
 )
 def run_sender(
+    container: Container,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
 ) -> SendRunRead:
     """One sender run: retries with backoff, gives up after the last attempt."""
     run = send_due(container.uow, channels_of(container), registry=container.metrics.registry)
@@ -284,8 +281,8 @@ def run_sender(
     summary="Join today's letters into the print batch (admin; called by a scheduler)",
 )
 def run_print_batch(
+    container: Container,
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
 ) -> PrintBatchRead | None:
     """null when no letters were spooled since the last batch."""
     with container.uow() as uow:
@@ -301,9 +298,9 @@ def run_print_batch(
     summary="Print batches, newest first (admin)",
 )
 def list_print_batches(
+    container: Container,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(requires(roles=(Role.ADMIN,))),
-    container: ServiceContainer = Depends(get_container),
 ) -> Page[PrintBatchRead]:
     with container.uow() as uow:
         rows, total = service.list_print_batches(uow, limit=page.limit, offset=page.offset)

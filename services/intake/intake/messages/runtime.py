@@ -5,8 +5,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from intake.appointments import reminders as appointments
 from intake.messages.sending import Channels, send_due
+from intake.messages.service import status_counts
 from intake.settings import IntakeSettings
+from shared.db.types import utcnow
 from shared.delivery import SendOutcome
 from shared.logging import get_logger
 from shared.mail.smtp import SmtpSender, SmtpSettings
@@ -59,13 +65,12 @@ def letter_dir(settings: IntakeSettings) -> Path:
     return settings.state_dir / "letters"
 
 
-def channels_of(container: ServiceContainer) -> Channels:
+def channels_of(container: ServiceContainer[IntakeSettings]) -> Channels:
     """The container's channels, built once."""
     found = container.state.get("message_channels")
     if isinstance(found, Channels):
         return found
     settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     channels = Channels(
         settings=settings,
         uows=container.uow,
@@ -77,11 +82,10 @@ def channels_of(container: ServiceContainer) -> Channels:
     return channels
 
 
-def sender_loop(container: ServiceContainer, stop: threading.Event) -> None:
+def sender_loop(container: ServiceContainer[IntakeSettings], stop: threading.Event) -> None:
     """Send due messages every `messages_poll_interval_s` until `stop` (embedded mode and
     `ww jobs messages --loop`). A failing run is logged and the loop goes on."""
     settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     channels = channels_of(container)
     while not stop.is_set():
         try:
@@ -104,23 +108,18 @@ def sender_loop(container: ServiceContainer, stop: threading.Event) -> None:
         stop.wait(settings.messages_poll_interval_s)
 
 
-def sender_worker(container: ServiceContainer, stop: threading.Event) -> None:
+def sender_worker(container: ServiceContainer[IntakeSettings], stop: threading.Event) -> None:
     """The service's own sender thread, unless a separate process sends
     (`messages_send_in_process`)."""
     settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     if settings.messages_send_in_process:
         sender_loop(container, stop)
 
 
-def reminder_loop(container: ServiceContainer, stop: threading.Event) -> None:
+def reminder_loop(container: ServiceContainer[IntakeSettings], stop: threading.Event) -> None:
     """Emit the intake reminders that are due, every `reminder_poll_interval_s` (a running
     service does what the `ww jobs reminders` CronJob does; both are idempotent)."""
-    from intake.appointments import reminders as appointments
-    from shared.db.types import utcnow
-
     settings = container.settings
-    assert isinstance(settings, IntakeSettings)
     if not settings.reminders_in_process:
         return
     # A first run soon after start (the service may have been down at a due moment).
@@ -134,13 +133,9 @@ def reminder_loop(container: ServiceContainer, stop: threading.Event) -> None:
             log.warning("reminders.run_failed", error=type(exc).__name__)
 
 
-def install_metrics(container: ServiceContainer) -> None:
+def install_metrics(container: ServiceContainer[IntakeSettings]) -> None:
     """`ww_messages{channel,status}`: messages by channel and status, at scrape time (the
     attempt counters `ww_delivery_attempts` come from the delivery mechanism)."""
-    from prometheus_client.core import GaugeMetricFamily
-    from prometheus_client.registry import Collector
-
-    from intake.messages.service import status_counts
 
     class _Messages(Collector):
         def collect(self):  # type: ignore[no-untyped-def]

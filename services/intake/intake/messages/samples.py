@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from intake.messages.render import KINDS, LANGUAGES
+from intake.messages.render import KINDS, LANGUAGES, new_context
 
 _UTC = dt.UTC
 
@@ -75,31 +75,30 @@ def sample_context(kind: str, language: str, *, minimal: bool = False) -> dict[s
         raise ValueError(f"unknown message kind {kind!r}")
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
-    coach = None if minimal else "Sanne"
     office = sample_office(language)
     if minimal:
         office.update(route=None, opening_hours=None, email=None, phone=None)
-    ctx: dict[str, Any] = {
-        "kind": kind,
-        "language": language,
-        "claimant": (
+    ctx = new_context(
+        kind,
+        language,
+        claimant=(
             {"given_name": None, "family_name": None}
             if minimal
             else {"given_name": "Eva", "family_name": "Jansen"}
         ),
-        "office": office,
-        "appointment": None,
-        "previous_starts_at": None,
-        "by": None,
-        "new_appointment": None,
-        "obligation": None,
-        "income_statement": None,
-        "case_closed": None,
-        "links": {
+        office=office,
+        links={
             "manage_url": "https://mijn.uwv.example/afspraak",
             "contact_phone": "088 123 45 67",
         },
-    }
+    )
+    _add_kind_parts(ctx, kind, minimal=minimal)
+    return ctx
+
+
+def _add_kind_parts(ctx: dict[str, Any], kind: str, *, minimal: bool) -> None:
+    """The parts only `kind` has: its appointment(s), obligation, month or closure."""
+    coach = None if minimal else "Sanne"
     if kind in ("invitation", "reminder"):
         ctx["appointment"] = _appointment(_STARTS, coach=coach)
     elif kind == "rescheduled":
@@ -128,4 +127,3 @@ def sample_context(kind: str, language: str, *, minimal: bool = False) -> dict[s
             "result": "work_resumed",
             "closed_on": None if minimal else dt.date(2026, 12, 4),
         }
-    return ctx

@@ -70,23 +70,29 @@ class ResendRequest(RequestModel):
     reason: Annotated[FreeText, MultiLine()] = Field(min_length=3, max_length=500)
 
 
-class OfficeContactRead(BaseModel):
-    """An office's visiting address and contact details, as messages show them."""
-
-    model_config = ConfigDict(from_attributes=True)
+class OfficeContactDetails(BaseModel):
+    """An office's visiting address and contact details: the fields of the shipped reference
+    data (`offices.OfficeContact`) and of the API's `OfficeContactRead`."""
 
     code: str
-    name: str
+    name: str  # from the office table, e.g. "UWV Amsterdam"
     street: str
     house_number: str
-    postcode: str
+    postcode: str  # normalised: "1234 AB"
     city: str
     phone: str
-    email: str
+    email: str  # the Reply-To of the office's e-mail
     route_nl: str
     route_en: str
     opening_hours_nl: str
     opening_hours_en: str
+
+
+class OfficeContactRead(OfficeContactDetails):
+    """An office's visiting address and contact details, as messages show them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     updated_at: dt.datetime
 
 

@@ -73,13 +73,7 @@ def get_message(
     *, uow: UnitOfWork, message_id: uuid.UUID, principal: Principal, action: str
 ) -> Message:
     """One message, when the caller may see its claim (404 otherwise); audited."""
-    message = uow.session.get(Message, message_id)
-    if message is None:
-        raise NotFound("no such message")
-    try:
-        _claim_for(uow, message.claim_id, principal)
-    except NotFound:
-        raise NotFound("no such message") from None
+    message = _visible_message(uow, message_id, principal)
     uow.audit(
         actor=principal.as_actor(),
         action=action,
@@ -87,6 +81,18 @@ def get_message(
         resource_id=message.id,
     )
     uow.commit()
+    return message
+
+
+def _visible_message(uow: UnitOfWork, message_id: uuid.UUID, principal: Principal) -> Message:
+    """The message when the caller may see its claim; 404 (for the message) otherwise."""
+    message = uow.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("no such message")
+    try:
+        _claim_for(uow, message.claim_id, principal)
+    except NotFound:
+        raise NotFound("no such message") from None
     return message
 
 
@@ -127,46 +133,11 @@ def resend(
     """Send a message again on its channel, rendered with today's contact details (e.g.
     after the claimant corrected their e-mail address); audited with the reason. A message
     that is still on its way (pending or in flight), or whose resend is, is 409."""
-    original = uow.session.get(Message, message_id)
-    if original is None:
-        raise NotFound("no such message")
-    try:
-        _claim_for(uow, original.claim_id, principal)
-    except NotFound:
-        raise NotFound("no such message") from None
-    if original.status not in FINAL_STATUSES:
-        raise Conflict(
-            "the message is still on its way; resend it once it was sent or failed",
-            current_status=original.status,
-        )
-    open_resend = uow.session.scalar(
-        select(Message.id)
-        .where(
-            Message.resend_of_id == original.id,
-            Message.status.not_in([str(s) for s in FINAL_STATUSES]),
-        )
-        .limit(1)
-    )
-    if open_resend is not None:
-        raise Conflict("a resend of this message is already on its way", resend_id=str(open_resend))
-    trigger_row = (
-        uow.session.get(MessageTrigger, original.source_event_id)
-        if original.source_event_id
-        else None
-    )
-    trigger = planning.Trigger(
-        kind=Kind(original.kind),
-        claim_id=original.claim_id,
-        # A resend is its own delivery: a fresh key, never the original's.
-        event_id=uuid.uuid4(),
-        event_type="message.resend",
-        occurred_at=now,
-        appointment_id=original.appointment_id,
-        data=dict(trigger_row.data) if trigger_row is not None and trigger_row.data else None,
-    )
+    original = _visible_message(uow, message_id, principal)
+    _refuse_while_on_its_way(uow, original)
     made = planning.plan_messages(
         uow,
-        trigger,
+        _resend_trigger(uow, original, now=now),
         settings,
         now=now,
         channels=[Channel(original.channel)],
@@ -190,6 +161,44 @@ def resend(
     )
     uow.commit()
     return message
+
+
+def _refuse_while_on_its_way(uow: UnitOfWork, original: Message) -> None:
+    """409 while the message, or a resend of it, is still pending or in flight."""
+    if original.status not in FINAL_STATUSES:
+        raise Conflict(
+            "the message is still on its way; resend it once it was sent or failed",
+            current_status=original.status,
+        )
+    open_resend = uow.session.scalar(
+        select(Message.id)
+        .where(
+            Message.resend_of_id == original.id,
+            Message.status.not_in([str(s) for s in FINAL_STATUSES]),
+        )
+        .limit(1)
+    )
+    if open_resend is not None:
+        raise Conflict("a resend of this message is already on its way", resend_id=str(open_resend))
+
+
+def _resend_trigger(uow: UnitOfWork, original: Message, *, now: dt.datetime) -> planning.Trigger:
+    """The original's trigger again (its facts from the stored event), as a new delivery."""
+    trigger_row = (
+        uow.session.get(MessageTrigger, original.source_event_id)
+        if original.source_event_id
+        else None
+    )
+    return planning.Trigger(
+        kind=Kind(original.kind),
+        claim_id=original.claim_id,
+        # A resend is its own delivery: a fresh key, never the original's.
+        event_id=uuid.uuid4(),
+        event_type="message.resend",
+        occurred_at=now,
+        appointment_id=original.appointment_id,
+        data=dict(trigger_row.data) if trigger_row is not None and trigger_row.data else None,
+    )
 
 
 def preview(kind: str, language: str, part: str) -> str:

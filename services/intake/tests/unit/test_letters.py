@@ -15,8 +15,9 @@ from fpdf import FPDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.messages import letters as L
-from intake.messages.letters import Letter, LetterError, Recipient, Sender, printable, render_letter
+from intake.messages import paper as L
+from intake.messages.charset import printable
+from intake.messages.letters import Letter, LetterError, Recipient, Sender, render_letter
 from tests.support.bsn_scan import needles, scan
 
 SENDER = Sender(

@@ -13,7 +13,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from intake.messages import letters as L
+from intake.messages import paper as L
 from intake.messages.letters import Letter, Recipient, render_letter
 from intake.messages.offices import (
     OfficeContactsError,

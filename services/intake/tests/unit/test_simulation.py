@@ -19,16 +19,11 @@ from typer.testing import CliRunner
 
 from intake.agendas.rules import local_day
 from intake.calendar.rules import WorkingDays
-from intake.simulation import SimulationConfig, SimulationResult, simulate
-from intake.simulation.engine import (
-    Slot,
-    _reach,
-    apportion,
-    make_coaches,
-    next_monday,
-    part_time_weekdays,
-)
-from intake.simulation.report import share
+from intake_simulation import SimulationConfig, SimulationResult, simulate
+from intake_simulation.config import next_monday
+from intake_simulation.engine import _reach
+from intake_simulation.report import share
+from intake_simulation.world import Slot, apportion, make_coaches, part_time_weekdays
 from shared.reference import load_offices
 from ww.cli import app
 
@@ -201,7 +196,7 @@ def test_shares_print_100_percent_only_when_exact() -> None:
 def test_reach_and_deadline_agree_with_the_service() -> None:
     from intake.appointments.booking import search_offices
     from intake.calendar.service import intake_deadline
-    from intake.simulation.engine import _Run
+    from intake_simulation.engine import _Run
 
     for office in OFFICES.offices:
         for minutes in (0, 30, 45, 75):

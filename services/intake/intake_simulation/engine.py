@@ -34,423 +34,34 @@ import random
 import statistics
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from intake.agendas.rules import BlockSpec, SlotSpec, cut_slots, local_day, local_to_utc
+from intake.agendas.rules import SlotSpec, cut_slots, local_day, local_to_utc
 from intake.appointments.rules import Candidate, choose
 from intake.calendar.rules import WorkingDays
-from intake.settings import IntakeSettings
-from shared.reference import OfficeDirectory, load_offices
-
-Weighting = Literal["uniform", "postcodes"]
-ArrivalModel = Literal["poisson", "fixed"]
-Purpose = Literal["intake", "summons"]
-Outcome = Literal["held", "no_show"]
-Trigger = Literal["registration", "no_show", "planning_run"]
-
-WEIGHTINGS: tuple[Weighting, ...] = ("uniform", "postcodes")
-ARRIVAL_MODELS: tuple[ArrivalModel, ...] = ("poisson", "fixed")
-
-# A coach's intake hours on a working weekday: two blocks around a lunch break. With the
-# default 45-minute slot and 15-minute buffer they give 3 + 4 = 7 slots a day.
-DAY_BLOCKS: tuple[tuple[dt.time, dt.time], ...] = (
-    (dt.time(9), dt.time(12)),
-    (dt.time(13), dt.time(17)),
+from intake_simulation.config import (
+    ARRIVALS_FROM,
+    ARRIVALS_UNTIL,
+    RETRY_AT,
+    Purpose,
+    SimulationConfig,
+    Trigger,
+    next_monday,
 )
-FULL_TIME_WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
-# Registrations arrive uniformly between these local times on a working day.
-ARRIVALS_FROM = dt.time(8)
-ARRIVALS_UNTIL = dt.time(20)
-# The unplanned list is worked through each working day at this local time.
-RETRY_AT = dt.time(7)
-# Below this mean a Poisson count is drawn exactly (Knuth); above it, by the normal approximation.
-_POISSON_EXACT_BELOW = 30.0
-
-
-def _setting(name: str) -> int:
-    """The default of an IntakeSettings field (not the environment: runs stay reproducible)."""
-    value = IntakeSettings.model_fields[name].default
-    assert isinstance(value, int)
-    return value
-
-
-def next_monday(today: dt.date) -> dt.date:
-    """The first Monday after `today` (a week later when `today` is a Monday)."""
-    return today + dt.timedelta(days=7 - today.weekday())
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    """What to simulate. Rule parameters default to the intake service's settings."""
-
-    days: int = 20
-    inflow: float = 500.0
-    coaches: int = 40
-    seed: int = 1
-    start: dt.date | None = None
-    no_show_rate: float = 0.0
-    part_time_share: float = 0.25
-    office_limit: int | None = None
-    weighting: Weighting = "uniform"
-    arrivals: ArrivalModel = "poisson"
-    drain_days: int = 10
-    deadline_working_days: int = field(
-        default_factory=lambda: _setting("intake_deadline_working_days")
-    )
-    slot_minutes: int = field(default_factory=lambda: _setting("slot_minutes"))
-    buffer_minutes: int = field(default_factory=lambda: _setting("slot_buffer_minutes"))
-    max_travel_minutes: int = field(default_factory=lambda: _setting("intake_max_travel_minutes"))
-    no_show_rebook_working_days: int = field(
-        default_factory=lambda: _setting("no_show_rebook_working_days")
-    )
-    no_shows_before_attention: int = field(
-        default_factory=lambda: _setting("no_shows_before_attention")
-    )
-    slot_horizon_working_days: int = field(
-        default_factory=lambda: _setting("slot_horizon_working_days")
-    )
-
-    def __post_init__(self) -> None:
-        checks = [
-            (self.days >= 1, "days must be at least 1"),
-            (self.inflow >= 0, "inflow must not be negative"),
-            (self.coaches >= 0, "coaches must not be negative"),
-            (0 <= self.no_show_rate <= 1, "no_show_rate must lie between 0 and 1"),
-            (0 <= self.part_time_share <= 1, "part_time_share must lie between 0 and 1"),
-            (self.office_limit is None or self.office_limit >= 1, "office_limit must be >= 1"),
-            (self.weighting in WEIGHTINGS, f"weighting must be one of {WEIGHTINGS}"),
-            (self.arrivals in ARRIVAL_MODELS, f"arrivals must be one of {ARRIVAL_MODELS}"),
-            (self.deadline_working_days >= 1, "deadline_working_days must be at least 1"),
-            (
-                self.drain_days >= self.deadline_working_days,
-                "drain_days must be at least the deadline (every deadline inside the run)",
-            ),
-            (self.slot_minutes >= 1 and self.buffer_minutes >= 0, "bad slot length or buffer"),
-            (self.no_shows_before_attention >= 1, "no_shows_before_attention must be >= 1"),
-            (self.no_show_rebook_working_days >= 1, "no_show_rebook_working_days must be >= 1"),
-            (self.slot_horizon_working_days >= 1, "slot_horizon_working_days must be >= 1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-
-
-# The simulated world ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Coach:
-    """A coach holding intakes at one office on some weekdays."""
-
-    no: int
-    office_code: str
-    part_time: bool
-    weekdays: tuple[int, ...]
-
-
-@dataclass(slots=True)
-class Slot:
-    """One intake slot of one coach; `claim_no` once booked (a slot is booked at most once)."""
-
-    no: int
-    coach_no: int
-    office_code: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    day: dt.date
-    claim_no: int | None = None
-
-
-@dataclass(slots=True)
-class Claim:
-    """A registration and what became of its intake."""
-
-    no: int
-    office_code: str
-    registered_at: dt.datetime
-    registered_on: dt.date
-    deadline: dt.date
-    shortfall: bool = False
-    shortfalls: int = 0
-    no_shows: int = 0
-    flagged: bool = False
-    held_on: dt.date | None = None
-    booked_late: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One booking attempt, in the order they happened: who, from when, until which day, result.
-
-    `after` is the attempt's `now` (slots must start after it); `deadline` the last day
-    searched (for an overdue claim the end of the planning run's window, not its missed
-    deadline, which the booking keeps); `slot_no` is None when nothing fitted.
-    """
-
-    seq: int
-    claim_no: int
-    purpose: Purpose
-    trigger: Trigger
-    overdue: bool
-    after: dt.datetime
-    deadline: dt.date
-    slot_no: int | None
-
-
-@dataclass(slots=True)
-class Booking:
-    """An appointment in a slot, and its outcome once the slot has ended inside the run."""
-
-    slot_no: int
-    claim_no: int
-    purpose: Purpose
-    booked_at: dt.datetime
-    deadline: dt.date
-    outcome: Outcome | None = None
-
-
-@dataclass(order=True, slots=True)
-class _Unplanned:
-    # The service's unplanned order: deadline, since, claim.
-    deadline: dt.date
-    since: dt.datetime
-    claim_no: int
-    purpose: Purpose = field(compare=False)
-
-
-# Figures ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Week-one figures over a set of claims and the slots of a period.
-
-    The definitions follow the week-one KPIs (issue 3, item 10) at the end of the run, when every
-    deadline has passed: `shortfalls` counts failed bookings (at registration and for a
-    summons) of these claims, `median_working_days` is over the claims whose intake was held
-    (working days after registration up to the held day; same day = 0).
-    """
-
-    registrations: int
-    booked_in_time: int
-    held_in_week_one: int
-    shortfalls: int
-    no_shows: int
-    not_held: int
-    median_working_days: float | None
-    slots: int
-    booked_slots: int
-
-    @property
-    def held(self) -> int:
-        """Claims whose intake was held (at the first appointment or a summons)."""
-        return self.registrations - self.not_held
-
-    @property
-    def booked_in_time_share(self) -> float | None:
-        """Booked at registration, on or before the deadline."""
-        return self.booked_in_time / self.registrations if self.registrations else None
-
-    @property
-    def week_one_share(self) -> float | None:
-        """Intake held (attended) on or before the deadline: the week-one KPI."""
-        return self.held_in_week_one / self.registrations if self.registrations else None
-
-    @property
-    def no_show_rate(self) -> float | None:
-        """No-shows / (no-shows + held intakes)."""
-        seen = self.no_shows + self.held
-        return self.no_shows / seen if seen else None
-
-    @property
-    def utilisation(self) -> float | None:
-        """Booked slots / available slots."""
-        return self.booked_slots / self.slots if self.slots else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values, shares included."""
-        return {
-            "registrations": self.registrations,
-            "booked_in_time": self.booked_in_time,
-            "booked_in_time_share": self.booked_in_time_share,
-            "held_in_week_one": self.held_in_week_one,
-            "week_one_share": self.week_one_share,
-            "shortfalls": self.shortfalls,
-            "no_shows": self.no_shows,
-            "no_show_rate": self.no_show_rate,
-            "held": self.held,
-            "not_held": self.not_held,
-            "median_working_days": self.median_working_days,
-            "slots": self.slots,
-            "booked_slots": self.booked_slots,
-            "utilisation": self.utilisation,
-        }
-
-
-@dataclass(frozen=True)
-class WeekFigures:
-    """The figures of one calendar week: claims registered in it, slots lying in it."""
-
-    week: int
-    first: dt.date
-    last: dt.date
-    figures: Figures
-
-
-@dataclass(frozen=True)
-class OfficeFigures:
-    """The figures of one office: its claims and its slots in the arrival period."""
-
-    office_code: str
-    name: str
-    coaches: int
-    figures: Figures
-
-
-@dataclass
-class SimulationResult:
-    """Everything a run produced: figures for the report, and the raw log for tests."""
-
-    config: SimulationConfig
-    start: dt.date
-    last_arrival_day: dt.date
-    end: dt.date
-    offices: list[str]
-    coaches: list[Coach]
-    slots: list[Slot]
-    claims: list[Claim]
-    bookings: list[Booking]
-    attempts: list[Attempt]
-    unplanned_at_end: int
-    flagged: int
-    weeks: list[WeekFigures]
-    total: Figures
-    by_office: list[OfficeFigures]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The parameters and figures as JSON-able data (no per-claim records)."""
-        cfg = self.config
-        return {
-            "parameters": {
-                "days": cfg.days,
-                "inflow": cfg.inflow,
-                "coaches": cfg.coaches,
-                "seed": cfg.seed,
-                "start": self.start.isoformat(),
-                "no_show_rate": cfg.no_show_rate,
-                "part_time_share": cfg.part_time_share,
-                "offices": len(self.offices),
-                "weighting": cfg.weighting,
-                "arrivals": cfg.arrivals,
-                "drain_days": cfg.drain_days,
-                "deadline_working_days": cfg.deadline_working_days,
-                "slot_minutes": cfg.slot_minutes,
-                "buffer_minutes": cfg.buffer_minutes,
-                "max_travel_minutes": cfg.max_travel_minutes,
-                "no_show_rebook_working_days": cfg.no_show_rebook_working_days,
-                "no_shows_before_attention": cfg.no_shows_before_attention,
-                "slot_horizon_working_days": cfg.slot_horizon_working_days,
-            },
-            "period": {
-                "start": self.start.isoformat(),
-                "last_arrival_day": self.last_arrival_day.isoformat(),
-                "end": self.end.isoformat(),
-            },
-            "coaches": {
-                "total": len(self.coaches),
-                "part_time": sum(1 for c in self.coaches if c.part_time),
-            },
-            "total": self.total.as_dict(),
-            "weeks": [
-                {"week": w.week, "first": w.first.isoformat(), "last": w.last.isoformat()}
-                | w.figures.as_dict()
-                for w in self.weeks
-            ],
-            "offices": [
-                {"office_code": o.office_code, "name": o.name, "coaches": o.coaches}
-                | o.figures.as_dict()
-                for o in self.by_office
-            ],
-            "unplanned_at_end": self.unplanned_at_end,
-            "flagged_after_no_shows": self.flagged,
-        }
-
-
-# Building the world ----------------------------------------------------------------------
-
-
-def office_weights(
-    offices: Sequence[str], directory: OfficeDirectory, how: Weighting
-) -> list[float]:
-    """Each office's share of the inflow: equal, or by the number of postcodes it serves."""
-    if how == "uniform":
-        return [1.0] * len(offices)
-    weights = []
-    for code in offices:
-        office = directory.get(code)
-        assert office is not None
-        weights.append(float(sum(hi - lo + 1 for lo, hi in office.postcode_ranges)))
-    return weights
-
-
-def apportion(total: int, weights: Sequence[float]) -> list[int]:
-    """`total` split in proportion to `weights` by largest remainder (ties: earlier first)."""
-    mass = sum(weights)
-    if total == 0 or mass <= 0:
-        return [0] * len(weights)
-    quotas = [total * w / mass for w in weights]
-    counts = [math.floor(q) for q in quotas]
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - counts[i]), i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-def part_time_weekdays(ordinal: int) -> tuple[int, ...]:
-    """Three days a week, the two free days rotating over the part-timers (never adjacent
-    working days off for everyone at once): 0 -> Tue/Thu/Fri, 1 -> Mon/Wed/Fri, ..."""
-    off = {ordinal % 5, (ordinal + 2) % 5}
-    return tuple(d for d in FULL_TIME_WEEKDAYS if d not in off)
-
-
-def make_coaches(
-    offices: Sequence[str], counts: Sequence[int], part_time_share: float
-) -> list[Coach]:
-    """Coaches by office (office order), every k-th one part-time so the share is spread."""
-    coaches: list[Coach] = []
-    part_timers = 0
-    for code, count in zip(offices, counts, strict=True):
-        for _ in range(count):
-            i = len(coaches)
-            part = math.floor((i + 1) * part_time_share) > math.floor(i * part_time_share)
-            weekdays = part_time_weekdays(part_timers) if part else FULL_TIME_WEEKDAYS
-            part_timers += part
-            coaches.append(Coach(i, code, part, weekdays))
-    return coaches
-
-
-def coach_blocks(coach: Coach) -> list[BlockSpec]:
-    """The coach's weekly blocks (the agenda the service would store)."""
-    return [
-        BlockSpec(weekday, start, end, coach.office_code)
-        for weekday in coach.weekdays
-        for start, end in DAY_BLOCKS
-    ]
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson count: exact for small means, the normal approximation for large ones."""
-    if mean <= 0:
-        return 0
-    if mean < _POISSON_EXACT_BELOW:
-        limit, k, p = math.exp(-mean), 0, rng.random()
-        while p > limit:
-            k += 1
-            p *= rng.random()
-        return k
-    return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+from intake_simulation.results import Figures, OfficeFigures, SimulationResult, WeekFigures
+from intake_simulation.world import (
+    Attempt,
+    Booking,
+    Claim,
+    Slot,
+    apportion,
+    coach_blocks,
+    make_coaches,
+    office_weights,
+    poisson,
+)
+from shared.reference import OfficeDirectory, load_offices
 
 
 def _reach(code: str, directory: OfficeDirectory, max_minutes: int) -> dict[str, int]:
@@ -466,6 +77,15 @@ def _reach(code: str, directory: OfficeDirectory, max_minutes: int) -> dict[str,
 def _slot_id(no: int) -> uuid.UUID:
     # Deterministic ids whose string order is their number order (rank breaks ties on str).
     return uuid.UUID(int=no)
+
+
+@dataclass(order=True, slots=True)
+class _Unplanned:
+    # The service's unplanned order: deadline, since, claim.
+    deadline: dt.date
+    since: dt.datetime
+    claim_no: int
+    purpose: Purpose = field(compare=False)
 
 
 # The run ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from intake.simulation.engine import Figures, SimulationResult
+from intake_simulation.results import Figures, SimulationResult
 
 TOP_OFFICES = 10
 
