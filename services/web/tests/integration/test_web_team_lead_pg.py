@@ -430,7 +430,7 @@ def test_a_team_lead_of_another_office_sees_and_changes_only_their_own(world: Wo
     r = world.services["intake"].post(
         "/v1/calendar/closures",
         json={
-            "date": (local_today() + dt.timedelta(days=60)).isoformat(),
+            "date": _weekday_after(local_today() + dt.timedelta(days=60)).isoformat(),
             "office_code": OFFICE,
             "reason": "Verbouwing",
         },
@@ -559,3 +559,10 @@ def test_round_trips_per_backend(world: World) -> None:
         # appointments per coach, plus the closures (reported as a missing endpoint).
         n = len(world.coaches)
         assert calls(web, "/office/agendas") == {"coaching": 1, "intake": 1 + 2 * n}
+
+
+def _weekday_after(day: dt.date) -> dt.date:
+    """The first Monday-to-Friday on or after `day` (a closure on a weekend is refused)."""
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
