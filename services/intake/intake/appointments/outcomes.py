@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from intake.agendas.rules import local_day
 from intake.appointments import repository, rules
-from intake.appointments.booking import Preferences, record_shortfall, scheduled, try_book
+from intake.appointments.booking import rebook_or_shortfall
 from intake.appointments.guards import audit_action, load_for_action, require_allowed
 from intake.appointments.models import (
     COMPLETED,
@@ -88,29 +88,17 @@ def no_show(
         deadline = WorkingDayCalendar(uow.session).add_working_days(
             local_day(now), settings.no_show_rebook_working_days, claim.office_code
         )
-        summons, searched = try_book(
+        summons = rebook_or_shortfall(
             uow,
-            claim_id=claim.id,
-            office_code=claim.office_code,
+            claim,
             deadline=deadline,
+            actor=principal.as_actor(),
             offices=offices,
             settings=settings,
             now=now,
             exclude_slots={appointment.slot_id},
-            prefs=Preferences.of(uow.session, claim, settings),
             summoned=True,
         )
-        if summons is not None:
-            scheduled(uow, summons, principal.as_actor())
-        else:
-            record_shortfall(
-                uow,
-                claim_id=claim.id,
-                office_code=claim.office_code,
-                deadline=deadline,
-                searched=searched,
-                now=now,
-            )
     uow.commit()
     return NoShowOutcome(appointment, summons, claim.no_show_count, flagged)
 
