@@ -16,6 +16,7 @@ later one win silently), and so is including a registry that overlaps.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -48,11 +49,7 @@ def _checked(payload: type[P], handler: TypedHandler[P]) -> Handler:
             )
         handler(event, uow)
 
-    handle.__name__ = getattr(handler, "__name__", "handle")
-    handle.__qualname__ = getattr(handler, "__qualname__", handle.__name__)
-    handle.__doc__ = handler.__doc__
-    handle.__wrapped__ = handler  # type: ignore[attr-defined]
-    return handle
+    return functools.update_wrapper(handle, handler)
 
 
 def _named(event_type: str, handler: Handler) -> Handler:
@@ -63,10 +60,7 @@ def _named(event_type: str, handler: Handler) -> Handler:
             raise PayloadMismatchError(f"handler for {event_type!r} got {event.type!r}")
         handler(event, uow)
 
-    handle.__name__ = getattr(handler, "__name__", "handle")
-    handle.__doc__ = handler.__doc__
-    handle.__wrapped__ = handler  # type: ignore[attr-defined]
-    return handle
+    return functools.update_wrapper(handle, handler)
 
 
 class HandlerRegistry:
