@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from shared.clock import local_today
+from shared.clock import LOCAL_TZ, local_today
 from shared.testdata import synthetic_bsn
 from tests.support.pg import PgDatabases
 from tests.support.web_mounted import MountedWeb, csrf_token, mounted_web
@@ -68,12 +68,21 @@ class World(MountedWeb):
         """Started a while ago (intake accepts a completion or no-show only after the
         start); each moved intake earlier than the last (a coach's intakes never overlap)."""
         self.moved += 1
-        starts = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10 + 46 * self.moved)
+        now = dt.datetime.now(dt.UTC)
+        # /my-intakes lists from today (Dutch date): shortly after midnight 46 minutes a
+        # step would land yesterday, so the steps shrink to fit the part of today gone by.
+        midnight = dt.datetime.combine(local_today(now), dt.time(), tzinfo=LOCAL_TZ)
+        step = min(dt.timedelta(minutes=46), (now - midnight) / (MAX_MOVES + 1))
+        starts = now - step * self.moved
         with self.containers["intake"].engine.begin() as conn:
             conn.execute(
                 text("UPDATE appointments SET starts_at = :s, ends_at = :e WHERE id = :i"),
-                {"s": starts, "e": starts + dt.timedelta(minutes=45), "i": appointment_id},
+                {"s": starts, "e": starts + step * 45 / 46, "i": appointment_id},
             )
+
+
+# More than the module moves into the past (five calls), so the steps always fit in today.
+MAX_MOVES = 8
 
 
 @pytest.fixture(scope="module")
